@@ -1,0 +1,32 @@
+import { parsePhoneNumberFromString, AsYouType, type CountryCode } from 'libphonenumber-js/mobile';
+
+export type PhoneCheck = { ok: true; e164: string; international: string } | { ok: false };
+
+/**
+ * Only mobile numbers can receive WhatsApp messages. libphonenumber's mobile metadata knows only mobile ranges, so
+ * a landline is as invalid as a typo; number plans where fixed and mobile look alike (the US) are accepted.
+ */
+export function checkMobileNumber(raw: string, defaultCountry: string): PhoneCheck {
+  const parsed = parsePhoneNumberFromString(raw, defaultCountry as CountryCode);
+  if (!parsed || !parsed.isValid()) return { ok: false };
+  const type = parsed.getType();
+  if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return { ok: false };
+  return { ok: true, e164: parsed.number, international: parsed.formatInternational() };
+}
+
+/** Live formatting for the keypad display. */
+export function formatAsTyped(digits: string, country: string): string {
+  return new AsYouType(country as CountryCode).input(digits);
+}
+
+/** The one way a phone number may appear on a shared screen or in a log line: all but the last four hidden. */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length <= 4) return '•'.repeat(digits.length);
+  return `${phone.startsWith('+') ? '+' : ''}${'•'.repeat(digits.length - 4)}${digits.slice(-4)}`;
+}
+
+/** International display form of a number already known to be E.164 (the business's own number, say). */
+export function formatInternational(e164: string): string {
+  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+}
