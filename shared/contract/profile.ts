@@ -39,3 +39,51 @@ export const ConsentTerms = z.object({
   notices: z.array(NoticeDefinition).min(1).max(20),
 });
 export type ConsentTerms = z.infer<typeof ConsentTerms>;
+
+/**
+ * A step of a flow. Host steps are simulated screens standing in for the bank's or airline's own software; the
+ * opt-in step is the product, inserted at a named point.
+ */
+export const FlowStep = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('host'), id: Slug, screen: Slug }).strict(),
+  z.object({ kind: z.literal('opt_in'), id: Slug }).strict(),
+]);
+export type FlowStep = z.infer<typeof FlowStep>;
+
+/** Where a host-verified number comes from: the host integration API, or (demo only) a simulated customer. */
+export const VerifiedSubjectSource = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('integration') }).strict(),
+  z
+    .object({ kind: z.literal('simulated'), phone: E164, customerRef: z.string().min(1).max(128).optional() })
+    .strict(),
+]);
+
+export const Flow = ConsentTerms.extend({
+  id: Slug,
+  title: LocalisedText,
+  entryPoint: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must look like "atm.after_transaction"'),
+  verifiedSubject: VerifiedSubjectSource,
+  steps: z.array(FlowStep).min(2).max(20),
+}).strict();
+export type Flow = z.infer<typeof Flow>;
+
+/** A provisioning profile: what a terminal shows and in which languages. */
+export const Profile = z
+  .object({
+    schema: z.literal(1),
+    id: Slug,
+    version: z.string().min(1).max(32),
+    defaultLocale: Locale,
+    locales: z.array(Locale).min(1),
+    idle: z
+      .object({
+        // WCAG 2.2.1: the warning must leave at least 20 seconds to ask for more time.
+        timeoutSeconds: z.number().int().min(20).max(600),
+        warningSeconds: z.number().int().min(20).max(120),
+      })
+      .strict(),
+    flows: z.array(Flow).min(1).max(20),
+  })
+  .strict();
+export type Profile = z.infer<typeof Profile>;
