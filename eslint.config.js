@@ -42,7 +42,7 @@ export default tseslint.config(
     ignores: ['electron/shell/**', 'test/e2e/electron.spec.ts'],
     rules: {
       'no-restricted-imports': restrict({
-        group: ['electron', '**/renderer/**'],
+        group: ['/electron', '/electron/*', '**/renderer/**'],
         message: 'Only electron/shell/ imports electron; the host runs on plain Node.',
       }),
     },

@@ -8,11 +8,17 @@ export const OutboxCounts = z.object({
 });
 
 export const SyncState = z.enum(['disabled', 'idle', 'syncing', 'offline', 'needs_enrolment']);
+export type SyncState = z.infer<typeof SyncState>;
 
 export const SyncStatus = z.object({
   state: SyncState,
   lastSuccessAt: IsoTimestamp.nullable(),
   lastError: z.string().max(500).nullable(),
+  // Added by the sync worker (optional, so older producers still parse): what a technician needs to judge a backlog.
+  pending: z.number().int().min(0).optional(),
+  oldestPendingAgeMs: z.number().int().min(0).nullable().optional(),
+  lastAttemptAt: IsoTimestamp.nullable().optional(),
+  nextAttemptAt: IsoTimestamp.nullable().optional(),
 });
 export type SyncStatus = z.infer<typeof SyncStatus>;
 

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { SyncStatus } from '../../shared/contract/status.ts';
+import { IsoTimestamp } from '../../shared/contract/primitives.ts';
+import { readJsonFile, writeJsonAtomic } from './json-file.ts';
+
+/**
+ * The sync worker's state as a small JSON file in the data dir, so `kioskctl status` (another process) can show it
+ * and a restarted host resumes with the last measured clock offset.
+ */
+export const SYNC_STATE_FILE = 'sync-state.json';
+
+export const PersistedSyncState = SyncStatus.extend({
+  clockOffsetMs: z.number().int(),
+  updatedAt: IsoTimestamp,
+});
+export type PersistedSyncState = z.infer<typeof PersistedSyncState>;
+
+export function readSyncState(dataDir: string): PersistedSyncState | null {
+  return readJsonFile(join(dataDir, SYNC_STATE_FILE), PersistedSyncState);
+}
+
+export function writeSyncState(dataDir: string, state: PersistedSyncState): void {
+  writeJsonAtomic(join(dataDir, SYNC_STATE_FILE), state);
+}

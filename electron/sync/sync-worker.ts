@@ -1,0 +1,309 @@
+import type { FunnelCount } from '../../shared/contract/funnel.ts';
+import type { KioskStatus, SyncState, SyncStatus } from '../../shared/contract/status.ts';
+import { MAX_BATCH_EVENTS, type IngestItem, type IngestResult } from '../../shared/contract/sync.ts';
+import { ApiFailure, createApiClient } from './api-client.ts';
+import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
+import { measureClockOffset } from './clock-offset.ts';
+import { enrolDevice, readCredential, type StoredCredential } from './enrolment.ts';
+import { buildHeartbeat } from './heartbeat.ts';
+import { watchReachability } from './reachability.ts';
+import { readSyncState, writeSyncState } from './sync-state.ts';
+
+/** What the worker needs from the ledger (electron/ledger): the outbox, and a place to record what the API said. */
+export type SyncLedger = {
+  readonly deviceId: string;
+  readonly keyId: string;
+  readonly publicKey: string;
+  /** Pending events in sequence order, at most `limit` of them. */
+  readOutbox(limit: number): IngestItem[];
+  /** Marks accepted/duplicate events synced and rejected ones dead, in one transaction. */
+  applySyncResults(results: IngestResult[]): void;
+  noteSyncFailure(ids: string[], message: string): void;
+  status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'>;
+  funnelCounts(): FunnelCount[];
+};
+
+export type WakeReason = 'start' | 'capture' | 'network-up' | 'timer' | 'retry' | 'enrolled' | 'manual';
+
+export type SyncWorkerOptions = {
+  ledger: SyncLedger;
+  apiUrl: string;
+  /** Where the device credential and sync-state.json live (the kiosk's data dir). */
+  dataDir: string;
+  appVersion: string;
+  /** A one-time enrolment token, used when no credential is stored yet. */
+  enrolmentToken?: string;
+  profileVersion?: () => string | null;
+  batchSize?: number;
+  /** Per request; a slower answer counts as a timeout and is retried. */
+  timeoutMs?: number;
+  backoff?: Partial<BackoffPolicy>;
+  /** The timer wake: how often a quiet kiosk looks for work and sends its heartbeat when due. */
+  intervalMs?: number;
+  /** While offline, how often GET /health is probed for network-up. */
+  probeIntervalMs?: number;
+  heartbeatIntervalMs?: number;
+  /** On stop, how long the in-flight batch may run before it is aborted (its events then stay pending). */
+  stopGraceMs?: number;
+  now?: () => number;
+  random?: () => number;
+  log?: (line: string) => void;
+};
+
+export type SyncWorker = ReturnType<typeof createSyncWorker>;
+
+const STATE_WRITE_INTERVAL_MS = 1_000;
+
+/**
+ * Forwards the ledger's outbox to the central consent API: in sequence order, in bounded batches, one sync at a
+ * time. The event id is the idempotency key, so a batch whose answer was lost is simply sent again and comes back
+ * as duplicates. Rejected events go to the dead letters and never block the queue; transient failures retry with
+ * capped full-jitter backoff (honouring Retry-After); a 401 parks the worker in `needs_enrolment`.
+ */
+export function createSyncWorker(options: SyncWorkerOptions) {
+  const { ledger, dataDir } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => console.log(`[sync] ${line}`));
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const batchSize = Math.min(options.batchSize ?? MAX_BATCH_EVENTS, MAX_BATCH_EVENTS);
+  const policy: BackoffPolicy = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5 * 60_000;
+  const client = createApiClient({ baseUrl: options.apiUrl, timeoutMs, now });
+
+  const saved = readSyncState(dataDir);
+  let state: SyncState = saved?.state === 'needs_enrolment' ? 'needs_enrolment' : 'idle';
+  let lastSuccessAt = saved?.lastSuccessAt ?? null;
+  let lastError = saved?.lastError ?? null;
+  let lastAttemptAt = saved?.lastAttemptAt ?? null;
+  let nextAttemptAt: string | null = null;
+  let clockOffsetMs = saved?.clockOffsetMs ?? 0;
+  let failures = 0;
+  let lastHeartbeatAt = Number.NEGATIVE_INFINITY;
+  let lastStateWrite = Number.NEGATIVE_INFINITY;
+
+  let started = false;
+  let stopping = false;
+  let running: Promise<void> | null = null;
+  let wakeAgain = false;
+  let inflight: AbortController | null = null;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let intervalTimer: NodeJS.Timeout | undefined;
+  let reachability: { stop(): void } | null = null;
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  function status(): SyncStatus {
+    const ledgerStatus = ledger.status();
+    return {
+      state,
+      lastSuccessAt,
+      lastError,
+      pending: ledgerStatus.outbox.pending,
+      oldestPendingAgeMs: ledgerStatus.oldestPendingAgeMs,
+      lastAttemptAt,
+      nextAttemptAt,
+    };
+  }
+
+  function persist(force: boolean): void {
+    if (!force && now() - lastStateWrite < STATE_WRITE_INTERVAL_MS) return;
+    lastStateWrite = now();
+    try {
+      writeSyncState(dataDir, { ...status(), clockOffsetMs, updatedAt: iso(now()) });
+    } catch (error) {
+      log(`could not write the sync state file: ${(error as Error).message}`);
+    }
+  }
+
+  function setState(next: SyncState, error: string | null): void {
+    const changed = next !== state || error !== lastError;
+    state = next;
+    lastError = error === null ? null : error.slice(0, 500);
+    persist(changed);
+  }
+
+  async function credential(): Promise<StoredCredential | null> {
+    const stored = readCredential(dataDir);
+    if (stored || !options.enrolmentToken) return stored;
+    return enrolWith(options.enrolmentToken);
+  }
+
+  async function enrolWith(token: string): Promise<StoredCredential> {
+    const enrolled = await enrolDevice({
+      client,
+      apiUrl: options.apiUrl,
+      dataDir,
+      token,
+      device: { deviceId: ledger.deviceId, keyId: ledger.keyId, publicKey: ledger.publicKey },
+      appVersion: options.appVersion,
+    });
+    log(`enrolled device ${enrolled.deviceId}`);
+    return enrolled;
+  }
+
+  async function sendBatch(bearer: string, items: IngestItem[]): Promise<void> {
+    const controller = new AbortController();
+    inflight = controller;
+    const sentAt = now();
+    lastAttemptAt = iso(sentAt);
+    let response;
+    try {
+      response = await client.ingest(bearer, { clockOffsetMs, events: items }, controller.signal);
+    } finally {
+      inflight = null;
+    }
+    clockOffsetMs = measureClockOffset(sentAt, now(), response.serverTime);
+    const sent = new Set(items.map((item) => item.event.id));
+    const results = response.results.filter((result) => sent.has(result.id));
+    if (results.length === 0) throw new ApiFailure('invalid_response', 'the API acknowledged none of the batch');
+    // Applied even when stopping: an acknowledgement the server gave is never thrown away.
+    ledger.applySyncResults(results);
+    for (const result of results) {
+      if (result.status === 'rejected') log(`event ${result.id} rejected (${result.reason}): moved to dead letters`);
+      if (result.status === 'accepted' && result.chainGap) {
+        log(`event ${result.id}: the API is missing seq ${result.chainGap.expectedSeq}..${result.chainGap.receivedSeq - 1}`);
+      }
+    }
+  }
+
+  async function sendHeartbeat(bearer: string): Promise<void> {
+    if (now() - lastHeartbeatAt < heartbeatIntervalMs) return;
+    const heartbeat = buildHeartbeat({
+      status: ledger.status(),
+      funnel: ledger.funnelCounts(),
+      lastSyncAt: lastSuccessAt,
+      appVersion: options.appVersion,
+      profileVersion: options.profileVersion?.() ?? null,
+    });
+    await client.heartbeat(bearer, heartbeat);
+    lastHeartbeatAt = now();
+  }
+
+  async function drain(): Promise<void> {
+    let batchIds: string[] = [];
+    try {
+      const stored = await credential();
+      if (!stored) {
+        setState('needs_enrolment', 'This kiosk is not enrolled with the consent API.');
+        return;
+      }
+      setState('syncing', lastError);
+      while (!stopping) {
+        const items = ledger.readOutbox(batchSize);
+        if (items.length === 0) break;
+        batchIds = items.map((item) => item.event.id);
+        await sendBatch(stored.credential, items);
+        batchIds = [];
+        failures = 0;
+        lastSuccessAt = iso(now());
+        persist(false);
+      }
+      if (stopping) return;
+      lastSuccessAt = iso(now());
+      await sendHeartbeat(stored.credential);
+      nextAttemptAt = null;
+      setState('idle', null);
+    } catch (error) {
+      onFailure(error, batchIds);
+    }
+  }
+
+  function onFailure(error: unknown, batchIds: string[]): void {
+    const failure = error instanceof ApiFailure ? error : null;
+    if (failure?.kind === 'aborted') return;
+    const message = error instanceof Error ? error.message : String(error);
+    if (failure?.kind === 'unauthorized') {
+      log(`the API refused the device credential; the kiosk must be enrolled again (${message})`);
+      nextAttemptAt = null;
+      setState('needs_enrolment', message);
+      return;
+    }
+    if (batchIds.length > 0) {
+      try {
+        ledger.noteSyncFailure(batchIds, message.slice(0, 500));
+      } catch (noteError) {
+        log(`could not note the sync failure: ${(noteError as Error).message}`);
+      }
+    }
+    const offline = failure?.kind === 'network' || failure?.kind === 'timeout';
+    const delay = retryDelay(failures, failure?.retryAfterMs ?? null, policy, options.random);
+    failures += 1;
+    nextAttemptAt = iso(now() + delay);
+    log(`sync failed (${message}); retrying in ${delay} ms`);
+    setState(offline ? 'offline' : 'idle', message);
+    if (stopping) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      wake('retry');
+    }, delay).unref();
+    if (offline && !reachability) {
+      reachability = watchReachability({
+        probe: (signal) => client.reachable(signal),
+        intervalMs: options.probeIntervalMs ?? 5_000,
+        onUp: () => {
+          reachability = null;
+          wake('network-up');
+        },
+      });
+    }
+  }
+
+  /**
+   * Asks for a sync. A capture or timer wake waits out a running backoff (the API asked for room); network-up and
+   * re-enrolment do not. A wake during a sync runs one more pass afterwards, never a second sync at once.
+   */
+  function wake(reason: WakeReason): void {
+    if (!started || stopping) return;
+    if (state === 'needs_enrolment' && reason !== 'enrolled' && reason !== 'start') return;
+    if (retryTimer && (reason === 'capture' || reason === 'timer')) return;
+    if (running) {
+      wakeAgain = true;
+      return;
+    }
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    reachability?.stop();
+    reachability = null;
+    running = drain().finally(() => {
+      running = null;
+      if (wakeAgain && !stopping) {
+        wakeAgain = false;
+        wake('manual');
+      }
+    });
+  }
+
+  return {
+    start(): void {
+      if (started) return;
+      started = true;
+      intervalTimer = setInterval(() => wake('timer'), options.intervalMs ?? 60_000).unref();
+      wake('start');
+    },
+    wake,
+    status,
+    /** Enrols (again) with a fresh token, e.g. after a 401, then syncs. */
+    async enrol(token: string): Promise<void> {
+      await enrolWith(token);
+      setState('idle', null);
+      wake('enrolled');
+    },
+    /** Resolves once no sync runs; the ledger may then be closed. Acknowledgements received are applied first. */
+    async stop(): Promise<void> {
+      stopping = true;
+      clearInterval(intervalTimer);
+      clearTimeout(retryTimer);
+      reachability?.stop();
+      if (running) {
+        const grace = setTimeout(() => inflight?.abort(), options.stopGraceMs ?? timeoutMs);
+        await running;
+        clearTimeout(grace);
+      }
+      persist(true);
+    },
+    /** Resolves when the current sync (if any) has finished; for tests and the CLI's one-shot sync. */
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
+  };
+}
