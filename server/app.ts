@@ -1,0 +1,77 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { SqliteError } from 'better-sqlite3';
+import { KioskFailure, type KioskError } from '../shared/contract/errors.ts';
+import type { ServerConfig } from './config.ts';
+import type { Store } from './store/store.ts';
+import type { DeviceEnv } from './http/bearer-auth.ts';
+import { ApiFailure, statusOf } from './http/api-failure.ts';
+import { registerEnrolmentRoutes } from './routes/enrolment.ts';
+
+export type ApiApp = OpenAPIHono<DeviceEnv>;
+
+export interface ApiContext {
+  store: Store;
+  config: ServerConfig;
+  /** One line per operational fact; never given a phone number unmasked. */
+  log: (line: string) => void;
+  now: () => Date;
+}
+
+function failureOf(error: unknown, log: ApiContext['log']): KioskFailure {
+  if (error instanceof KioskFailure) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new ApiFailure('invalid_request', 'The request body is too large.', { status: 413 });
+    if (error.status < 500) return new ApiFailure('invalid_request', error.message || 'Malformed request.', { status: error.status });
+  }
+  if (error instanceof SqliteError && error.code === 'SQLITE_FULL') {
+    log('store: disk full, request refused');
+    return new ApiFailure('storage_full', 'The server is out of storage; nothing was stored. Retry later.');
+  }
+  if (error instanceof SqliteError) {
+    log(`store: ${error.code}`);
+    return new ApiFailure('storage_unavailable', 'The server could not store the request; nothing was stored. Retry later.');
+  }
+  log(`internal error: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`);
+  return new ApiFailure('internal', 'Something went wrong on the server; nothing was stored.');
+}
+
+/** Builds the HTTP API over an open store. Every failure leaves as a KioskError JSON body, never a stack trace. */
+export function createApp(context: ApiContext): ApiApp {
+  const app: ApiApp = new OpenAPIHono<DeviceEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const details = result.error.issues.slice(0, 50).map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }));
+      throw new ApiFailure('invalid_request', `Invalid ${result.target}: ${details[0]?.path ?? '(root)'}: ${details[0]?.message ?? 'malformed'}`, { details });
+    },
+  });
+
+  app.onError((error, c) => {
+    const failure = failureOf(error, context.log);
+    return c.json(failure.toJSON() satisfies KioskError, statusOf(failure));
+  });
+  app.notFound((c) => c.json({ code: 'not_found', message: `No such endpoint: ${c.req.method} ${c.req.path}` } satisfies KioskError, 404));
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: context.config.bodyLimitBytes,
+      onError: () => {
+        throw new ApiFailure('invalid_request', `The request body is larger than ${context.config.bodyLimitBytes} bytes.`, { status: 413 });
+      },
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'device', { type: 'http', scheme: 'bearer', description: 'Device credential from enrolment' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'Operator admin token' });
+
+  app.get('/health', (c) => c.json({ status: 'ok', serverTime: context.now().toISOString() }));
+  registerEnrolmentRoutes(app, context);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Consent kiosk central consent API', version: '1.0.0' },
+  });
+  return app;
+}

@@ -1,0 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { DeviceRegistry, EnrolledDevice } from '../store/device-registry.ts';
+import { ApiFailure } from './api-failure.ts';
+
+export type DeviceEnv = { Variables: { device: EnrolledDevice } };
+
+function bearerOf(header: string | undefined): string | null {
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(header ?? '');
+  return match?.[1] ?? null;
+}
+
+/** 401 means "enrol again" to the kiosk's sync worker, so it is used only for a missing or unknown credential. */
+export function requireDevice(registry: DeviceRegistry): MiddlewareHandler<DeviceEnv> {
+  return async (c, next) => {
+    const credential = bearerOf(c.req.header('authorization'));
+    const device = credential === null ? null : registry.authenticate(credential);
+    if (!device) throw new ApiFailure('unauthorized', 'Unknown or missing device credential: enrol the device again.');
+    c.set('device', device);
+    await next();
+  };
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Compares digests so neither timing nor length says how much of the token was right. */
+export function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
+  const expected = adminToken === undefined ? null : digest(adminToken);
+  return async (c, next) => {
+    if (expected === null) throw new ApiFailure('forbidden', 'The admin API is disabled: no admin token is configured.');
+    const presented = bearerOf(c.req.header('authorization'));
+    if (presented === null || !timingSafeEqual(digest(presented), expected)) {
+      throw new ApiFailure('unauthorized', 'A valid admin bearer token is required.');
+    }
+    await next();
+  };
+}

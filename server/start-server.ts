@@ -1,0 +1,50 @@
+import { serve } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.ts';
+import { parseServerConfig, type ServerConfigInput } from './config.ts';
+import { openStore, type Store } from './store/store.ts';
+
+export interface StartServerOptions extends ServerConfigInput {
+  /** Where operational lines go (default: stderr). Never receives a phone number unmasked. */
+  log?: (line: string) => void;
+  now?: () => Date;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8787 (the real port when `port: 0` was asked for). */
+  url: string;
+  port: number;
+  store: Store;
+  close: () => Promise<void>;
+}
+
+/** Opens the store in `dataDir`, then listens; resolves once the port is bound. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { log = (line: string) => console.error(line), now = () => new Date(), ...input } = options;
+  const config = parseServerConfig(input);
+  const store = openStore(config.dataDir, now);
+  if (config.devEnrolmentToken !== undefined) store.devices.addToken(config.devEnrolmentToken);
+  const app = createApp({ store, config, log, now });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    store,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => {
+          store.close();
+          if (error) reject(error);
+          else resolve();
+        });
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,17 @@
+import { openDatabase } from './open-database.ts';
+import { loadPhoneKey } from './phone-key.ts';
+import { createDeviceRegistry } from './device-registry.ts';
+
+/** The server's one database and the repositories over it; one connection, so writes are serialised. */
+export function openStore(dataDir: string, now: () => Date = () => new Date()) {
+  const db = openDatabase(dataDir);
+  const phoneKey = loadPhoneKey(db);
+  return {
+    db,
+    phoneKey,
+    devices: createDeviceRegistry(db, now),
+    close: () => db.close(),
+  };
+}
+
+export type Store = ReturnType<typeof openStore>;
