@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+type Env = Record<string, string | undefined>;
+
+export function chromiumExecutable(env: Env = process.env): string {
+  return env.KIOSK_CHROMIUM ?? '/usr/bin/chromium';
+}
+
+export function hasDisplay(env: Env = process.env): boolean {
+  return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+export function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A fresh profile each launch (no history, no cached token), and none of Chromium's own network chatter: the
+ * kiosk talks to its loopback host and nothing else.
+ */
+export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir: string }): string[] {
+  return [
+    options.kiosk ? '--kiosk' : '--app=' + url,
+    `--user-data-dir=${options.userDataDir}`,
+    '--no-first-run',
+    '--no-default-browser-check',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-translate',
+    '--disable-features=Translate,MediaRouter',
+    '--password-store=basic',
+    '--overscroll-history-navigation=0',
+    ...(options.kiosk ? ['--noerrdialogs', '--disable-pinch', url] : []),
+  ];
+}
+
+/** Starts system Chromium on `url`; its throwaway profile directory goes when it exits. */
+export function launchChromium(url: string, env: Env = process.env): ChildProcess {
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-chromium-'));
+  const child = spawn(chromiumExecutable(env), chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir }), {
+    stdio: 'ignore',
+  });
+  child.once('exit', () => rmSync(userDataDir, { recursive: true, force: true }));
+  return child;
+}
