@@ -1,0 +1,26 @@
+import crypto from 'node:crypto';
+import type { ConsentEventBody } from '../../shared/contract/consent-event.ts';
+import { canonicalJson } from '../../shared/event-bytes.ts';
+
+/** The bytes that are both signed and hashed: UTF-8 of the RFC 8785 canonical JSON of the body. */
+export function eventBytes(body: ConsentEventBody): Buffer {
+  return Buffer.from(canonicalJson(body), 'utf8');
+}
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(bytes).digest('hex');
+}
+
+/** First 16 bytes of SHA-256 of the raw public key, in hex. */
+export function keyIdOf(rawPublicKey: Buffer): string {
+  return sha256Hex(rawPublicKey).slice(0, 32);
+}
+
+export function publicKeyFromRaw(raw: Buffer): crypto.KeyObject {
+  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' });
+}
+
+export function verifySignature(bytes: Uint8Array, sig: string, publicKey: crypto.KeyObject): boolean {
+  const signature = Buffer.from(sig, 'base64url');
+  return signature.length === 64 && crypto.verify(null, bytes, publicKey, signature);
+}

@@ -1,0 +1,43 @@
+import crypto from 'node:crypto';
+import { SubjectOpening } from '../../shared/contract/consent-event.ts';
+import { canonicalJson } from '../../shared/event-bytes.ts';
+import { sha256Hex } from './event-signing.ts';
+
+export function newOpening(phone: string, customerRef: string | undefined): SubjectOpening {
+  const salt = crypto.randomBytes(16).toString('base64url');
+  return customerRef === undefined ? { phone, salt } : { phone, customerRef, salt };
+}
+
+/** What the signed body carries instead of the subject: lower-hex SHA-256 of the opening's canonical JSON. */
+export function commitmentOf(opening: SubjectOpening): string {
+  return sha256Hex(canonicalJson(opening));
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * AES-256-GCM with the event id as associated data, so an opening copied onto another event's row fails to open
+ * rather than silently naming a different person. Layout: iv ‖ tag ‖ ciphertext.
+ */
+export function sealOpening(dataKey: Buffer, eventId: string, opening: SubjectOpening): Buffer {
+  const iv = crypto.randomBytes(IV_BYTES);
+  const cipher = crypto.createCipheriv('aes-256-gcm', dataKey, iv);
+  cipher.setAAD(Buffer.from(eventId, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(opening), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+}
+
+/** The opening, or null when the sealed bytes do not open under this key and event id. */
+export function unsealOpening(dataKey: Buffer, eventId: string, sealed: Buffer): SubjectOpening | null {
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', dataKey, sealed.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(eventId, 'utf8'));
+    decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    const parsed = SubjectOpening.safeParse(JSON.parse(plain.toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
