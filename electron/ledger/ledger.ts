@@ -34,6 +34,8 @@ export interface LedgerReader {
 export interface Ledger extends LedgerReader {
   readonly deviceId: string;
   readonly keyId: string;
+  /** The device's raw Ed25519 public key, base64url: what enrolment registers with the central API. */
+  readonly publicKey: string;
   capture(draft: ConsentDraft, terms: ConsentTerms): CaptureResult;
   recordFunnel(report: FunnelReport): void;
   readOutbox(limit: number): OutboxItem[];
@@ -68,6 +70,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       ...readerOver(db, clock, { dataKey: vault.dataKey(), expectedPublicKey: vault.publicKey }),
       deviceId: device.deviceId,
       keyId: device.keyId,
+      publicKey: device.publicKey.toString('base64url'),
       capture,
       recordFunnel: funnel.record,
       readOutbox: outbox.read,
