@@ -5,6 +5,7 @@ import type {
 import {
   EnrolmentRequest,
   EnrolmentResponse,
+  HealthResponse,
   Heartbeat,
   IngestResponse,
 } from '../../shared/contract/sync.ts';
@@ -94,10 +95,13 @@ export function createApiClient({ baseUrl, timeoutMs, now = Date.now }: ApiClien
     heartbeat(credential: string, heartbeat: Heartbeat, signal?: AbortSignal) {
       return call('/v1/devices/heartbeat', { method: 'POST', body: Heartbeat.parse(heartbeat), credential, signal }, z.unknown());
     },
-    /** True when GET /health answers 2xx within the timeout: the network (and the API) is up. */
+    health(signal?: AbortSignal) {
+      return call('/health', { method: 'GET', signal }, HealthResponse);
+    },
+    /** True when GET /health answers within the timeout: the network (and the API) is up. */
     async reachable(signal?: AbortSignal): Promise<boolean> {
       try {
-        await call('/health', { method: 'GET', signal }, z.unknown());
+        await call('/health', { method: 'GET', signal }, HealthResponse);
         return true;
       } catch {
         return false;

@@ -13,15 +13,18 @@ import { readSyncState, writeSyncState } from './sync-state.ts';
 export type SyncLedger = {
   readonly deviceId: string;
   readonly keyId: string;
+  /** Raw Ed25519 public key, base64url: what enrolment registers. */
   readonly publicKey: string;
   /** Pending events in sequence order, at most `limit` of them. */
   readOutbox(limit: number): IngestItem[];
-  /** Marks accepted/duplicate events synced and rejected ones dead, in one transaction. */
-  applySyncResults(results: IngestResult[]): void;
+  /** Marks accepted/duplicate events synced and rejected ones dead (with the reason), in one transaction. */
+  applySyncResults(results: LedgerSyncResult[]): void;
   noteSyncFailure(ids: string[], message: string): void;
   status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'>;
   funnelCounts(): FunnelCount[];
 };
+
+export type LedgerSyncResult = { id: string; status: IngestResult['status']; reason?: string };
 
 export type WakeReason = 'start' | 'capture' | 'network-up' | 'timer' | 'retry' | 'enrolled' | 'manual';
 
@@ -136,9 +139,29 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       token,
       device: { deviceId: ledger.deviceId, keyId: ledger.keyId, publicKey: ledger.publicKey },
       appVersion: options.appVersion,
+    }).catch((error: unknown) => {
+      // a refused token does not get better by retrying it: a technician must bring a new one
+      if (error instanceof ApiFailure && error.kind === 'refused') throw new ApiFailure('unauthorized', error.message, error.status);
+      throw error;
     });
     log(`enrolled device ${enrolled.deviceId}`);
     return enrolled;
+  }
+
+  /**
+   * Measures the clock offset before the first batch of a drain, so even events captured offline with a wrong clock
+   * travel with a fresh estimate; each batch's answer then refines it.
+   */
+  async function measureOffset(): Promise<void> {
+    const controller = new AbortController();
+    inflight = controller;
+    const sentAt = now();
+    try {
+      const health = await client.health(controller.signal);
+      clockOffsetMs = measureClockOffset(sentAt, now(), health.serverTime);
+    } finally {
+      inflight = null;
+    }
   }
 
   async function sendBatch(bearer: string, items: IngestItem[]): Promise<void> {
@@ -157,7 +180,13 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     const results = response.results.filter((result) => sent.has(result.id));
     if (results.length === 0) throw new ApiFailure('invalid_response', 'the API acknowledged none of the batch');
     // Applied even when stopping: an acknowledgement the server gave is never thrown away.
-    ledger.applySyncResults(results);
+    ledger.applySyncResults(
+      results.map((result) =>
+        result.status === 'rejected'
+          ? { id: result.id, status: result.status, reason: `${result.reason}: ${result.message}` }
+          : { id: result.id, status: result.status },
+      ),
+    );
     for (const result of results) {
       if (result.status === 'rejected') log(`event ${result.id} rejected (${result.reason}): moved to dead letters`);
       if (result.status === 'accepted' && result.chainGap) {
@@ -166,8 +195,10 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     }
   }
 
+  /** Best effort: a lost heartbeat is only a stale dashboard, so it never fails a sync (a 401 still counts). */
   async function sendHeartbeat(bearer: string): Promise<void> {
     if (now() - lastHeartbeatAt < heartbeatIntervalMs) return;
+    lastHeartbeatAt = now();
     const heartbeat = buildHeartbeat({
       status: ledger.status(),
       funnel: ledger.funnelCounts(),
@@ -175,8 +206,12 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       appVersion: options.appVersion,
       profileVersion: options.profileVersion?.() ?? null,
     });
-    await client.heartbeat(bearer, heartbeat);
-    lastHeartbeatAt = now();
+    try {
+      await client.heartbeat(bearer, heartbeat);
+    } catch (error) {
+      if (error instanceof ApiFailure && error.kind === 'unauthorized') throw error;
+      log(`heartbeat not delivered: ${(error as Error).message}`);
+    }
   }
 
   async function drain(): Promise<void> {
@@ -188,6 +223,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
         return;
       }
       setState('syncing', lastError);
+      if (ledger.status().outbox.pending > 0) await measureOffset();
       while (!stopping) {
         const items = ledger.readOutbox(batchSize);
         if (items.length === 0) break;

@@ -78,6 +78,10 @@ export const Heartbeat = z
   .strict();
 export type Heartbeat = z.infer<typeof Heartbeat>;
 
+/** GET /health: liveness, and the server's clock, which a kiosk measures its clock offset against before a sync. */
+export const HealthResponse = z.object({ status: z.literal('ok'), serverTime: IsoTimestamp });
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
 /** "May I send purpose P to number N?" — POSTed, so phone numbers never appear in URLs or access logs. */
 export const ConsentCheckRequest = z.object({ phone: E164, purposeId: Slug }).strict();
 export const ConsentCheckResponse = z.object({

@@ -1,0 +1,142 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RunningServer } from '../../server/start-server.ts';
+import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
+import { startFaultProxy, type Fault, type FaultProxy } from './fixtures/sync-fault-proxy.ts';
+import { fastWorker, startApi, tempDir } from './fixtures/sync-harness.ts';
+import { expectServerHoldsExactlyWhatWasCaptured } from './fixtures/sync-invariant.ts';
+import { consentDraft, atmTerms, openTestKiosk, readKioskLedger, type TestKiosk } from './fixtures/sync-kiosk.ts';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+type Setup = { api: RunningServer; kiosk: TestKiosk; kioskDir: string; apiDir: string; token: string };
+
+async function setup(): Promise<Setup> {
+  const apiDir = tempDir('sync-api');
+  const kioskDir = tempDir('sync-kiosk');
+  const api = await startApi(apiDir);
+  cleanups.push(() => api.close().catch(() => undefined));
+  const kiosk = openTestKiosk(kioskDir);
+  cleanups.push(() => kiosk.close());
+  return { api, kiosk, kioskDir, apiDir, token: api.store.devices.createToken() };
+}
+
+function capture(kiosk: TestKiosk, count: number, from = 0): void {
+  for (let i = from; i < from + count; i++) {
+    kiosk.ledger.capture(consentDraft(`+8190${12_340_000 + i}`, 'opt_in', ['balance_alerts']), atmTerms);
+  }
+}
+
+function run(worker: SyncWorker): SyncWorker {
+  cleanups.push(() => worker.stop());
+  worker.start();
+  return worker;
+}
+
+async function drained(worker: SyncWorker, timeout = 15_000): Promise<void> {
+  await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout, interval: 20 });
+}
+
+async function proxied(api: RunningServer, ingestFaults: Fault[], rewrite?: (path: string, body: Buffer) => Buffer) {
+  let ingests = 0;
+  const proxy: FaultProxy = await startFaultProxy({
+    upstream: api.url,
+    plan: ({ path }) => (path === '/v1/ingest' ? (ingestFaults[ingests++] ?? { kind: 'pass' }) : { kind: 'pass' }),
+    ...(rewrite ? { rewrite } : {}),
+  });
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
+
+const batchIds = (body: Buffer) =>
+  (JSON.parse(body.toString('utf8')) as { events: Array<{ event: { id: string } }> }).events.map((item) => item.event.id);
+
+const ingestRequests = (proxy: FaultProxy) => proxy.requests.filter((request) => request.path === '/v1/ingest');
+
+describe('sync under faults', () => {
+  it('delivers everything once after the API was down for a while, and shows it was offline meanwhile', async () => {
+    const { api, kiosk, kioskDir, apiDir, token } = await setup();
+    const worker = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: token }));
+    capture(kiosk, 5);
+    worker.wake('capture');
+    await drained(worker);
+
+    await api.close();
+    capture(kiosk, 20, 5);
+    worker.wake('capture');
+    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'offline', pending: 20 }), { timeout: 5_000, interval: 20 });
+    expect(worker.status().lastError).toMatch(/could not be reached/);
+
+    const again = await startApi(apiDir, api.port);
+    cleanups.push(() => again.close());
+    await drained(worker);
+    expect(worker.status()).toMatchObject({ lastError: null });
+    expectServerHoldsExactlyWhatWasCaptured(again.store.db, [kioskDir]);
+  });
+
+  it('keeps one copy when the API commits a batch and the connection drops before the answer', async () => {
+    const { api, kiosk, kioskDir, token } = await setup();
+    const proxy = await proxied(api, [{ kind: 'drop_after_commit' }, { kind: 'drop_after_commit' }]);
+    capture(kiosk, 25);
+    const worker = run(fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: kioskDir, enrolmentToken: token, batchSize: 10 }));
+    await drained(worker);
+
+    const sent = ingestRequests(proxy);
+    expect(sent.map((request) => request.fault)).toEqual(['drop_after_commit', 'drop_after_commit', 'pass', 'pass', 'pass']);
+    expect(batchIds(sent[2]!.body), 'the same batch is sent again').toEqual(batchIds(sent[0]!.body));
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+
+  it('rides out 500s and answers slower than its timeout, and waits as long as a 503 Retry-After asks', async () => {
+    const { api, kiosk, kioskDir, token } = await setup();
+    const proxy = await proxied(api, [
+      { kind: 'status', status: 500 },
+      { kind: 'delay', ms: 900 },
+      { kind: 'status', status: 503, retryAfter: '1' },
+    ]);
+    capture(kiosk, 12);
+    const worker = run(fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: kioskDir, enrolmentToken: token, batchSize: 5 }));
+    await drained(worker);
+
+    const sent = ingestRequests(proxy);
+    expect(sent.map((request) => request.fault).slice(0, 4)).toEqual(['status', 'delay', 'status', 'pass']);
+    const waited = sent[3]!.at - sent[2]!.at;
+    expect(waited).toBeGreaterThanOrEqual(1_000);
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+
+  it('dead-letters one event the API rejects while the rest of its batch and the queue flow on', async () => {
+    const { api, kiosk, kioskDir, token } = await setup();
+    capture(kiosk, 15);
+    const poisoned = readKioskLedger(kioskDir).ids[6]!;
+    const proxy = await proxied(api, [], (path, body) => {
+      if (path !== '/v1/ingest') return body;
+      const batch = JSON.parse(body.toString('utf8')) as { events: Array<{ event: { id: string; sig: string } }> };
+      for (const item of batch.events) {
+        if (item.event.id === poisoned) item.event.sig = `${item.event.sig[0] === 'A' ? 'B' : 'A'}${item.event.sig.slice(1)}`;
+      }
+      return Buffer.from(JSON.stringify(batch));
+    });
+    const worker = run(fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: kioskDir, enrolmentToken: token, batchSize: 10 }));
+    await drained(worker);
+
+    const ledger = readKioskLedger(kioskDir);
+    expect(ledger.dead).toEqual([poisoned]);
+    expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, synced: 14, dead: 1 });
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+
+  it('stops retrying and asks for re-enrolment when the API no longer knows the device', async () => {
+    const { api, kiosk, kioskDir } = await setup();
+    capture(kiosk, 3);
+    const worker = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: 'not-a-token-the-api-issued' }));
+    await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+    expect(worker.status()).toMatchObject({ pending: 3, nextAttemptAt: null });
+
+    await worker.enrol(api.store.devices.createToken());
+    await drained(worker);
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+});
