@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { KioskFailure } from '../../shared/contract/errors.ts';
+import { openFileKeyVault, plaintextSealer } from '../ledger/file-key-vault.ts';
+import { readVaultPublicKey } from '../ledger/key-vault.ts';
+import { openLedgerReader, type LedgerReader } from '../ledger/ledger.ts';
+
+export const DEFAULT_DATA_DIR = './.kiosk-data';
+
+/** `--data DIR`, else $KIOSK_DATA_DIR, else ./.kiosk-data. */
+export function resolveDataDir(option: string | undefined): string {
+  return path.resolve(option ?? process.env.KIOSK_DATA_DIR ?? DEFAULT_DATA_DIR);
+}
+
+/**
+ * Opens an existing ledger read-only. The public key comes from the key file without unsealing; the data key only
+ * when the development vault holds it (a safeStorage vault can be unsealed only inside the Electron app).
+ */
+export function openForInspection(dataDir: string): { reader: LedgerReader; canDecrypt: boolean } {
+  if (!fs.existsSync(dataDir)) throw new KioskFailure('not_found', `The data directory ${dataDir} does not exist.`);
+  if (!fs.statSync(dataDir).isDirectory()) throw new KioskFailure('not_found', `${dataDir} is not a directory.`);
+  const keys = readVaultPublicKey(dataDir);
+  const dataKey =
+    keys?.sealer === plaintextSealer.name ? openFileKeyVault(dataDir, { warn: () => undefined }).dataKey() : null;
+  const reader = openLedgerReader({
+    dataDir,
+    dataKey,
+    ...(keys ? { expectedPublicKey: keys.publicKey } : {}),
+  });
+  return { reader, canDecrypt: dataKey !== null };
+}
