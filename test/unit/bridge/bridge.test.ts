@@ -1,0 +1,131 @@
+import http from 'node:http';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kioskMethods } from '../../../electron/host/dispatch.ts';
+import { startBridge, type Bridge } from '../../../electron/bridge/bridge-server.ts';
+import { chromiumArgs } from '../../../electron/bridge/launch-chromium.ts';
+import { startTestHost } from '../host/host-fixture.ts';
+
+let host: Awaited<ReturnType<typeof startTestHost>>;
+let bridge: Bridge;
+
+beforeAll(async () => {
+  host = await startTestHost();
+  const rendererDir = path.join(host.dataDir, 'renderer');
+  mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });
+  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head></html>');
+  writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'export {};');
+  bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
+});
+afterAll(async () => {
+  await bridge.close();
+  await host.dispose();
+});
+
+const captureBody = JSON.stringify({
+  kind: 'opt_in',
+  flowId: 'airline',
+  entryPoint: 'airline.after_boarding_pass',
+  locale: 'en',
+  consents: [{ purposeIds: ['gate_changes'], shownText: 'anything' }],
+  subject: { source: 'self_entered', phone: '+819011112222' },
+});
+
+function post(method: string, body: string, headers: Record<string, string> = {}) {
+  return fetch(`${bridge.origin}/bridge/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: bridge.origin, 'x-kiosk-token': bridge.token, ...headers },
+    body,
+  });
+}
+
+/** Raw HTTP, because fetch will not send a forged Host header. */
+function postWithHost(hostHeader: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: new URL(bridge.origin).port,
+        path: '/bridge/getStatus',
+        method: 'POST',
+        headers: { host: hostHeader, origin: bridge.origin, 'x-kiosk-token': bridge.token, 'content-type': 'application/json' },
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.once('error', reject);
+    request.end('{}');
+  });
+}
+
+describe('the Chromium bridge', () => {
+  it('serves the app with its window.kiosk script first and the strict security headers', async () => {
+    const response = await fetch(`${bridge.origin}/`);
+    const html = await response.text();
+    expect(html.indexOf('<script src="/kiosk-bridge.js"></script>')).toBeLessThan(html.indexOf('/assets/app.js'));
+    expect(html.indexOf('<script src="/kiosk-bridge.js"></script>')).toBeGreaterThan(0);
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('permissions-policy')).toContain('camera=()');
+    const asset = await fetch(`${bridge.origin}/assets/app.js`);
+    expect(asset.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('builds window.kiosk from every method of the contract', async () => {
+    const script = await (await fetch(`${bridge.origin}/kiosk-bridge.js`)).text();
+    for (const method of kioskMethods) expect(script).toContain(`"${method}"`);
+  });
+
+  it('answers the page it served', async () => {
+    const response = await post('getStatus', '{}');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ ok: true, value: { outbox: { pending: 0 } } });
+  });
+
+  it('refuses every request that is not from the page it served, and records nothing', async () => {
+    const refusals: Array<[string, Promise<Response>, number]> = [
+      ['no token', post('captureConsent', captureBody, { 'x-kiosk-token': '' }), 401],
+      ['wrong token', post('captureConsent', captureBody, { 'x-kiosk-token': 'x'.repeat(43) }), 401],
+      ['another origin', post('captureConsent', captureBody, { origin: 'http://evil.example' }), 403],
+      ['localhost origin', post('captureConsent', captureBody, { origin: `http://localhost:${new URL(bridge.origin).port}` }), 403],
+      ['a form post', post('captureConsent', captureBody, { 'content-type': 'text/plain' }), 415],
+      ['malformed JSON', post('captureConsent', '{"kind":'), 400],
+      ['an unknown method', post('deleteEverything', '{}'), 404],
+      ['a payload off-contract', post('captureConsent', JSON.stringify({ kind: 'opt_in' })), 400],
+      ['an oversized body', post('captureConsent', JSON.stringify({ padding: 'x'.repeat(70_000) })), 413],
+    ];
+    for (const [what, response, status] of refusals) {
+      const answer = await response;
+      expect(answer.status, what).toBe(status);
+      const body = (await answer.json()) as { ok: boolean; error: { code: string; message: string } };
+      expect(body.ok, what).toBe(false);
+      expect(body.error.message, what).not.toMatch(/\n\s+at /);
+    }
+    expect(await postWithHost('evil.example')).toBe(421);
+    expect(await postWithHost(`localhost:${new URL(bridge.origin).port}`)).toBe(200);
+    expect((await fetch(`${bridge.origin}/bridge/getStatus`)).status).toBe(405);
+    expect(host.ledger.status().outbox.pending).toBe(0);
+    expect(host.ledger.funnelCounts()).toEqual([]);
+  });
+
+  it('does not serve files outside the renderer', async () => {
+    const response = await fetch(`${bridge.origin}/..%2f..%2fprofile.json`);
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('the Chromium launcher', () => {
+  it('opens the app in a fresh profile without background networking, in kiosk mode when asked', () => {
+    const app = chromiumArgs('http://127.0.0.1:1/#kiosk-token=t', { kiosk: false, userDataDir: '/tmp/p' });
+    expect(app).toContain('--app=http://127.0.0.1:1/#kiosk-token=t');
+    expect(app).toEqual(expect.arrayContaining(['--user-data-dir=/tmp/p', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']));
+    const kiosk = chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p' });
+    expect(kiosk[0]).toBe('--kiosk');
+    expect(kiosk.at(-1)).toBe('http://127.0.0.1:1/');
+  });
+});

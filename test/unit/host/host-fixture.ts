@@ -1,0 +1,32 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Profile } from '../../../shared/contract/profile.ts';
+import { createHost, type Host, type HostOptions } from '../../../electron/host/host.ts';
+
+export const demoProfilePath = path.resolve('profiles/demo.json');
+
+export function demoProfile(): Profile {
+  return JSON.parse(readFileSync(demoProfilePath, 'utf8')) as Profile;
+}
+
+/** A real host over a real ledger in a fresh directory, with the demo profile optionally rewritten. */
+export async function startTestHost(
+  edit: (profile: Profile) => void = () => {},
+  options: Partial<HostOptions> = {},
+): Promise<Host & { dataDir: string; dispose(): Promise<void> }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-host-test-'));
+  const profile = demoProfile();
+  edit(profile);
+  const profilePath = path.join(dataDir, 'profile.json');
+  writeFileSync(profilePath, JSON.stringify(profile));
+  const host = await createHost({ dataDir: path.join(dataDir, 'data'), profilePath, log: () => {}, ...options });
+  return {
+    ...host,
+    dataDir,
+    dispose: async () => {
+      await host.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

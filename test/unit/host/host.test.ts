@@ -1,0 +1,131 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderConsentSentence } from '../../../shared/wording.ts';
+import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
+import { createHost } from '../../../electron/host/host.ts';
+import { demoProfile, startTestHost } from './host-fixture.ts';
+
+type TestHost = Awaited<ReturnType<typeof startTestHost>>;
+let host: TestHost | undefined;
+afterEach(async () => {
+  await host?.dispose();
+  host = undefined;
+});
+
+function value<T>(result: KioskResult<T>): T {
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+function atmCapture(subject: unknown, flowOverrides: Record<string, unknown> = {}) {
+  const flow = demoProfile().flows.find((candidate) => candidate.id === 'atm')!;
+  const sentence = renderConsentSentence(flow, 'opt_in', ['balance_alerts'], 'en');
+  return {
+    kind: 'opt_in',
+    flowId: 'atm',
+    entryPoint: flow.entryPoint,
+    locale: 'en',
+    consents: [{ purposeIds: ['balance_alerts'], shownText: sentence.text }],
+    subject,
+    ...flowOverrides,
+  };
+}
+
+describe('the host', () => {
+  it('refuses to start on a bad profile with one sentence naming the file and the field', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-bad-profile-'));
+    const profilePath = path.join(dir, 'profile.json');
+    const profile = demoProfile();
+    profile.flows[0]!.id = 'Not A Slug';
+    writeFileSync(profilePath, JSON.stringify(profile));
+    await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(
+      /^Invalid profile .*profile\.json: flows\.0\.id: must be lower-case/,
+    );
+    writeFileSync(profilePath, '{ not json');
+    await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/is not valid JSON\.$/);
+    await expect(createHost({ dataDir: dir, profilePath: path.join(dir, 'missing.json'), log: () => {} })).rejects.toThrow(
+      /cannot be loaded: there is no such file\.$/,
+    );
+  });
+
+  it('refuses a profile whose flow cannot be shown in one of its languages', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-bad-profile-'));
+    const profilePath = path.join(dir, 'profile.json');
+    const profile = demoProfile();
+    profile.flows[1]!.notices = profile.flows[1]!.notices.filter((notice) => notice.locale !== 'es');
+    writeFileSync(profilePath, JSON.stringify(profile));
+    await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/has no consent notice in "es"/);
+  });
+
+  it('shows the simulated ATM customer only masked and records a host-verified consent with the handle once', async () => {
+    host = await startTestHost();
+    const session = value(await host.dispatch('startFlow', { flowId: 'atm' }));
+    expect(session.verifiedSubject?.masked).toBe('+••••••••5678');
+    expect(JSON.stringify(session)).not.toContain('9012345678');
+
+    const request = atmCapture({ source: 'host_verified', handle: session.verifiedSubject!.handle });
+    const captured = value(await host.dispatch('captureConsent', request));
+    expect(captured.events).toHaveLength(1);
+    expect(host.ledger.status().outbox.pending).toBe(1);
+
+    const again = await host.dispatch('captureConsent', request);
+    expect(again).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(host.ledger.status().outbox.pending).toBe(1);
+  });
+
+  it('forgets the verified number when the customer declines', async () => {
+    host = await startTestHost();
+    const session = value(await host.dispatch('startFlow', { flowId: 'atm' }));
+    value(await host.dispatch('reportFunnel', { flowId: 'atm', purposeIds: ['balance_alerts'], locale: 'en', outcome: 'declined' }));
+    const late = await host.dispatch('captureConsent', atmCapture({ source: 'host_verified', handle: session.verifiedSubject!.handle }));
+    expect(late).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('offers no verified number for a flow without one', async () => {
+    host = await startTestHost();
+    expect(value(await host.dispatch('startFlow', { flowId: 'airline' }))).toEqual({ flowId: 'airline', verifiedSubject: null });
+  });
+
+  it('refuses a capture at an entry point that is not the flow’s, and records nothing', async () => {
+    host = await startTestHost();
+    const result = await host.dispatch(
+      'captureConsent',
+      atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' }, { entryPoint: 'airline.after_boarding_pass' }),
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(host.ledger.status().outbox.pending).toBe(0);
+  });
+
+  it('answers unknown methods, malformed input and ledger refusals as error values, never throwing', async () => {
+    host = await startTestHost();
+    expect(await host.dispatch('dropTables', {})).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await host.dispatch('startFlow', { flowId: 42 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', details: [{ path: 'flowId' }] },
+    });
+    expect(await host.dispatch('startFlow', { flowId: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const invalidPhone = await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '12', country: 'JP' }));
+    expect(invalidPhone).toMatchObject({ ok: false, error: { code: 'invalid_phone' } });
+    expect(JSON.stringify(invalidPhone)).not.toMatch(/at .*\.ts:\d+/);
+    expect(host.ledger.status().outbox.pending).toBe(0);
+  });
+
+  it('reports the sync worker as disabled until one is wired, and its own state once it is', async () => {
+    host = await startTestHost();
+    expect(value(await host.dispatch('getStatus', {})).sync).toEqual({ state: 'disabled', lastSuccessAt: null, lastError: null });
+    await host.dispose();
+    let wakes = 0;
+    host = await startTestHost(undefined, {
+      sync: () => ({
+        status: () => ({ state: 'idle', lastSuccessAt: null, lastError: null }),
+        wake: () => void wakes++,
+        stop: async () => {},
+      }),
+    });
+    expect(value(await host.dispatch('getStatus', {})).sync.state).toBe('idle');
+    value(await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' })));
+    expect(wakes).toBe(1);
+  });
+});
