@@ -1,8 +1,11 @@
-import { kioskApi, type KioskHandlers, type KioskMethod, type KioskResult } from '../../shared/contract/kiosk-api.ts';
+import { kioskApi, type KioskHandlers, type KioskMethod, type KioskOutput, type KioskResult } from '../../shared/contract/kiosk-api.ts';
 import { KioskFailure, parseOrFail, toKioskError } from '../../shared/contract/errors.ts';
 
 /** What both shells call with whatever arrived over IPC or HTTP. Never throws. */
-export type Dispatch = (method: string, rawInput: unknown) => Promise<KioskResult<unknown>>;
+export type Dispatch = {
+  <M extends KioskMethod>(method: M, rawInput: unknown): Promise<KioskResult<KioskOutput<M>>>;
+  (method: string, rawInput: unknown): Promise<KioskResult<unknown>>;
+};
 
 export const kioskMethods = Object.keys(kioskApi) as KioskMethod[];
 
@@ -18,7 +21,7 @@ type AnyHandler = (input: unknown) => Promise<unknown>;
  * by class name, because a message might quote personal data.
  */
 export function createDispatch(handlers: KioskHandlers, log: (line: string) => void = console.error): Dispatch {
-  return async (method, rawInput) => {
+  const dispatch = async (method: string, rawInput: unknown): Promise<KioskResult<unknown>> => {
     try {
       if (!isKioskMethod(method)) throw new KioskFailure('not_found', `The kiosk has no method "${method.slice(0, 64)}".`);
       const schema = kioskApi[method];
@@ -35,4 +38,5 @@ export function createDispatch(handlers: KioskHandlers, log: (line: string) => v
       return { ok: false, error: toKioskError(error) };
     }
   };
+  return dispatch as Dispatch;
 }
