@@ -1,0 +1,188 @@
+/**
+ * Sync drain benchmark (brief §6): a real ledger holding 100 000 signed events drains into the reference API
+ * (separate process, loopback, verifying every signature and storing durably). Prints events/s beside the
+ * single-core Ed25519 verify rate of same-size messages measured in this run, and the kiosk side's peak RSS.
+ * Last line: one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ConsentDraft } from '../../shared/contract/capture.ts';
+import type { ConsentTerms } from '../../shared/contract/profile.ts';
+import { canonicalJson } from '../../shared/event-bytes.ts';
+import { renderConsentSentence } from '../../shared/wording.ts';
+import { openFileKeyVault } from '../../electron/ledger/file-key-vault.ts';
+import { openLedger } from '../../electron/ledger/ledger.ts';
+import { createSyncWorker } from '../../electron/sync/sync-worker.ts';
+
+const EVENTS = Number(process.env.SYNC_BENCH_EVENTS ?? 100_000);
+const PER_CAPTURE = 20;
+const DEV_TOKEN = 'bench-enrolment-token-0001';
+
+// Twenty utility purposes, so one capture (two consents of ten) writes twenty events in one durable transaction:
+// the fill then takes seconds instead of 100 000 fsyncs.
+const terms: ConsentTerms = {
+  business: { name: 'Bench Bank', whatsappNumber: '+81312345678' },
+  channel: 'atm',
+  defaultCountry: 'JP',
+  purposes: Array.from({ length: PER_CAPTURE }, (_, i) => ({
+    id: `p${String(i).padStart(2, '0')}`,
+    category: 'utility' as const,
+    label: { en: `notice ${i}` },
+  })),
+  notices: [
+    {
+      id: 'bench',
+      version: '1',
+      locale: 'en',
+      optIn: 'I agree to receive {purposes} from {business} on WhatsApp ({number}).',
+      optOut: 'Stop sending me {purposes} from {business} on WhatsApp ({number}).',
+    },
+  ],
+};
+
+function draft(i: number): ConsentDraft {
+  const groups = [terms.purposes.slice(0, 10), terms.purposes.slice(10, 20)].map((group) => group.map((p) => p.id));
+  return {
+    kind: 'opt_in',
+    flowId: 'bench',
+    entryPoint: 'atm.after_transaction',
+    locale: 'en',
+    subject: { source: 'self_entered', phone: `+8190${10_000_000 + (i % 89_999_999)}` },
+    consents: groups.map((purposeIds) => ({ purposeIds, shownText: renderConsentSentence(terms, 'opt_in', purposeIds, 'en').text })),
+  };
+}
+
+async function startApiProcess(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, CONSENT_API_DATA_DIR: dataDir, CONSENT_API_PORT: '0', CONSENT_API_DEV_ENROLMENT_TOKEN: DEV_TOKEN },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const match = /listening on (http:\/\/\S+)/.exec(line);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the API exited with ${code} before listening`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Single-core Ed25519 verifications per second of messages as long as the ledger's canonical event bodies. */
+function verifyRate(messageBytes: number, seconds = 2): number {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const message = Buffer.alloc(messageBytes, 0x61);
+  const signature = sign(null, message, privateKey);
+  let count = 0;
+  const start = performance.now();
+  const end = start + seconds * 1_000;
+  while (performance.now() < end) {
+    for (let i = 0; i < 200; i++) verify(null, message, publicKey, signature);
+    count += 200;
+  }
+  return count / ((performance.now() - start) / 1_000);
+}
+
+const kioskDir = mkdtempSync(join(tmpdir(), 'sync-bench-kiosk-'));
+const apiDir = mkdtempSync(join(tmpdir(), 'sync-bench-api-'));
+const vault = openFileKeyVault(kioskDir, { warn: () => {} });
+const ledger = openLedger({ dataDir: kioskDir, vault });
+
+const fillStart = performance.now();
+for (let i = 0; i < EVENTS / PER_CAPTURE; i++) ledger.capture(draft(i), terms);
+const fillSeconds = (performance.now() - fillStart) / 1_000;
+const [sample] = ledger.readOutbox(1);
+const { sig: _sig, ...body } = sample!.event;
+const messageBytes = Buffer.byteLength(canonicalJson(body));
+console.log(`filled a ledger with ${EVENTS} events in ${fillSeconds.toFixed(1)} s (event body ${messageBytes} bytes)`);
+
+// Where the kiosk side spends its time: the ledger's outbox reads and result writes, timed around the real calls.
+const kioskMs = { readOutbox: 0, applySyncResults: 0 };
+const timedLedger = {
+  ...ledger,
+  readOutbox: (limit: number) => timed('readOutbox', () => ledger.readOutbox(limit)),
+  applySyncResults: (results: Parameters<typeof ledger.applySyncResults>[0]) =>
+    timed('applySyncResults', () => ledger.applySyncResults(results)),
+};
+function timed<T>(what: keyof typeof kioskMs, run: () => T): T {
+  const start = performance.now();
+  try {
+    return run();
+  } finally {
+    kioskMs[what] += performance.now() - start;
+  }
+}
+
+const api = await startApiProcess(apiDir);
+const worker = createSyncWorker({
+  ledger: timedLedger,
+  apiUrl: api.url,
+  dataDir: kioskDir,
+  enrolmentToken: DEV_TOKEN,
+  appVersion: 'bench',
+  timeoutMs: 60_000,
+  log: () => {},
+});
+
+global.gc?.();
+const rssBefore = process.memoryUsage().rss;
+let peakRss = rssBefore;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 25);
+const drainStart = performance.now();
+worker.start();
+await new Promise<void>((resolve, reject) => {
+  const check = setInterval(() => {
+    const status = worker.status();
+    if (status.state === 'idle' && status.pending === 0) {
+      clearInterval(check);
+      resolve();
+    } else if (status.state === 'needs_enrolment' || (status.lastError && status.state !== 'syncing')) {
+      clearInterval(check);
+      reject(new Error(`sync failed: ${status.lastError}`));
+    }
+  }, 10);
+});
+const drainSeconds = (performance.now() - drainStart) / 1_000;
+clearInterval(sampler);
+await worker.stop();
+const outbox = ledger.status().outbox;
+ledger.close();
+await api.stop();
+if (outbox.synced !== EVENTS) throw new Error(`expected ${EVENTS} synced, the ledger says ${JSON.stringify(outbox)}`);
+
+const eventsPerSecond = EVENTS / drainSeconds;
+const verifyPerSecond = verifyRate(messageBytes);
+const ratio = eventsPerSecond / verifyPerSecond;
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+console.log(`drained ${EVENTS} events in ${drainSeconds.toFixed(1)} s: ${Math.round(eventsPerSecond)} events/s`);
+console.log(`single-core Ed25519 verify (${messageBytes}-byte messages): ${Math.round(verifyPerSecond)}/s; ratio ${ratio.toFixed(2)} (goal ≥ 0.7)`);
+console.log(
+  `kiosk side: readOutbox ${(kioskMs.readOutbox / 1_000).toFixed(1)} s, applySyncResults ${(kioskMs.applySyncResults / 1_000).toFixed(1)} s ` +
+    `of ${drainSeconds.toFixed(1)} s; the rest is the HTTP round trip and the API (verify, chain check, durable insert)`,
+);
+console.log(`kiosk RSS: ${mb(rssBefore)} MB before the drain, peak ${mb(peakRss)} MB during it`);
+rmSync(kioskDir, { recursive: true, force: true });
+rmSync(apiDir, { recursive: true, force: true });
+console.log(
+  JSON.stringify({
+    bench: 'sync',
+    events: EVENTS,
+    events_per_s: Math.round(eventsPerSecond),
+    verify_per_s: Math.round(verifyPerSecond),
+    ratio: Math.round(ratio * 100) / 100,
+    kiosk_peak_rss_mb: mb(peakRss),
+  }),
+);
