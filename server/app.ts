@@ -8,6 +8,7 @@ import type { Store } from './store/store.ts';
 import type { DeviceEnv } from './http/bearer-auth.ts';
 import { ApiFailure, statusOf } from './http/api-failure.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
+import { registerIngestRoutes } from './routes/ingest.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
 
@@ -68,6 +69,7 @@ export function createApp(context: ApiContext): ApiApp {
 
   app.get('/health', (c) => c.json({ status: 'ok', serverTime: context.now().toISOString() }));
   registerEnrolmentRoutes(app, context);
+  registerIngestRoutes(app, context);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -18,6 +18,7 @@ export function openDatabase(dataDir: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    db.pragma('cache_size = -65536');
     const mode = db.pragma('journal_mode', { simple: true });
     const sync = db.pragma('synchronous', { simple: true });
     if (mode !== 'wal' || sync !== 2) throw new Error(`database durability settings not applied (journal_mode=${String(mode)}, synchronous=${String(sync)})`);

@@ -43,7 +43,7 @@ export const initial: Migration = {
         customer_ref TEXT,
         salt TEXT NOT NULL,
         phone_key TEXT NOT NULL
-      );
+      ) WITHOUT ROWID;
       CREATE INDEX subjects_by_phone_key ON subjects(phone_key);
 
       CREATE TABLE events (

@@ -26,6 +26,7 @@ export class TestKiosk {
   private readonly privateKey: KeyObject;
   private seq = 0;
   private prev = GENESIS_HASH;
+  private readonly hashes: string[] = [];
 
   constructor() {
     const pair = generateKeyPairSync('ed25519');
@@ -61,8 +62,15 @@ export class TestKiosk {
     const bytes = Buffer.from(canonicalJson(body));
     this.seq = body.seq;
     this.prev = sha256Hex(bytes);
+    this.hashes[body.seq - 1] = this.prev;
     const event: ConsentEvent = { ...body, sig: sign(null, bytes, this.privateKey).toString('base64url') };
     return { event, subject: opening };
+  }
+
+  /** Continues the chain after event #`seq` again, as a tampered or restored device would: the next events fork it. */
+  rewind(seq: number): void {
+    this.seq = seq;
+    this.prev = seq === 0 ? GENESIS_HASH : this.hashes[seq - 1]!;
   }
 
   /** `count` consecutive events. */

@@ -1,0 +1,64 @@
+import { createHash, verify } from 'node:crypto';
+import type { ConsentEvent, SubjectOpening } from '../../shared/contract/consent-event.ts';
+import { IngestItem, type IngestRejectReason, type IngestResult } from '../../shared/contract/sync.ts';
+import { canonicalJson } from '../../shared/event-bytes.ts';
+import type { EnrolledDevice } from '../store/device-registry.ts';
+
+/** An event whose schema, device, key, commitment and signature all check out; the chain is checked at storage. */
+export interface VerifiedEvent {
+  event: ConsentEvent;
+  opening: SubjectOpening | null;
+  /** Canonical JSON of the body: the exact signed and hashed bytes, stored verbatim. */
+  body: string;
+  hash: string;
+}
+
+export type Rejected = Extract<IngestResult, { status: 'rejected' }>;
+export type EventCheck = { ok: true; verified: VerifiedEvent } | { ok: false; rejected: Rejected };
+
+const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+export const reject = (id: string, reason: IngestRejectReason, message: string): Rejected => ({
+  id,
+  status: 'rejected',
+  reason,
+  message: message.slice(0, 300),
+});
+
+function idOf(item: unknown): string {
+  const id = (item as { event?: { id?: unknown } } | null)?.event?.id;
+  return typeof id === 'string' ? id.slice(0, 64) : '(unknown)';
+}
+
+/**
+ * Everything about one uploaded event that needs no database. The Ed25519 check runs on libuv's thread pool
+ * (callback form of crypto.verify), so a batch's signatures are verified while the next events are parsed.
+ */
+export function verifyEvent(item: unknown, device: EnrolledDevice): Promise<EventCheck> {
+  const parsed = IngestItem.safeParse(item);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.map(String).join('.') || '(root)';
+    return Promise.resolve({ ok: false, rejected: reject(idOf(item), 'invalid_event', `${where}: ${issue?.message ?? 'invalid'}`) });
+  }
+  const { event, subject: opening } = parsed.data;
+  const fail = (reason: IngestRejectReason, message: string): Promise<EventCheck> =>
+    Promise.resolve({ ok: false, rejected: reject(event.id, reason, message) });
+
+  if (event.device.id !== device.id) return fail('wrong_device', 'The event was recorded by another device than the one uploading it.');
+  const key = device.keys.get(event.device.keyId);
+  if (!key) return fail('wrong_key', 'The event names a key id that is not enrolled for this device.');
+  if (opening && sha256Hex(canonicalJson(opening)) !== event.subject.commitment) {
+    return fail('commitment_mismatch', 'The subject opening does not match the commitment in the signed event.');
+  }
+
+  const { sig, ...rest } = event;
+  const body = canonicalJson(rest);
+  const bytes = Buffer.from(body);
+  return new Promise((resolve) => {
+    verify(null, bytes, key, Buffer.from(sig, 'base64url'), (error, valid) => {
+      if (error || !valid) resolve({ ok: false, rejected: reject(event.id, 'bad_signature', 'The Ed25519 signature does not verify against the enrolled device key.') });
+      else resolve({ ok: true, verified: { event, opening, body, hash: sha256Hex(bytes) } });
+    });
+  });
+}

@@ -1,0 +1,31 @@
+import { IngestBatch, IngestResponse } from '../../shared/contract/sync.ts';
+import type { ApiApp, ApiContext } from '../app.ts';
+import { requireDevice } from '../http/bearer-auth.ts';
+import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
+import { readJson } from '../http/read-json.ts';
+import { ingestBatch } from '../ingest/ingest-batch.ts';
+
+export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
+  // Documented here, parsed by hand: the batch envelope is validated whole, each event on its own.
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/ingest',
+    summary: 'Upload a batch of signed consent events; per-event results (accepted, duplicate, rejected with reason)',
+    security: [{ device: [] }],
+    request: { body: jsonBody(IngestBatch) },
+    responses: {
+      200: { description: 'Every accepted event is durably stored', content: { 'application/json': { schema: IngestResponse } } },
+      400: errorResponse('Malformed batch (nothing stored)'),
+      401: errorResponse('Unknown device credential: enrol again'),
+      413: errorResponse('Body too large'),
+      503: errorResponse('Storage unavailable (nothing stored): retry'),
+    },
+  });
+
+  app.post('/v1/ingest', requireDevice(store.devices), async (c) => {
+    const device = c.get('device');
+    const { response, counts } = await ingestBatch(await readJson(c), device, store.events, now);
+    log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
+    return c.json(response, 200);
+  });
+}

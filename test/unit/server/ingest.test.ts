@@ -1,0 +1,129 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { KioskError } from '../../../shared/contract/errors.ts';
+import { IngestResponse } from '../../../shared/contract/sync.ts';
+import { DATABASE_FILE } from '../../../server/store/open-database.ts';
+import { TestKiosk } from './test-kiosk.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
+
+let api: TestServer;
+let kiosk: TestKiosk;
+let credential: string;
+
+beforeEach(async () => {
+  api = await startTestServer();
+  kiosk = new TestKiosk();
+  credential = await api.enrol(kiosk);
+});
+afterEach(() => api.stop());
+
+function storedEventIds(): string[] {
+  const db = new Database(join(api.dataDir, DATABASE_FILE), { readonly: true });
+  try {
+    return db.prepare('SELECT id FROM events ORDER BY device_id, seq').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('event ingest', () => {
+  it('accepts a batch of signed events and stores every one', async () => {
+    const items = kiosk.events(3);
+    const response = IngestResponse.parse(await api.ingest(credential, items));
+    expect(response.results).toEqual(items.map((item) => ({ id: item.event.id, status: 'accepted' })));
+    expect(storedEventIds()).toEqual(items.map((item) => item.event.id));
+  });
+
+  it('answers duplicate for an event it already holds, however often it is resent', async () => {
+    const items = kiosk.events(2);
+    await api.ingest(credential, items);
+    const again = await api.ingest(credential, items);
+    expect(again.results.map((result) => result.status)).toEqual(['duplicate', 'duplicate']);
+    expect(storedEventIds()).toHaveLength(2);
+  });
+
+  it('rejects an event whose signed content was altered, and stores the rest of the batch', async () => {
+    const [first, tampered, third] = kiosk.events(3);
+    tampered!.event.kind = 'opt_out';
+    const { results } = await api.ingest(credential, [first!, tampered!, third!]);
+    expect(results[1]).toMatchObject({ status: 'rejected', reason: 'bad_signature' });
+    expect(results[0]!.status).toBe('accepted');
+    expect(results[2]).toMatchObject({ status: 'accepted', chainGap: { expectedSeq: 2, receivedSeq: 3 } });
+    expect(storedEventIds()).toEqual([first!.event.id, third!.event.id]);
+  });
+
+  it('rejects an event whose subject opening does not match its commitment', async () => {
+    const item = kiosk.event({ phone: '+819012345678' });
+    const { results } = await api.ingest(credential, [{ ...item, subject: { ...item.subject!, phone: '+819087654321' } }]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: 'commitment_mismatch' });
+    expect(storedEventIds()).toEqual([]);
+  });
+
+  it('rejects events uploaded with another device\'s credential', async () => {
+    const other = new TestKiosk();
+    await api.enrol(other);
+    const { results } = await api.ingest(credential, other.events(1));
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: 'wrong_device' });
+  });
+
+  it('reports a gap in the chain but still stores the events after it', async () => {
+    const items = kiosk.events(5);
+    await api.ingest(credential, items.slice(0, 2));
+    const { results } = await api.ingest(credential, items.slice(3));
+    expect(results).toEqual([
+      { id: items[3]!.event.id, status: 'accepted', chainGap: { expectedSeq: 3, receivedSeq: 4 } },
+      { id: items[4]!.event.id, status: 'accepted' },
+    ]);
+    const late = await api.ingest(credential, [items[2]!]);
+    expect(late.results).toEqual([{ id: items[2]!.event.id, status: 'accepted' }]);
+    expect(storedEventIds()).toHaveLength(5);
+  });
+
+  it('accepts events that arrive out of order within a batch without reporting a gap', async () => {
+    const items = kiosk.events(4);
+    const { results } = await api.ingest(credential, [items[2]!, items[0]!, items[3]!, items[1]!]);
+    expect(results.map((result) => [result.id, result.status, 'chainGap' in result])).toEqual(
+      [items[2]!, items[0]!, items[3]!, items[1]!].map((item) => [item.event.id, 'accepted', false]),
+    );
+  });
+
+  it('rejects an event whose prev does not match the event the server holds before it', async () => {
+    await api.ingest(credential, kiosk.events(1));
+    kiosk.rewind(0);
+    const [, forked] = kiosk.events(2);
+    const { results } = await api.ingest(credential, [forked!]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: 'chain_conflict' });
+  });
+
+  it('rejects a second, different event for a sequence number it already holds', async () => {
+    await api.ingest(credential, kiosk.events(2));
+    kiosk.rewind(1);
+    const { results } = await api.ingest(credential, [kiosk.event()]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: 'chain_conflict' });
+    expect(storedEventIds()).toHaveLength(2);
+  });
+
+  it('rejects one malformed event in a batch and keeps the others', async () => {
+    const [good, broken] = kiosk.events(2);
+    const { results } = await api.ingest(credential, [good!, { ...broken!, event: { ...broken!.event, seq: 'two' } } as never]);
+    expect(results[0]!.status).toBe('accepted');
+    expect(results[1]).toMatchObject({ id: broken!.event.id, status: 'rejected', reason: 'invalid_event' });
+  });
+
+  it('refuses an unknown credential with 401 and stores nothing', async () => {
+    const response = await api.post('/v1/ingest', { clockOffsetMs: 0, events: kiosk.events(1) }, 'not-a-credential');
+    expect(response.status).toBe(401);
+    expect(KioskError.parse(await response.json()).code).toBe('unauthorized');
+    expect(storedEventIds()).toEqual([]);
+  });
+
+  it('keeps accepted events across a server restart', async () => {
+    const items = kiosk.events(3);
+    await api.ingest(credential, items);
+    await api.restart();
+    const again = await api.ingest(credential, items);
+    expect(again.results.map((result) => result.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
+    expect((await api.ingest(credential, kiosk.events(1))).results[0]).toEqual(expect.objectContaining({ status: 'accepted' }));
+  });
+});
