@@ -1,0 +1,161 @@
+import { useState } from 'react';
+import type { FlowSession } from '../../shared/contract/kiosk-api.ts';
+import type { Locale } from '../../shared/contract/primitives.ts';
+import type { Flow } from '../../shared/contract/profile.ts';
+import { formatInternational } from '../../shared/phone.ts';
+import { CaptureOutcome } from '../components/CaptureOutcome.tsx';
+import { ConsentReview } from '../components/ConsentReview.tsx';
+import { PhoneEntry, type EnteredNumber } from '../components/PhoneEntry.tsx';
+import { PurposeChoices } from '../components/PurposeChoices.tsx';
+import { Screen } from '../components/Screen.tsx';
+import { consentChoices } from '../consent-choices.ts';
+import { useText } from '../i18n/use-text.ts';
+import { useCapture } from '../use-capture.ts';
+import { usePurposeSelection } from '../use-purpose-selection.ts';
+
+type Props = {
+  flow: Flow;
+  verified: FlowSession['verifiedSubject'];
+  locale: Locale;
+  /** The person said "No thanks". */
+  onDecline: () => void;
+  /** The person confirmed; the capture request is on its way. */
+  onConfirm: () => void;
+  /** Saved or failed: the host flow goes on. */
+  onFinished: () => void;
+};
+
+type Phase = 'offer' | 'phone' | 'review';
+
+/**
+ * The product: inside the host flow, an offer naming the business, its WhatsApp number and the kinds of message,
+ * with nothing pre-selected; then the number (host-verified and masked, or typed), the exact sentence(s), Confirm.
+ */
+export function OptInStep({ flow, verified, locale, onDecline, onConfirm, onFinished }: Props) {
+  const text = useText();
+  const [phase, setPhase] = useState<Phase>('offer');
+  const { selected, toggle, nothingChosen, requireSome } = usePurposeSelection();
+  const [useOnFile, setUseOnFile] = useState(verified !== null);
+  const [entered, setEntered] = useState<EnteredNumber | null>(null);
+  const capture = useCapture();
+
+  const business = flow.business.name;
+  const onFile = verified && useOnFile ? verified : null;
+  const noThanks = (
+    <button type="button" className="button secondary" onClick={onDecline}>
+      {text('optIn.noThanks')}
+    </button>
+  );
+
+  if (capture.phase.kind !== 'editing') {
+    return (
+      <CaptureOutcome
+        phase={capture.phase}
+        business={business}
+        savedText={{ title: 'capture.done.title', body: 'capture.done.body' }}
+        failedBody={(code) => (code === 'storage_full' ? 'capture.failed.storage_full' : 'capture.failed.generic')}
+        nextLabel="action.continue"
+        onNext={onFinished}
+      />
+    );
+  }
+
+  if (phase === 'phone') {
+    return (
+      <PhoneEntry
+        title={text('phone.title')}
+        defaultCountry={flow.defaultCountry}
+        onNumber={(number) => {
+          setEntered(number);
+          setPhase('review');
+        }}
+        actions={
+          <button type="button" className="button secondary" onClick={() => setPhase('offer')}>
+            {text('phone.changeChoices')}
+          </button>
+        }
+      />
+    );
+  }
+
+  if (phase === 'review') {
+    const choices = consentChoices(flow, 'opt_in', selected, locale);
+    const confirm = () => {
+      const subject = onFile
+        ? { source: 'host_verified' as const, handle: onFile.handle }
+        : { source: 'self_entered' as const, phone: entered?.e164 ?? '', country: entered?.country };
+      onConfirm();
+      void capture.submit({ kind: 'opt_in', flowId: flow.id, entryPoint: flow.entryPoint, locale, consents: choices, subject });
+    };
+    return (
+      <ConsentReview
+        choices={choices}
+        numberText={onFile ? onFile.masked : (entered?.international ?? '')}
+        onConfirm={confirm}
+        actions={
+          <>
+            <button type="button" className="button secondary" onClick={() => setPhase('offer')}>
+              {text('review.change')}
+            </button>
+            {noThanks}
+          </>
+        }
+      />
+    );
+  }
+
+  const review = () => {
+    if (requireSome()) setPhase(onFile || entered ? 'review' : 'phone');
+  };
+
+  return (
+    <Screen title={text('optIn.title', { business })} className="opt-in">
+      <p className="lead" data-speak>
+        {text('optIn.from', { business, number: formatInternational(flow.business.whatsappNumber) })}
+      </p>
+      <p className="choose-hint" data-speak>
+        {text('optIn.choose')}
+      </p>
+      <PurposeChoices purposes={flow.purposes} locale={locale} selected={selected} onToggle={toggle} />
+      <div className="recipient-box">
+        {onFile ? (
+          <p data-speak>{text('optIn.numberOnFile', { business, masked: onFile.masked })}</p>
+        ) : (
+          <p data-speak>{entered ? text('review.to', { number: entered.international }) : text('optIn.numberToEnter')}</p>
+        )}
+        {onFile || entered ? (
+          <button
+            type="button"
+            className="button secondary"
+            onClick={() => {
+              setUseOnFile(false);
+              setEntered(null);
+            }}
+          >
+            {text('optIn.useDifferent')}
+          </button>
+        ) : (
+          verified && (
+            <button type="button" className="button secondary" onClick={() => setUseOnFile(true)}>
+              {text('optIn.useOnFile')}
+            </button>
+          )
+        )}
+      </div>
+      <p className="note stop-note" data-speak>
+        {text('optIn.stopAnyTime')}
+      </p>
+      {nothingChosen && (
+        <p className="error" role="alert">
+          {text('optIn.chooseOne')}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" className="button primary" onClick={review}>
+          {text('optIn.review')}
+        </button>
+        {noThanks}
+      </div>
+    </Screen>
+  );
+}

@@ -1,0 +1,17 @@
+import { useState } from 'react';
+import type { CaptureRequest } from '../shared/contract/capture.ts';
+import type { KioskErrorCode } from '../shared/contract/errors.ts';
+import { callKiosk } from './kiosk-call.ts';
+
+export type CapturePhase = { kind: 'editing' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; code: KioskErrorCode };
+
+/** Sends one capture request; "saved" only once the host reports the events durably committed. */
+export function useCapture() {
+  const [phase, setPhase] = useState<CapturePhase>({ kind: 'editing' });
+  const submit = async (request: CaptureRequest) => {
+    setPhase({ kind: 'saving' });
+    const result = await callKiosk('captureConsent', request);
+    setPhase(result.ok ? { kind: 'saved' } : { kind: 'failed', code: result.error.code });
+  };
+  return { phase, submit };
+}
