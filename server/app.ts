@@ -9,6 +9,7 @@ import type { DeviceEnv } from './http/bearer-auth.ts';
 import { ApiFailure, statusOf } from './http/api-failure.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
+import { registerConsentRoutes } from './routes/consent.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
 
@@ -70,6 +71,7 @@ export function createApp(context: ApiContext): ApiApp {
   app.get('/health', (c) => c.json({ status: 'ok', serverTime: context.now().toISOString() }));
   registerEnrolmentRoutes(app, context);
   registerIngestRoutes(app, context);
+  registerConsentRoutes(app, context);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -15,6 +15,8 @@ export const ServerConfig = z
     webhookVerifyToken: z.string().min(8).optional(),
     // unset: the /v1/admin endpoints answer 403.
     adminToken: z.string().min(16).optional(),
+    // for the messaging system's consent check and subject state; the admin token works there too.
+    consentReaderToken: z.string().min(16).optional(),
     // inserted as a valid one-time enrolment token at start, so `npm start` can enrol a kiosk without an operator.
     devEnrolmentToken: z.string().min(16).max(128).optional(),
     bodyLimitBytes: z.number().int().min(64 * 1024).max(64 * MIB).default(2 * MIB),
@@ -30,6 +32,7 @@ const ENV_FIELDS = {
   CONSENT_API_WEBHOOK_APP_SECRET: 'webhookAppSecret',
   CONSENT_API_WEBHOOK_VERIFY_TOKEN: 'webhookVerifyToken',
   CONSENT_API_ADMIN_TOKEN: 'adminToken',
+  CONSENT_API_CONSENT_READER_TOKEN: 'consentReaderToken',
   CONSENT_API_DEV_ENROLMENT_TOKEN: 'devEnrolmentToken',
   CONSENT_API_BODY_LIMIT_BYTES: 'bodyLimitBytes',
 } as const satisfies Record<string, keyof ServerConfig>;

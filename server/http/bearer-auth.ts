@@ -23,14 +23,18 @@ export function requireDevice(registry: DeviceRegistry): MiddlewareHandler<Devic
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-/** Compares digests so neither timing nor length says how much of the token was right. */
-export function requireAdmin(adminToken: string | undefined): MiddlewareHandler {
-  const expected = adminToken === undefined ? null : digest(adminToken);
+/**
+ * Accepts any of the configured `tokens` (unset ones are skipped). Compares digests, so neither timing nor length
+ * says how much of a token was right.
+ */
+export function requireToken(tokens: readonly (string | undefined)[], what: string): MiddlewareHandler {
+  const expected = tokens.filter((token) => token !== undefined).map(digest);
   return async (c, next) => {
-    if (expected === null) throw new ApiFailure('forbidden', 'The admin API is disabled: no admin token is configured.');
+    if (expected.length === 0) throw new ApiFailure('forbidden', `The ${what} API is disabled: no token is configured for it.`);
     const presented = bearerOf(c.req.header('authorization'));
-    if (presented === null || !timingSafeEqual(digest(presented), expected)) {
-      throw new ApiFailure('unauthorized', 'A valid admin bearer token is required.');
+    const presentedDigest = presented === null ? null : digest(presented);
+    if (presentedDigest === null || !expected.some((token) => timingSafeEqual(presentedDigest, token))) {
+      throw new ApiFailure('unauthorized', `A valid ${what} bearer token is required.`);
     }
     await next();
   };

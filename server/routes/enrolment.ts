@@ -3,7 +3,7 @@ import { EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.
 import { IsoTimestamp } from '../../shared/contract/primitives.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { ApiFailure } from '../http/api-failure.ts';
-import { requireAdmin } from '../http/bearer-auth.ts';
+import { requireToken } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
 import { keyIdOf } from '../store/device-registry.ts';
 
@@ -63,6 +63,6 @@ export function registerEnrolmentRoutes(app: ApiApp, { store, config, log, now }
     return c.json(outcome.response, 200);
   });
 
-  app.use(createToken.path, requireAdmin(config.adminToken));
+  app.use(createToken.path, requireToken([config.adminToken], 'admin'));
   app.openapi(createToken, (c) => c.json({ token: store.devices.createToken(), createdAt: now().toISOString() }, 201));
 }

@@ -2,6 +2,7 @@ import { openDatabase } from './open-database.ts';
 import { loadPhoneKey } from './phone-key.ts';
 import { createDeviceRegistry } from './device-registry.ts';
 import { createEventStore } from './event-store.ts';
+import { createConsentHistory } from './consent-history.ts';
 
 /** The server's one database and the repositories over it; one connection, so writes are serialised. */
 export function openStore(dataDir: string, now: () => Date = () => new Date()) {
@@ -12,6 +13,7 @@ export function openStore(dataDir: string, now: () => Date = () => new Date()) {
     phoneKey,
     devices: createDeviceRegistry(db, now),
     events: createEventStore(db, phoneKey, now),
+    history: createConsentHistory(db, phoneKey, now),
     close: () => db.close(),
   };
 }

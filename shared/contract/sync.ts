@@ -100,3 +100,20 @@ export const PurposeState = z.object({
   eventId: z.string().nullable(),
 });
 export type PurposeState = z.infer<typeof PurposeState>;
+
+/** Everything recorded for one number, POSTed for the same reason as the consent check. */
+export const SubjectStateRequest = z.object({ phone: E164 }).strict();
+
+/** One recorded decision behind a subject's state: a kiosk consent event or a WhatsApp marketing preference. */
+export const ConsentDecision = z.object({
+  source: z.enum(['kiosk', 'whatsapp']),
+  eventId: z.string().nullable(),
+  // null for a WhatsApp preference: it applies to every marketing purpose.
+  purposeId: Slug.nullable(),
+  kind: z.enum(['opt_in', 'opt_out']),
+  effectiveAt: IsoTimestamp,
+});
+export type ConsentDecision = z.infer<typeof ConsentDecision>;
+
+export const SubjectStateResponse = z.object({ purposes: z.array(PurposeState), decisions: z.array(ConsentDecision) });
+export type SubjectStateResponse = z.infer<typeof SubjectStateResponse>;
