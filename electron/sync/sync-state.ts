@@ -23,3 +23,14 @@ export function readSyncState(dataDir: string): PersistedSyncState | null {
 export function writeSyncState(dataDir: string, state: PersistedSyncState): void {
   writeJsonAtomic(join(dataDir, SYNC_STATE_FILE), state);
 }
+
+/** The sync lines of `kioskctl status`, read from the state file the running host keeps. */
+export function describeSyncState(state: PersistedSyncState | null): string[] {
+  if (!state) return ['Sync            never run (no sync-state.json yet)'];
+  const lines = [`Sync            ${state.state.replace('_', ' ')} as of ${state.updatedAt}`];
+  lines.push(`Last sync       ${state.lastSuccessAt ?? 'never'}`);
+  if (state.nextAttemptAt) lines.push(`Next attempt    ${state.nextAttemptAt}`);
+  if (state.lastError) lines.push(`Last sync error ${state.lastError}`);
+  if (state.state === 'needs_enrolment') lines.push('                enrol the kiosk again with a new enrolment token');
+  return lines;
+}

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { FunnelCount } from '../../../shared/contract/funnel.ts';
+import { describeSyncState, readSyncState } from '../../sync/sync-state.ts';
 import { openForInspection, resolveDataDir } from '../data-dir.ts';
 
 function duration(ms: number): string {
@@ -25,12 +26,14 @@ export function addStatusCommand(program: Command): void {
     .option('--data <dir>', 'kiosk data directory')
     .option('--json', 'print one JSON object')
     .action((options: { data?: string; json?: boolean }) => {
-      const { reader } = openForInspection(resolveDataDir(options.data));
+      const dataDir = resolveDataDir(options.data);
+      const { reader } = openForInspection(dataDir);
       try {
         const status = reader.status();
         const funnel = reader.funnelCounts();
+        const sync = readSyncState(dataDir);
         if (options.json) {
-          console.log(JSON.stringify({ ...status, funnel }));
+          console.log(JSON.stringify({ ...status, sync, funnel }));
           return;
         }
         const { pending, synced, dead } = status.outbox;
@@ -42,6 +45,7 @@ export function addStatusCommand(program: Command): void {
             `Outbox          ${pending} pending, ${synced} synced, ${dead} dead`,
             `Oldest pending  ${status.oldestPendingAgeMs === null ? '—' : duration(status.oldestPendingAgeMs)}`,
             `Chain head      ${status.chainHead ? `seq ${status.chainHead.seq} ${status.chainHead.hash}` : 'no events yet'}`,
+            ...describeSyncState(sync),
             funnel.length > 0 ? 'Funnel counters' : 'Funnel counters (none yet)',
             ...(funnel.length > 0 ? funnelTable(funnel) : []),
           ].join('\n'),

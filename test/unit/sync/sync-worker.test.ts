@@ -1,0 +1,98 @@
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RunningServer } from '../../../server/start-server.ts';
+import type { SyncWorker } from '../../../electron/sync/sync-worker.ts';
+import { readSyncState } from '../../../electron/sync/sync-state.ts';
+import { startFaultProxy, type FaultProxy } from '../../fault/fixtures/sync-fault-proxy.ts';
+import { fastWorker, startApi, tempDir } from '../../fault/fixtures/sync-harness.ts';
+import { atmTerms, consentDraft, openTestKiosk, type TestKiosk } from '../../fault/fixtures/sync-kiosk.ts';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+async function world(delayMs = 0): Promise<{ api: RunningServer; proxy: FaultProxy; kiosk: TestKiosk; dir: string; worker: SyncWorker }> {
+  const api = await startApi(tempDir('sync-api'));
+  cleanups.push(() => api.close().catch(() => undefined));
+  const proxy = await startFaultProxy({
+    upstream: api.url,
+    plan: ({ path }) => (path === '/v1/ingest' && delayMs > 0 ? { kind: 'delay', ms: delayMs } : { kind: 'pass' }),
+  });
+  cleanups.push(() => proxy.close());
+  const dir = tempDir('sync-kiosk');
+  const kiosk = openTestKiosk(dir);
+  cleanups.push(() => kiosk.close());
+  const worker = fastWorker(kiosk.ledger, {
+    apiUrl: proxy.url,
+    dataDir: dir,
+    enrolmentToken: api.store.devices.createToken(),
+    batchSize: 5,
+    timeoutMs: 2_000,
+  });
+  cleanups.push(() => worker.stop());
+  return { api, proxy, kiosk, dir, worker };
+}
+
+function capture(kiosk: TestKiosk, count: number): void {
+  for (let i = 0; i < count; i++) kiosk.ledger.capture(consentDraft(`+8190${22_220_000 + i}`, 'opt_in', ['payment_notices']), atmTerms);
+}
+
+const ingests = (proxy: FaultProxy) => proxy.requests.filter((request) => request.path === '/v1/ingest');
+
+describe('the sync worker', () => {
+  it('sends the outbox in sequence order, in bounded batches', async () => {
+    const { proxy, kiosk, worker } = await world();
+    capture(kiosk, 12);
+    worker.start();
+    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
+    const seqs = ingests(proxy).map((request) =>
+      (JSON.parse(request.body.toString('utf8')) as { events: Array<{ event: { seq: number } }> }).events.map((item) => item.event.seq),
+    );
+    expect(seqs).toEqual([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+      [11, 12],
+    ]);
+  });
+
+  it('never runs two syncs at once however often it is woken', async () => {
+    const { proxy, kiosk, worker } = await world(60);
+    worker.start();
+    for (let round = 0; round < 5; round++) {
+      capture(kiosk, 3);
+      for (let i = 0; i < 10; i++) worker.wake('capture');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
+    expect(proxy.maxInFlight()).toBe(1);
+  });
+
+  it('finishes the batch in flight on stop and keeps its acknowledgement', async () => {
+    const { proxy, kiosk, worker } = await world(300);
+    capture(kiosk, 5);
+    worker.start();
+    await vi.waitFor(() => expect(ingests(proxy)).toHaveLength(1), { timeout: 5_000, interval: 5 });
+    await worker.stop();
+    expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, synced: 5 });
+  });
+
+  it('leaves its state where kioskctl status shows it', async () => {
+    const { api, kiosk, dir, worker } = await world();
+    capture(kiosk, 2);
+    worker.start();
+    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
+    await api.close();
+    capture(kiosk, 1);
+    worker.wake('capture');
+    await vi.waitFor(() => expect(readSyncState(dir)).toMatchObject({ state: 'offline', pending: 1 }), { timeout: 5_000, interval: 20 });
+    await worker.stop();
+    kiosk.close();
+
+    const printed = execFileSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'status', '--data', dir], {
+      encoding: 'utf8',
+    });
+    expect(printed).toMatch(/^Sync {12}offline as of /m);
+    expect(printed).toMatch(/^Last sync error .*could not be reached/m);
+  });
+});
