@@ -10,6 +10,7 @@ import { ApiFailure, statusOf } from './http/api-failure.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerConsentRoutes } from './routes/consent.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
 
@@ -72,6 +73,7 @@ export function createApp(context: ApiContext): ApiApp {
   registerEnrolmentRoutes(app, context);
   registerIngestRoutes(app, context);
   registerConsentRoutes(app, context);
+  registerWebhookRoutes(app, context);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
