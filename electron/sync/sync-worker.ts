@@ -288,7 +288,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
    * Asks for a sync. A capture or timer wake waits out a running backoff (the API asked for room); network-up and
    * re-enrolment do not. A wake during a sync runs one more pass afterwards, never a second sync at once.
    */
-  function wake(reason: WakeReason): void {
+  function wake(reason: WakeReason = 'capture'): void {
     if (!started || stopping) return;
     if (state === 'needs_enrolment' && reason !== 'enrolled' && reason !== 'start') return;
     if (retryTimer && (reason === 'capture' || reason === 'timer')) return;
