@@ -39,11 +39,22 @@ export default tseslint.config(
   },
   {
     files: ['electron/**', 'server/**', 'test/**', 'bin/**'],
-    ignores: ['electron/shell/**', 'test/e2e/electron.spec.ts'],
+    ignores: ['electron/shell/**', 'test/e2e/electron.spec.ts', 'test/unit/renderer/**'],
     rules: {
       'no-restricted-imports': restrict({
         group: ['/electron', '/electron/*', '**/renderer/**'],
         message: 'Only electron/shell/ imports electron; the host runs on plain Node.',
+      }),
+    },
+  },
+  {
+    // The renderer's unit tests run it in happy-dom: browser globals, and the renderer is what they import.
+    files: ['test/unit/renderer/**'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': restrict({
+        group: ['electron', '**/electron/**', '**/server/**'],
+        message: 'Renderer tests drive the UI through an in-memory window.kiosk, not the host.',
       }),
     },
   },

@@ -4,18 +4,22 @@ import type { IdleTiming } from './idle-timing.ts';
 const activityEvents = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
 
 /**
- * While `active`, counts inactivity; after `timeoutSeconds` it returns the seconds left in the warning, and when
+ * While `active`, counts inactivity; after `timeoutSeconds` it reports the seconds left in the warning, and when
  * the warning runs out it calls `onTimeout`. Only an explicit `keepAlive` (the dialog's Continue) ends a warning.
  */
 export function useIdle(active: boolean, timing: IdleTiming, onTimeout: () => void) {
-  const [warningLeft, setWarningLeft] = useState<number | null>(null);
+  const [warningSince, setWarningSince] = useState<number | null>(null);
+  const [now, setNow] = useState(0);
   const timeoutHandler = useRef(onTimeout);
   timeoutHandler.current = onTimeout;
-  const warning = active && warningLeft !== null;
+  const warning = active && warningSince !== null;
 
   useEffect(() => {
     if (!active || warning) return;
-    const startWarning = () => setWarningLeft(timing.warningSeconds);
+    const startWarning = () => {
+      setWarningSince(Date.now());
+      setNow(Date.now());
+    };
     let timer = setTimeout(startWarning, timing.timeoutSeconds * 1000);
     const onActivity = () => {
       clearTimeout(timer);
@@ -28,16 +32,23 @@ export function useIdle(active: boolean, timing: IdleTiming, onTimeout: () => vo
     };
   }, [active, warning, timing]);
 
+  // The reset is one timer for the whole warning; the per-second tick only redraws the countdown.
   useEffect(() => {
-    if (!warning || warningLeft === null) return;
-    if (warningLeft <= 0) {
-      setWarningLeft(null);
+    if (!warning) return;
+    const reset = setTimeout(() => {
+      setWarningSince(null);
       timeoutHandler.current();
-      return;
-    }
-    const tick = setTimeout(() => setWarningLeft(warningLeft - 1), 1000);
-    return () => clearTimeout(tick);
-  }, [warning, warningLeft]);
+    }, timing.warningSeconds * 1000);
+    const tick = setInterval(() => setNow(Date.now()), 1000);
+    return () => {
+      clearTimeout(reset);
+      clearInterval(tick);
+    };
+  }, [warning, timing]);
 
-  return { warningLeft: warning ? warningLeft : null, keepAlive: () => setWarningLeft(null) };
+  const secondsLeft =
+    warning && warningSince !== null
+      ? Math.max(0, timing.warningSeconds - Math.floor((now - warningSince) / 1000))
+      : null;
+  return { warningLeft: secondsLeft, keepAlive: () => setWarningSince(null) };
 }

@@ -1,0 +1,143 @@
+// @vitest-environment happy-dom
+import { act } from 'react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderConsentSentence } from '../../../shared/wording.ts';
+import type { CaptureResult } from '../../../shared/contract/capture.ts';
+import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
+import { demoProfile, failsWith, inMemoryKiosk } from './in-memory-kiosk.ts';
+import { showKiosk, type KioskScreen } from './screen.tsx';
+
+const atm = demoProfile.flows.find((flow) => flow.id === 'atm')!;
+let screen: KioskScreen | undefined;
+
+afterEach(async () => {
+  await screen?.unmount();
+  screen = undefined;
+});
+
+/** Attract → card → withdrawal → transaction complete → the opt-in step, in English. */
+async function reachAtmOptIn(host: ReturnType<typeof inMemoryKiosk>) {
+  screen = await showKiosk(host.api, '?flow=atm');
+  await screen.click('button', 'English');
+  await screen.click('button', 'Start');
+  await screen.click('button', 'Insert card');
+  await screen.click('button', 'Withdrawal');
+  await screen.click('button', 'Continue');
+  return screen;
+}
+
+describe('the opt-in step', () => {
+  it('names the business and its WhatsApp number, says how to opt out, and counts that it was shown', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    expect(kiosk.heading()).toBe('Get messages from Sakura Bank on WhatsApp?');
+    expect(kiosk.container.textContent).toContain('+81 3 1234 5678');
+    expect(kiosk.container.textContent).toContain('reply STOP on WhatsApp');
+    expect(kiosk.container.textContent).toContain('+•••••••5678');
+    expect(host.funnel).toEqual([
+      { flowId: 'atm', purposeIds: ['balance_alerts', 'payment_notices', 'offers'], locale: 'en', outcome: 'shown' },
+    ]);
+  });
+
+  it('starts with nothing ticked and will not go on until the person ticks something', async () => {
+    const kiosk = await reachAtmOptIn(inMemoryKiosk());
+    const boxes = kiosk.all('checkbox') as HTMLInputElement[];
+    expect(boxes.map((box) => kiosk.container.contains(box) && box.checked)).toEqual([false, false, false]);
+    await kiosk.click('button', 'Review');
+    expect(kiosk.get('alert').textContent).toContain('Choose at least one kind of message');
+    expect(kiosk.heading()).toBe('Get messages from Sakura Bank on WhatsApp?');
+  });
+
+  it('shows the exact sentence from the wording function, and sends exactly that sentence', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('checkbox', 'payment notices');
+    await kiosk.click('button', 'Review');
+
+    const shown = Array.from(kiosk.container.querySelectorAll('.sentence'), (item) => item.textContent);
+    const expected = renderConsentSentence(atm, 'opt_in', ['balance_alerts', 'payment_notices'], 'en').text;
+    expect(shown).toEqual([expected]);
+
+    await kiosk.click('button', 'Confirm');
+    expect(host.captures).toEqual([
+      {
+        kind: 'opt_in',
+        flowId: 'atm',
+        entryPoint: 'atm.after_transaction',
+        locale: 'en',
+        consents: [{ purposeIds: ['balance_alerts', 'payment_notices'], shownText: expected }],
+        subject: { source: 'host_verified', handle: 'subject-handle-1' },
+      },
+    ]);
+  });
+
+  it('keeps marketing a separate consent with its own sentence, never bundled with service messages', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('checkbox', 'offers');
+    await kiosk.click('button', 'Review');
+
+    const shown = Array.from(kiosk.container.querySelectorAll('.sentence'), (item) => item.textContent);
+    expect(shown).toHaveLength(2);
+    await kiosk.click('button', 'Confirm');
+    expect(host.captures[0]?.consents).toEqual([
+      { purposeIds: ['balance_alerts'], shownText: shown[0] },
+      { purposeIds: ['offers'], shownText: shown[1] },
+    ]);
+    expect(shown[1]).toBe(renderConsentSentence(atm, 'opt_in', ['offers'], 'en').text);
+  });
+
+  it('says "saved" only once the host reports the durable commit', async () => {
+    let commit: (result: KioskResult<CaptureResult>) => void = () => {};
+    const host = inMemoryKiosk({ capture: () => new Promise((resolve) => (commit = resolve)) });
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('checkbox', 'payment notices');
+    await kiosk.click('button', 'Review');
+    await kiosk.click('button', 'Confirm');
+    expect(kiosk.heading()).toBe('Saving your choice…');
+    expect(kiosk.container.textContent).not.toContain('Your choice is saved');
+
+    await act(async () => commit({ ok: true, value: { events: [], committedAt: '2026-11-01T09:00:00.000Z' } }));
+    expect(kiosk.heading()).toBe('Your choice is saved');
+    await kiosk.click('button', 'Continue');
+    expect(kiosk.heading()).toBe('Please take your card and receipt');
+  });
+
+  it('says plainly that nothing was recorded when the disk is full, and lets the transaction go on', async () => {
+    const kiosk = await reachAtmOptIn(inMemoryKiosk({ capture: failsWith('storage_full') }));
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('button', 'Review');
+    await kiosk.click('button', 'Confirm');
+    expect(kiosk.heading()).toBe('Your choice was not saved');
+    expect(kiosk.container.textContent).toContain(
+      'We couldn’t save your choice on this machine. Nothing was recorded. Your transaction continues.',
+    );
+    await kiosk.click('button', 'Continue');
+    expect(kiosk.heading()).toBe('Please take your card and receipt');
+  });
+
+  it('counts "No thanks" as a decline and goes straight on with the transaction', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('button', 'No thanks');
+    expect(host.funnel.map((report) => report.outcome)).toEqual(['shown', 'declined']);
+    expect(host.captures).toEqual([]);
+    expect(kiosk.heading()).toBe('Please take your card and receipt');
+  });
+
+  it('lets the customer use a different number than the one on file, sent as self-entered', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('button', 'Use a different number');
+    await kiosk.click('button', 'Review');
+    expect(kiosk.heading()).toBe('Enter your mobile number');
+    await kiosk.type('08011112222');
+    await kiosk.press('Enter');
+    expect(kiosk.container.textContent).toContain('Messages will go to +81 80 1111 2222.');
+    await kiosk.click('button', 'Confirm');
+    expect(host.captures[0]?.subject).toEqual({ source: 'self_entered', phone: '+818011112222', country: 'JP' });
+  });
+});
