@@ -11,6 +11,9 @@ import { registerEnrolmentRoutes } from './routes/enrolment.ts';
 import { registerIngestRoutes } from './routes/ingest.ts';
 import { registerConsentRoutes } from './routes/consent.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
+import { registerHeartbeatRoutes } from './routes/heartbeat.ts';
+import { registerAuditRoutes } from './routes/audit.ts';
+import { requireToken } from './http/bearer-auth.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
 
@@ -70,10 +73,13 @@ export function createApp(context: ApiContext): ApiApp {
   app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'Operator admin token' });
 
   app.get('/health', (c) => c.json({ status: 'ok', serverTime: context.now().toISOString() }));
+  app.use('/v1/admin/*', requireToken([context.config.adminToken], 'admin'));
   registerEnrolmentRoutes(app, context);
   registerIngestRoutes(app, context);
   registerConsentRoutes(app, context);
   registerWebhookRoutes(app, context);
+  registerHeartbeatRoutes(app, context);
+  registerAuditRoutes(app, context);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -3,7 +3,6 @@ import { EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.
 import { IsoTimestamp } from '../../shared/contract/primitives.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { ApiFailure } from '../http/api-failure.ts';
-import { requireToken } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
 import { keyIdOf } from '../store/device-registry.ts';
 
@@ -46,7 +45,7 @@ const REFUSALS = {
   }),
 } as const;
 
-export function registerEnrolmentRoutes(app: ApiApp, { store, config, log, now }: ApiContext): void {
+export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
   app.openapi(enrol, (c) => {
     const request = c.req.valid('json');
     if (keyIdOf(request.publicKey) !== request.keyId) {
@@ -63,6 +62,5 @@ export function registerEnrolmentRoutes(app: ApiApp, { store, config, log, now }
     return c.json(outcome.response, 200);
   });
 
-  app.use(createToken.path, requireToken([config.adminToken], 'admin'));
   app.openapi(createToken, (c) => c.json({ token: store.devices.createToken(), createdAt: now().toISOString() }, 201));
 }

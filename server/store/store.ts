@@ -3,6 +3,8 @@ import { loadPhoneKey } from './phone-key.ts';
 import { createDeviceRegistry } from './device-registry.ts';
 import { createEventStore } from './event-store.ts';
 import { createConsentHistory } from './consent-history.ts';
+import { createDeviceHealth } from './device-health.ts';
+import { createAuditExport } from './audit-export.ts';
 
 /** The server's one database and the repositories over it; one connection, so writes are serialised. */
 export function openStore(dataDir: string, now: () => Date = () => new Date()) {
@@ -14,6 +16,8 @@ export function openStore(dataDir: string, now: () => Date = () => new Date()) {
     devices: createDeviceRegistry(db, now),
     events: createEventStore(db, phoneKey, now),
     history: createConsentHistory(db, phoneKey, now),
+    health: createDeviceHealth(db),
+    audit: createAuditExport(db, phoneKey),
     close: () => db.close(),
   };
 }

@@ -1,0 +1,54 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { parseOrFail } from '../../shared/contract/errors.ts';
+import { IsoTimestamp } from '../../shared/contract/primitives.ts';
+import { Heartbeat } from '../../shared/contract/sync.ts';
+import type { ApiApp, ApiContext } from '../app.ts';
+import { requireDevice } from '../http/bearer-auth.ts';
+import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
+
+const HeartbeatAck = z.object({ serverTime: IsoTimestamp });
+const FunnelQuery = z.object({ from: z.iso.date().optional(), to: z.iso.date().optional() }).strict();
+
+const heartbeat = createRoute({
+  method: 'post',
+  path: '/v1/devices/heartbeat',
+  summary: "A device's outbox health and funnel counters (latest kept per device; counters upserted per key)",
+  security: [{ device: [] }],
+  request: { body: jsonBody(Heartbeat) },
+  responses: {
+    200: { description: 'Stored', content: { 'application/json': { schema: HeartbeatAck } } },
+    400: errorResponse('Malformed heartbeat'),
+    401: errorResponse('Unknown device credential: enrol again'),
+  },
+});
+
+export function registerHeartbeatRoutes(app: ApiApp, { store, now }: ApiContext): void {
+  app.use(heartbeat.path, requireDevice(store.devices));
+  app.openapi(heartbeat, (c) => {
+    const receivedAt = now().toISOString();
+    store.health.recordHeartbeat(c.get('device').id, receivedAt, c.req.valid('json'));
+    return c.json({ serverTime: receivedAt }, 200);
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/admin/devices',
+    summary: 'Enrolled devices with their latest heartbeat',
+    security: [{ admin: [] }],
+    responses: { 200: { description: 'Devices' }, 401: errorResponse('Missing or wrong admin token') },
+  });
+  app.get('/v1/admin/devices', (c) => c.json({ devices: store.health.listDevices() }));
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/admin/funnel',
+    summary: 'Funnel counters summed over devices, per day, flow, purpose, locale and outcome',
+    security: [{ admin: [] }],
+    request: { query: FunnelQuery },
+    responses: { 200: { description: 'Counts' }, 401: errorResponse('Missing or wrong admin token') },
+  });
+  app.get('/v1/admin/funnel', (c) => {
+    const { from, to } = parseOrFail(FunnelQuery, c.req.query(), 'funnel query');
+    return c.json({ counts: store.health.funnel(from, to) });
+  });
+}

@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KioskError } from '../../../shared/contract/errors.ts';
+import { TestKiosk } from './test-kiosk.ts';
+import { startTestServer, type TestServer } from './test-server.ts';
+
+let api: TestServer;
+let kiosk: TestKiosk;
+let credential: string;
+beforeEach(async () => {
+  api = await startTestServer();
+  kiosk = new TestKiosk();
+  credential = await api.enrol(kiosk);
+});
+afterEach(() => api.stop());
+
+async function expectRefusal(response: Response, status: number): Promise<KioskError> {
+  expect(response.status).toBe(status);
+  const body = KioskError.parse(await response.json());
+  expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+/);
+  return body;
+}
+
+/** After any refusal the server must still take a real batch and have stored nothing else. */
+async function expectStillServingWithNothingStored(): Promise<void> {
+  const item = kiosk.event();
+  const { results } = await api.ingest(credential, [item]);
+  expect(results).toEqual([{ id: item.event.id, status: 'accepted' }]);
+}
+
+describe('bad input at the API boundary', () => {
+  it('answers malformed JSON with 400 invalid_request', async () => {
+    const body = await expectRefusal(await api.post('/v1/ingest', '{"clockOffsetMs": 0, "events": [', credential), 400);
+    expect(body).toMatchObject({ code: 'invalid_request', message: 'The request body is not valid JSON.' });
+    await expectRefusal(await api.post('/v1/devices/enrol', '{nope'), 400);
+    await expectStillServingWithNothingStored();
+  });
+
+  it('answers wrong types with 400 naming the field', async () => {
+    const body = await expectRefusal(await api.post('/v1/ingest', { clockOffsetMs: 'soon', events: [kiosk.event()] }, credential), 400);
+    expect(body.details?.[0]?.path).toBe('clockOffsetMs');
+    const enrol = await expectRefusal(await api.post('/v1/devices/enrol', { token: 42 }), 400);
+    expect(enrol.details?.map((d) => d.path)).toContain('token');
+    await expectRefusal(await api.post('/v1/ingest', { clockOffsetMs: 0, events: [] }, credential), 400);
+    kiosk.rewind(0);
+    await expectStillServingWithNothingStored();
+  });
+
+  it('answers an oversized body with 413 before reading it all', async () => {
+    const huge = JSON.stringify({ clockOffsetMs: 0, events: [kiosk.event()], padding: 'x'.repeat(3 * 1024 * 1024) });
+    await expectRefusal(await api.post('/v1/ingest', huge, credential), 413);
+    kiosk.rewind(0);
+    await expectStillServingWithNothingStored();
+  });
+
+  it('answers an unknown endpoint with a 404 KioskError', async () => {
+    expect((await expectRefusal(await api.post('/v1/nowhere', {}), 404)).code).toBe('not_found');
+  });
+
+  it('answers a batch larger than the protocol allows with 400 and stores none of it', async () => {
+    const items = kiosk.events(501);
+    await expectRefusal(await api.post('/v1/ingest', { clockOffsetMs: 0, events: items }, credential), 400);
+    kiosk.rewind(0);
+    await expectStillServingWithNothingStored();
+  });
+});
