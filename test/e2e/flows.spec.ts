@@ -1,0 +1,183 @@
+import { expect, test } from './kiosk-fixture.ts';
+import {
+  businessOf,
+  ledgerEvents,
+  ledgerSubjects,
+  numberField,
+  openFlow,
+  rawLedgerBytes,
+  reachOptIn,
+  shownSentences,
+  tapDigits,
+} from './kiosk-screens.ts';
+
+const SIMULATED_ATM_DIGITS = '9012345678';
+const TYPED = { keys: '09087654321', e164: '+819087654321', digits: '9087654321' };
+
+const afterOptIn: Record<string, string> = {
+  atm: 'Please take your card and receipt',
+  airline: 'You are checked in',
+};
+const firstUtility: Record<string, string> = { atm: 'balance alerts', airline: 'gate changes' };
+
+for (const flowId of ['atm', 'airline']) {
+  test.describe(`the ${flowId} flow`, () => {
+    test('records one signed event per chosen purpose, with the sentence shown, after Confirm', async ({ page, kiosk }) => {
+      await openFlow(page, kiosk, flowId);
+      await reachOptIn(page, flowId);
+      await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
+      if (flowId === 'atm') await page.getByRole('checkbox', { name: 'offers' }).check();
+      await page.getByRole('button', { name: 'Review' }).click();
+      if (flowId === 'airline') {
+        await tapDigits(page, TYPED.keys);
+        await page.getByRole('button', { name: 'Enter', exact: true }).click();
+      }
+      const sentences = await shownSentences(page);
+      expect(sentences).toHaveLength(flowId === 'atm' ? 2 : 1);
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      await expect(page.getByRole('heading', { name: 'Your choice is saved' })).toBeVisible();
+
+      const events = ledgerEvents(kiosk.ledger);
+      expect(events.map((event) => event.purpose.id)).toEqual(
+        flowId === 'atm' ? ['balance_alerts', 'offers'] : ['gate_changes'],
+      );
+      expect(events.map((event) => event.notice.text)).toEqual(sentences);
+      for (const event of events) {
+        expect(event).toMatchObject({ kind: 'opt_in', flowId, business: { name: businessOf[flowId] }, notice: { locale: 'en' } });
+        expect(event.subject.source).toBe(flowId === 'atm' ? 'host_verified' : 'self_entered');
+      }
+      expect(kiosk.ledger.verify()).toMatchObject({ ok: true });
+      expect(ledgerSubjects(kiosk.ledger)).toEqual(events.map(() => (flowId === 'atm' ? '+819012345678' : TYPED.e164)));
+
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(page.getByRole('heading', { name: afterOptIn[flowId] })).toBeVisible();
+    });
+
+    test('stores nothing personal when the person declines', async ({ page, kiosk }) => {
+      await openFlow(page, kiosk, flowId);
+      await reachOptIn(page, flowId);
+      await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
+      await page.getByRole('button', { name: 'Review' }).click();
+      if (flowId === 'airline') {
+        await tapDigits(page, TYPED.keys);
+        await page.getByRole('button', { name: 'Enter', exact: true }).click();
+        await expect(page.getByText(/Messages will go to/)).toBeVisible();
+      }
+      await page.getByRole('button', { name: 'No thanks' }).click();
+      await expect(page.getByRole('heading', { name: afterOptIn[flowId] })).toBeVisible();
+
+      expect(ledgerEvents(kiosk.ledger)).toEqual([]);
+      expect(kiosk.ledger.funnelCounts()).toEqual(
+        expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'declined', count: 1 })]),
+      );
+      const bytes = rawLedgerBytes(kiosk.dataDir);
+      expect(bytes).not.toContain(TYPED.digits);
+      expect(bytes).not.toContain(SIMULATED_ATM_DIGITS);
+    });
+
+    test('starts over after inactivity, wiping what was typed, and counts a time-out', async ({ page, kiosk }) => {
+      await openFlow(page, kiosk, flowId, { idle: '2,1' });
+      await reachOptIn(page, flowId);
+      await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
+      if (flowId === 'atm') await page.getByRole('button', { name: 'Use a different number' }).click();
+      await page.getByRole('button', { name: 'Review' }).click();
+      await tapDigits(page, '0908');
+      await expect(numberField(page)).toHaveValue(/\d/);
+      await expect(page.getByRole('alertdialog', { name: 'Are you still there?' })).toBeVisible({ timeout: 5_000 });
+      // Back on the attract screen, in the terminal's own language again.
+      await expect(page.getByRole('button', { name: '日本語' })).toHaveAttribute('aria-pressed', 'true', { timeout: 5_000 });
+
+      expect(kiosk.ledger.funnelCounts()).toEqual(
+        expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'timed_out', count: 1 })]),
+      );
+      expect(ledgerEvents(kiosk.ledger)).toEqual([]);
+
+      await page.getByRole('button', { name: 'English' }).click();
+      await reachOptIn(page, flowId);
+      await expect(page.getByRole('checkbox', { name: firstUtility[flowId] })).not.toBeChecked();
+    });
+  });
+}
+
+test('offers the ATM customer’s number on file only masked, and lets them type another', async ({ page, kiosk }) => {
+  await openFlow(page, kiosk, 'atm');
+  await reachOptIn(page, 'atm');
+  await expect(page.getByText('•••••5678')).toBeVisible();
+  await expect(page.getByText(SIMULATED_ATM_DIGITS)).toHaveCount(0);
+  expect(await page.content()).not.toContain(SIMULATED_ATM_DIGITS);
+
+  await page.getByRole('checkbox', { name: 'payment notices' }).check();
+  await page.getByRole('button', { name: 'Use a different number' }).click();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await tapDigits(page, TYPED.keys);
+  await page.getByRole('button', { name: 'Enter', exact: true }).click();
+  await shownSentences(page);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('heading', { name: 'Your choice is saved' })).toBeVisible();
+
+  const [event, ...others] = ledgerEvents(kiosk.ledger);
+  expect(others).toEqual([]);
+  expect(event?.subject.source).toBe('self_entered');
+  expect(ledgerSubjects(kiosk.ledger)).toEqual([TYPED.e164]);
+});
+
+test('refuses numbers that cannot get WhatsApp messages and accepts a corrected one', async ({ page, kiosk }) => {
+  await openFlow(page, kiosk, 'airline');
+  await reachOptIn(page, 'airline');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Choose at least one kind of message, or touch “No thanks”.');
+  await page.getByRole('checkbox', { name: 'delays' }).check();
+  await page.getByRole('button', { name: 'Review' }).click();
+
+  for (const wrong of ['12345', '0312345678']) {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await tapDigits(page, wrong);
+    await page.getByRole('button', { name: 'Enter', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('That is not a mobile number in Japan');
+    await expect(numberField(page)).toHaveAttribute('aria-invalid', 'true');
+  }
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await tapDigits(page, TYPED.keys);
+  await page.getByRole('button', { name: 'Enter', exact: true }).click();
+  await expect(page.getByText(/Messages will go to \+81 90/)).toBeVisible();
+  expect(ledgerEvents(kiosk.ledger)).toEqual([]);
+});
+
+test('takes the number from a physical keyboard too: digits, Backspace, Escape and Enter', async ({ page, kiosk }) => {
+  await openFlow(page, kiosk, 'airline');
+  await reachOptIn(page, 'airline');
+  await page.getByRole('checkbox', { name: 'boarding calls' }).check();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.type('0311');
+  await page.keyboard.press('Escape');
+  await expect(numberField(page)).toHaveValue('');
+  await page.keyboard.type(`${TYPED.keys}9`);
+  await page.keyboard.press('Backspace');
+  await expect(numberField(page)).toHaveValue(/^090[- ]?8765[- ]?4321$/);
+  await page.keyboard.press('Enter');
+  await shownSentences(page);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('heading', { name: 'Your choice is saved' })).toBeVisible();
+  expect(ledgerSubjects(kiosk.ledger)).toEqual([TYPED.e164]);
+});
+
+test('switches language mid-step, keeping the number typed, and records the sentence in the new language', async ({ page, kiosk }) => {
+  await openFlow(page, kiosk, 'airline');
+  await reachOptIn(page, 'airline');
+  await page.getByRole('checkbox', { name: 'gate changes' }).check();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await tapDigits(page, '090');
+  await page.getByRole('button', { name: 'Español' }).click();
+  await expect(numberField(page)).toHaveValue(/^090/);
+  await tapDigits(page, '87654321');
+  await page.getByRole('button', { name: '日本語' }).click();
+  await page.locator('.keypad .key-enter').click();
+  const sentences = await page.locator('.sentences > li').allInnerTexts();
+  expect(sentences).toHaveLength(1);
+  expect(sentences[0]).toContain('Sora Airlines');
+  await page.locator('.review .button.primary').click();
+  await expect(page.locator('.outcome.saved')).toBeVisible();
+  const [event] = ledgerEvents(kiosk.ledger);
+  expect(event?.notice).toMatchObject({ locale: 'ja', text: sentences[0] });
+});

@@ -1,0 +1,73 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+import type { Profile } from '../../shared/contract/profile.ts';
+import { createHost, type Host } from '../../electron/host/host.ts';
+import { startBridge, type Bridge } from '../../electron/bridge/bridge-server.ts';
+
+export const rendererDir = path.resolve('out/renderer');
+export const demoProfilePath = path.resolve('profiles/demo.json');
+
+export type Kiosk = Host & {
+  bridge: Bridge;
+  dataDir: string;
+  /** Opens the app as the Chromium shell does: the launch URL with the token in its fragment (and an optional query). */
+  open(page: Page, query?: Record<string, string>): Promise<void>;
+};
+
+export function demoProfile(): Profile {
+  return JSON.parse(readFileSync(demoProfilePath, 'utf8')) as Profile;
+}
+
+/** The real host over a real SQLite ledger in a fresh directory, behind the real bridge on a free port. */
+export async function startKiosk(edit: (profile: Profile) => void = () => {}): Promise<Kiosk & { dispose(): Promise<void> }> {
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error('out/renderer is missing: run `npm run build:renderer` before the end-to-end tests.');
+  }
+  const root = mkdtempSync(path.join(tmpdir(), 'kiosk-e2e-'));
+  const profile = demoProfile();
+  edit(profile);
+  const profilePath = path.join(root, 'profile.json');
+  writeFileSync(profilePath, JSON.stringify(profile));
+  const dataDir = path.join(root, 'data');
+  const host = await createHost({ dataDir, profilePath, log: () => {} });
+  const bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
+  return {
+    ...host,
+    bridge,
+    dataDir,
+    open: async (page, query = {}) => {
+      const search = new URLSearchParams(query).toString();
+      await page.goto(`${bridge.origin}/${search ? `?${search}` : ''}#kiosk-token=${bridge.token}`);
+    },
+    dispose: async () => {
+      await bridge.close();
+      await host.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One kiosk per test: each starts from an empty ledger, so assertions about "exactly one event" hold. */
+export const test = base.extend<{ kiosk: Kiosk }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
+  kiosk: async ({}, use) => {
+    const kiosk = await startKiosk();
+    await use(kiosk);
+    await kiosk.dispose();
+  },
+});
+
+export { expect };
+
+type PageWithKiosk = { kiosk: Record<string, (input: unknown) => Promise<unknown>> };
+
+/** Calls `window.kiosk[method]` inside the page, as the renderer would. */
+export function callKiosk(page: Page, method: string, input: unknown = {}): Promise<unknown> {
+  return page.evaluate(([name, value]) => (globalThis as unknown as PageWithKiosk).kiosk[name]!(value), [method, input] as const);
+}
+
+export function kioskMethodNames(page: Page): Promise<string[]> {
+  return page.evaluate(() => Object.keys((globalThis as unknown as PageWithKiosk).kiosk));
+}
