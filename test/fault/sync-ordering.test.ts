@@ -1,7 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LedgerClock } from '../../electron/ledger/clock.ts';
 import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
-import { consentCheck, fastWorker, startApi, tempDir } from './fixtures/sync-harness.ts';
+import { consentCheck, fastWorker, startApi, tempDir, WEBHOOK_APP_SECRET } from './fixtures/sync-harness.ts';
 import { expectServerHoldsExactlyWhatWasCaptured } from './fixtures/sync-invariant.ts';
 import { atmTerms, consentDraft, openTestKiosk } from './fixtures/sync-kiosk.ts';
 
@@ -50,4 +51,57 @@ describe('consent state across kiosks that sync late', () => {
     expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dirA, dirB]);
   });
+
+  it('keeps marketing stopped by a WhatsApp STOP when a kiosk opt-in captured earlier syncs afterwards', async () => {
+    const api = await startApi(tempDir('sync-api'));
+    cleanups.push(() => api.close());
+    const dir = tempDir('sync-kiosk');
+    const kiosk = openTestKiosk(dir);
+    cleanups.push(() => kiosk.close());
+
+    kiosk.ledger.capture(consentDraft(PHONE, 'opt_in', ['offers']), atmTerms);
+    // WhatsApp stamps preferences in whole seconds: let the STOP fall clearly after the capture
+    await pause(1_100);
+    const payload = Buffer.from(JSON.stringify(whatsAppStop(PHONE, Math.floor(Date.now() / 1_000))));
+    const webhook = await fetch(`${api.url}/v1/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': `sha256=${createHmac('sha256', WEBHOOK_APP_SECRET).update(payload).digest('hex')}`,
+      },
+      body: payload,
+    });
+    expect(webhook.status).toBe(200);
+    expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false });
+
+    await syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: api.store.devices.createToken() }));
+    expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+  });
 });
+
+/** A `user_preferences` marketing stop as the WhatsApp Cloud API sends it (WhatsApp itself cannot be reached here). */
+function whatsAppStop(phone: string, timestamp: number) {
+  const waId = phone.slice(1);
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: '102290129340398',
+        changes: [
+          {
+            field: 'user_preferences',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+              contacts: [{ profile: { name: 'Kiosk Customer' }, wa_id: waId }],
+              user_preferences: [
+                { wa_id: waId, detail: 'User requested to stop marketing messages', category: 'marketing_messages', value: 'stop', timestamp },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
