@@ -23,7 +23,7 @@ export const en = {
   'attract.startFailed': 'This service is not available right now. Please try again in a moment.',
 
   'flow.cancel': 'Cancel',
-  'host.simulated': 'Simulated screen: this stands in for {business}’s own software.',
+  'host.simulated': 'Simulated screen: it stands in for the software of {business}.',
   'host.insertCard.title': 'Please insert your card',
   'host.insertCard.body': 'Insert your card and enter your PIN to begin.',
   'host.insertCard.action': 'Insert card',
