@@ -57,7 +57,10 @@ function draft(i: number): ConsentDraft {
 }
 
 async function startApiProcess(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // SYNC_BENCH_CPU_PROFILE=DIR writes the API process's V8 CPU profile there, to see where the server's time goes.
+  const profile = process.env.SYNC_BENCH_CPU_PROFILE;
+  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, CONSENT_API_DATA_DIR: dataDir, CONSENT_API_PORT: '0', CONSENT_API_DEV_ENROLMENT_TOKEN: DEV_TOKEN },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
