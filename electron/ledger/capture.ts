@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
+import type { z } from 'zod';
 import { ConsentDraft, type CaptureResult } from '../../shared/contract/capture.ts';
-import { ConsentEventBody } from '../../shared/contract/consent-event.ts';
+import { ConsentEventBody, EVENT_SCHEMA_VERSION } from '../../shared/contract/consent-event.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
-import type { PurposeDefinition, ConsentTerms, NoticeDefinition } from '../../shared/contract/profile.ts';
+import type { ConsentTerms } from '../../shared/contract/profile.ts';
 import { checkMobileNumber } from '../../shared/phone.ts';
 import { renderConsentSentence } from '../../shared/wording.ts';
 import type { LedgerClock } from './clock.ts';
@@ -14,12 +15,14 @@ import type { KeyVault } from './key-vault.ts';
 import { commitmentOf, newOpening, sealOpening } from './personal-data.ts';
 import { withStorageErrors } from './storage-errors.ts';
 
-type PlannedEvent = {
-  purpose: PurposeDefinition;
-  notice: Pick<NoticeDefinition, 'id' | 'version' | 'locale'> & { text: string };
-};
+/**
+ * The parts of an event that come from the profile, checked against the event schema once per plan. The rest
+ * (ids, seq, prev, commitment, time) is generated here, and flowId/entryPoint were checked with the draft.
+ */
+const ProfileFields = ConsentEventBody.pick({ business: true, purpose: true, notice: true, channel: true });
+type PlannedEvent = z.infer<typeof ProfileFields>;
 
-/** Everything a draft must pass before anything is written; throws the typed failure the person's screen shows. */
+/** Everything a draft's consents must pass before anything is written; throws the failure the screen shows. */
 function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
   const planned: PlannedEvent[] = [];
   const seen = new Set<string>();
@@ -31,8 +34,36 @@ function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
     for (const purpose of sentence.purposes) {
       if (seen.has(purpose.id)) throw new KioskFailure('invalid_request', `Purpose "${purpose.id}" appears in two consents.`);
       seen.add(purpose.id);
-      planned.push({ purpose, notice: { ...sentence.notice, text: sentence.text } });
+      const fields = {
+        business: { name: terms.business.name, whatsappNumber: terms.business.whatsappNumber },
+        purpose: { id: purpose.id, category: purpose.category },
+        notice: { ...sentence.notice, text: sentence.text },
+        channel: terms.channel,
+      };
+      planned.push(parseOrFail(ProfileFields, fields, 'consent event'));
     }
+  }
+  return planned;
+}
+
+/**
+ * Rendering a sentence (ICU parse, list formatting) costs more than signing, and a kiosk shows the same few
+ * sentences all day, so successful plans are remembered per terms object (profiles are immutable once loaded).
+ * Only plans whose shown text matched are kept, so the cache is bounded by the profile's valid sentences.
+ */
+const planCache = new WeakMap<ConsentTerms, Map<string, PlannedEvent[]>>();
+
+function cachedPlan(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
+  let plans = planCache.get(terms);
+  if (!plans) {
+    plans = new Map();
+    planCache.set(terms, plans);
+  }
+  const key = JSON.stringify([draft.kind, draft.locale, draft.consents]);
+  let planned = plans.get(key);
+  if (!planned) {
+    planned = planEvents(draft, terms);
+    plans.set(key, planned);
   }
   return planned;
 }
@@ -52,13 +83,12 @@ export function prepareCapture(
   funnel: FunnelCounters,
 ): Capture {
   const selectHead = db.prepare('SELECT seq, hash FROM chain_head WHERE singleton = 1');
-  const insertEvent = db.prepare('INSERT INTO events (seq, id, body, hash, sig) VALUES (?, ?, ?, ?, ?)');
-  const insertOutbox = db.prepare("INSERT INTO outbox (seq, state, enqueued_at) VALUES (?, 'pending', ?)");
-  const insertOpening = db.prepare('INSERT INTO subject_openings (seq, sealed) VALUES (?, ?)');
+  const insertEvent = db.prepare('INSERT INTO events (seq, id, body, hash, sig, opening) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertOutbox = db.prepare("INSERT INTO outbox (state, seq, enqueued_at) VALUES ('pending', ?, ?)");
   const updateHead = db.prepare('UPDATE chain_head SET seq = ?, hash = ? WHERE singleton = 1');
   const dataKey = vault.dataKey();
 
-  const append = db.transaction((draft: ConsentDraft, terms: ConsentTerms, planned: PlannedEvent[], phone: string) => {
+  const append = db.transaction((draft: ConsentDraft, planned: PlannedEvent[], phone: string) => {
     const opening = newOpening(phone, draft.subject.customerRef);
     const commitment = commitmentOf(opening);
     const now = clock.now();
@@ -66,35 +96,28 @@ export function prepareCapture(
     const knownGood = clock.knownGood();
     let head = selectHead.get() as { seq: number; hash: string };
     const events: CaptureResult['events'] = [];
-    for (const { purpose, notice } of planned) {
-      const body = parseOrFail(
-        ConsentEventBody,
-        {
-          v: 1,
-          id: uuidv7(),
-          seq: head.seq + 1,
-          prev: head.hash,
-          device: { id: device.deviceId, keyId: device.keyId },
-          kind: draft.kind,
-          subject: { source: draft.subject.source, commitment },
-          business: { name: terms.business.name, whatsappNumber: terms.business.whatsappNumber },
-          purpose: { id: purpose.id, category: purpose.category },
-          notice,
-          channel: terms.channel,
-          entryPoint: draft.entryPoint,
-          flowId: draft.flowId,
-          capturedAt,
-          clock: { knownGood },
-        },
-        'consent event',
-      );
+    for (const fields of planned) {
+      const body: ConsentEventBody = {
+        v: EVENT_SCHEMA_VERSION,
+        id: uuidv7(),
+        seq: head.seq + 1,
+        prev: head.hash,
+        device: { id: device.deviceId, keyId: device.keyId },
+        kind: draft.kind,
+        subject: { source: draft.subject.source, commitment },
+        ...fields,
+        entryPoint: draft.entryPoint,
+        flowId: draft.flowId,
+        capturedAt,
+        clock: { knownGood },
+      };
       const bytes = eventBytes(body);
       const hash = sha256Hex(bytes);
-      insertEvent.run(body.seq, body.id, bytes.toString('utf8'), hash, vault.sign(bytes).toString('base64url'));
+      const sig = vault.sign(bytes).toString('base64url');
+      insertEvent.run(body.seq, body.id, bytes.toString('utf8'), hash, sig, sealOpening(dataKey, body.id, opening));
       insertOutbox.run(body.seq, now.getTime());
-      insertOpening.run(body.seq, sealOpening(dataKey, body.id, opening));
-      funnel.increment(draft.flowId, purpose.id, draft.locale, 'accepted');
-      events.push({ id: body.id, seq: body.seq, purposeId: purpose.id });
+      funnel.increment(draft.flowId, body.purpose.id, draft.locale, 'accepted');
+      events.push({ id: body.id, seq: body.seq, purposeId: body.purpose.id });
       head = { seq: body.seq, hash };
     }
     updateHead.run(head.seq, head.hash);
@@ -107,8 +130,8 @@ export function prepareCapture(
     if (!phone.ok) {
       throw new KioskFailure('invalid_phone', 'That is not a mobile number that can receive WhatsApp messages.');
     }
-    const planned = planEvents(draft, terms);
-    const events = withStorageErrors(() => append.immediate(draft, terms, planned, phone.e164));
+    const planned = cachedPlan(draft, terms);
+    const events = withStorageErrors(() => append.immediate(draft, planned, phone.e164));
     return { events, committedAt: clock.now().toISOString() };
   };
 }

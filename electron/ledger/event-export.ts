@@ -52,8 +52,8 @@ export function* exportRecords(
   };
   const rows = db
     .prepare(
-      `SELECT e.id, e.body, e.hash, e.sig, s.sealed, o.state, o.synced_at FROM events e
-       LEFT JOIN subject_openings s ON s.seq = e.seq LEFT JOIN outbox o ON o.seq = e.seq ORDER BY e.seq`,
+      `SELECT e.id, e.body, e.hash, e.sig, e.opening AS sealed, o.state, o.synced_at FROM events e
+       LEFT JOIN outbox o ON o.state IN ('pending', 'synced', 'dead') AND o.seq = e.seq ORDER BY e.seq`,
     )
     .iterate() as IterableIterator<Row>;
   for (const row of rows) {

@@ -30,8 +30,8 @@ const MAX_ERROR_LENGTH = 500;
  */
 export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: () => Buffer | null) {
   const pending = db.prepare(
-    `SELECT e.id, e.body, e.sig, s.sealed FROM outbox o JOIN events e ON e.seq = o.seq
-     LEFT JOIN subject_openings s ON s.seq = o.seq WHERE o.state = 'pending' ORDER BY o.seq LIMIT ?`,
+    `SELECT e.id, e.body, e.sig, e.opening AS sealed FROM outbox o JOIN events e ON e.seq = o.seq
+     WHERE o.state = 'pending' ORDER BY o.seq LIMIT ?`,
   );
   const markSynced = db.prepare(
     `UPDATE outbox SET state = 'synced', synced_at = ?, last_error = NULL

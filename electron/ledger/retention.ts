@@ -14,7 +14,7 @@ export function purgeOpenings(db: Database.Database, now: Date, retentionDays: n
   return withStorageErrors(() => {
     const erased = db
       .prepare(
-        `DELETE FROM subject_openings WHERE seq IN
+        `UPDATE events SET opening = NULL WHERE opening IS NOT NULL AND seq IN
          (SELECT seq FROM outbox WHERE state = 'synced' AND synced_at <= ?)`,
       )
       .run(cutoff).changes;

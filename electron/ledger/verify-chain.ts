@@ -74,8 +74,7 @@ function verifyInSnapshot(db: Database.Database, options: VerifyOptions): Verify
   let openingsChecked = 0;
   const rows = db
     .prepare(
-      `SELECT e.seq, e.id, e.body, e.hash, e.sig, s.sealed FROM events e
-       LEFT JOIN subject_openings s ON s.seq = e.seq ORDER BY e.seq`,
+      'SELECT seq, id, body, hash, sig, opening AS sealed FROM events ORDER BY seq',
     )
     .iterate() as IterableIterator<Row>;
   for (const row of rows) {

@@ -32,6 +32,7 @@ describe('the append-only ledger', () => {
     try {
       expect(() => db.prepare("UPDATE events SET sig = 'x' WHERE seq = 1").run()).toThrow(/append-only/);
       expect(() => db.prepare('DELETE FROM events WHERE seq = 5').run()).toThrow(/append-only/);
+      expect(() => db.prepare("UPDATE events SET opening = x'00' WHERE seq = 2").run()).toThrow(/append-only/);
       expect(() => db.prepare('UPDATE chain_head SET seq = 3').run()).toThrow(/only moves forward/);
     } finally {
       db.close();
@@ -72,7 +73,7 @@ describe('verify names the first break', () => {
     ],
     [
       "a person's data moved onto another event",
-      'UPDATE subject_openings SET sealed = (SELECT sealed FROM subject_openings WHERE seq = 1) WHERE seq = 5',
+      'UPDATE events SET opening = (SELECT opening FROM events WHERE seq = 1) WHERE seq = 5',
       { problem: 'opening_mismatch', seq: 5 },
     ],
   ];
