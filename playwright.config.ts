@@ -8,7 +8,8 @@ export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results',
   workers: 2,
-  fullyParallel: false,
+  // Each test gets its own host, ledger and bridge (a test-scoped fixture), so tests of one file can run side by side.
+  fullyParallel: true,
   timeout: 45_000,
   expect: { timeout: 7_000 },
   reporter: [['list']],
