@@ -164,7 +164,8 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     }
   }
 
-  async function sendBatch(bearer: string, items: IngestItem[]): Promise<void> {
+  /** Sends one batch; resolves with the API's results for the events it sent, not yet applied. */
+  async function sendBatch(bearer: string, items: IngestItem[]): Promise<IngestResult[]> {
     const controller = new AbortController();
     inflight = controller;
     const sentAt = now();
@@ -179,7 +180,10 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     const sent = new Set(items.map((item) => item.event.id));
     const results = response.results.filter((result) => sent.has(result.id));
     if (results.length === 0) throw new ApiFailure('invalid_response', 'the API acknowledged none of the batch');
-    // Applied even when stopping: an acknowledgement the server gave is never thrown away.
+    return results;
+  }
+
+  function applyResults(results: IngestResult[]): void {
     ledger.applySyncResults(
       results.map((result) =>
         result.status === 'rejected'
@@ -192,6 +196,56 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       if (result.status === 'accepted' && result.chainGap) {
         log(`event ${result.id}: the API is missing seq ${result.chainGap.expectedSeq}..${result.chainGap.receivedSeq - 1}`);
       }
+    }
+  }
+
+  /** The pending events after the batch in flight, in sequence order. */
+  function readAhead(inFlight: IngestItem[]): IngestItem[] {
+    const sent = new Set(inFlight.map((item) => item.event.id));
+    return ledger
+      .readOutbox(batchSize * 2)
+      .filter((item) => !sent.has(item.event.id))
+      .slice(0, batchSize);
+  }
+
+  /**
+   * Sends the outbox one batch at a time. While a batch travels and the API verifies it, the kiosk applies the
+   * previous batch's results and reads the next batch, so neither side waits for the other's local work. Still
+   * one request in flight, in sequence order; results the API gave are applied whatever ends the loop.
+   */
+  async function sendOutbox(bearer: string, onBatch: (ids: string[]) => void): Promise<void> {
+    let items = ledger.readOutbox(batchSize);
+    let unapplied: IngestResult[] | null = null;
+    try {
+      while (!stopping && items.length > 0) {
+        onBatch(items.map((item) => item.event.id));
+        const request = sendBatch(bearer, items);
+        // better-sqlite3 blocks the event loop: let the request reach the wire before the local work
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        let next: IngestItem[];
+        try {
+          if (unapplied) applyResults(unapplied);
+          unapplied = null;
+          next = readAhead(items);
+        } catch (error) {
+          await request.catch(() => undefined);
+          throw error;
+        }
+        unapplied = await request;
+        onBatch([]);
+        failures = 0;
+        lastSuccessAt = iso(now());
+        persist(false);
+        if (unapplied.length < items.length) {
+          // part of the batch was not acknowledged: settle, then re-read so the queue stays in sequence order
+          applyResults(unapplied);
+          unapplied = null;
+          next = ledger.readOutbox(batchSize);
+        }
+        items = next;
+      }
+    } finally {
+      if (unapplied) applyResults(unapplied);
     }
   }
 
@@ -224,16 +278,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       }
       setState('syncing', lastError);
       if (ledger.status().outbox.pending > 0) await measureOffset();
-      while (!stopping) {
-        const items = ledger.readOutbox(batchSize);
-        if (items.length === 0) break;
-        batchIds = items.map((item) => item.event.id);
-        await sendBatch(stored.credential, items);
-        batchIds = [];
-        failures = 0;
-        lastSuccessAt = iso(now());
-        persist(false);
-      }
+      await sendOutbox(stored.credential, (ids) => (batchIds = ids));
       if (stopping) return;
       lastSuccessAt = iso(now());
       await sendHeartbeat(stored.credential);
