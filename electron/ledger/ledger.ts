@@ -38,7 +38,7 @@ export interface Ledger extends LedgerReader {
   readonly publicKey: string;
   capture(draft: ConsentDraft, terms: ConsentTerms): CaptureResult;
   recordFunnel(report: FunnelReport): void;
-  readOutbox(limit: number): OutboxItem[];
+  readOutbox(limit: number, afterSeq?: number): OutboxItem[];
   applySyncResults(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected'; reason?: string }>): void;
   noteSyncFailure(ids: string[], message: string): void;
   /** The retention job: erases subject openings of events synced more than `retentionDays` ago. */

@@ -31,7 +31,7 @@ const MAX_ERROR_LENGTH = 500;
 export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: () => Buffer | null) {
   const pending = db.prepare(
     `SELECT e.id, e.body, e.sig, e.opening AS sealed FROM outbox o JOIN events e ON e.seq = o.seq
-     WHERE o.state = 'pending' ORDER BY o.seq LIMIT ?`,
+     WHERE o.state = 'pending' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
   );
   const markSynced = db.prepare(
     `UPDATE outbox SET state = 'synced', synced_at = ?, last_error = NULL
@@ -60,11 +60,13 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
   });
 
   return {
-    read(limit: number): OutboxItem[] {
+    /** Pending events after `afterSeq` (so the next batch can be read while one is in flight). */
+    read(limit: number, afterSeq = 0): OutboxItem[] {
       const bounded = parseOrFail(z.number().int().min(1).max(10_000), limit, 'outbox limit');
+      const after = parseOrFail(z.number().int().min(0), afterSeq, 'outbox position');
       const key = dataKey();
       return withStorageErrors(() =>
-        (pending.all(bounded) as OutboxRow[]).map((row) => ({
+        (pending.all(after, bounded) as OutboxRow[]).map((row) => ({
           event: { ...(JSON.parse(row.body) as Omit<ConsentEvent, 'sig'>), sig: row.sig },
           subject: key && row.sealed ? unsealOpening(key, row.id, row.sealed) : null,
         })),

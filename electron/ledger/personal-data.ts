@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import { SubjectOpening } from '../../shared/contract/consent-event.ts';
 import { canonicalJson } from '../../shared/event-bytes.ts';
 import { sha256Hex } from './event-signing.ts';
+import { randomBytes } from './random-pool.ts';
 
 export function newOpening(phone: string, customerRef: string | undefined): SubjectOpening {
-  const salt = crypto.randomBytes(16).toString('base64url');
+  const salt = randomBytes(16).toString('base64url');
   return customerRef === undefined ? { phone, salt } : { phone, customerRef, salt };
 }
 
@@ -21,7 +22,7 @@ const TAG_BYTES = 16;
  * rather than silently naming a different person. Layout: iv ‖ tag ‖ ciphertext.
  */
 export function sealOpening(dataKey: Buffer, eventId: string, opening: SubjectOpening): Buffer {
-  const iv = crypto.randomBytes(IV_BYTES);
+  const iv = randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(eventId, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(JSON.stringify(opening), 'utf8'), cipher.final()]);

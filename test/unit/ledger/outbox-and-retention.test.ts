@@ -20,6 +20,7 @@ describe('the outbox', () => {
     for (let i = 0; i < 3; i += 1) ledger.capture(draft(), terms);
     expect(ledger.readOutbox(4).map((item) => item.event.seq)).toEqual([1, 2, 3, 4]);
     expect(ledger.readOutbox(100)).toHaveLength(6);
+    expect(ledger.readOutbox(2, 4).map((item) => item.event.seq)).toEqual([5, 6]);
   });
 
   it('moves accepted and duplicate events to synced and a rejected one to dead without blocking the rest', () => {
