@@ -15,8 +15,8 @@ export type SyncLedger = {
   readonly keyId: string;
   /** Raw Ed25519 public key, base64url: what enrolment registers. */
   readonly publicKey: string;
-  /** Pending events in sequence order, at most `limit` of them. */
-  readOutbox(limit: number): IngestItem[];
+  /** Pending events in sequence order after `afterSeq`, at most `limit` of them. */
+  readOutbox(limit: number, afterSeq?: number): IngestItem[];
   /** Marks accepted/duplicate events synced and rejected ones dead (with the reason), in one transaction. */
   applySyncResults(results: LedgerSyncResult[]): void;
   noteSyncFailure(ids: string[], message: string): void;
@@ -199,15 +199,6 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     }
   }
 
-  /** The pending events after the batch in flight, in sequence order. */
-  function readAhead(inFlight: IngestItem[]): IngestItem[] {
-    const sent = new Set(inFlight.map((item) => item.event.id));
-    return ledger
-      .readOutbox(batchSize * 2)
-      .filter((item) => !sent.has(item.event.id))
-      .slice(0, batchSize);
-  }
-
   /**
    * Sends the outbox one batch at a time. While a batch travels and the API verifies it, the kiosk applies the
    * previous batch's results and reads the next batch, so neither side waits for the other's local work. Still
@@ -226,7 +217,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
         try {
           if (unapplied) applyResults(unapplied);
           unapplied = null;
-          next = readAhead(items);
+          next = ledger.readOutbox(batchSize, items.at(-1)!.event.seq);
         } catch (error) {
           await request.catch(() => undefined);
           throw error;

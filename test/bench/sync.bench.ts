@@ -114,7 +114,7 @@ console.log(`filled a ledger with ${EVENTS} events in ${fillSeconds.toFixed(1)} 
 const kioskMs = { readOutbox: 0, applySyncResults: 0 };
 const timedLedger = {
   ...ledger,
-  readOutbox: (limit: number) => timed('readOutbox', () => ledger.readOutbox(limit)),
+  readOutbox: (limit: number, afterSeq?: number) => timed('readOutbox', () => ledger.readOutbox(limit, afterSeq)),
   applySyncResults: (results: Parameters<typeof ledger.applySyncResults>[0]) =>
     timed('applySyncResults', () => ledger.applySyncResults(results)),
 };
@@ -146,18 +146,9 @@ const sampler = setInterval(() => {
 }, 25);
 const drainStart = performance.now();
 worker.start();
-await new Promise<void>((resolve, reject) => {
-  const check = setInterval(() => {
-    const status = worker.status();
-    if (status.state === 'idle' && status.pending === 0) {
-      clearInterval(check);
-      resolve();
-    } else if (status.state === 'needs_enrolment' || (status.lastError && status.state !== 'syncing')) {
-      clearInterval(check);
-      reject(new Error(`sync failed: ${status.lastError}`));
-    }
-  }, 10);
-});
+await worker.idle();
+const drained = worker.status();
+if (drained.pending !== 0) throw new Error(`sync stopped with ${drained.pending} pending: ${drained.lastError}`);
 const drainSeconds = (performance.now() - drainStart) / 1_000;
 clearInterval(sampler);
 await worker.stop();

@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../../../server/start-server.ts';
 import type { SyncWorker } from '../../../electron/sync/sync-worker.ts';
+import { CREDENTIAL_FILE } from '../../../electron/sync/enrolment.ts';
 import { readSyncState } from '../../../electron/sync/sync-state.ts';
 import { startFaultProxy, type FaultProxy } from '../../fault/fixtures/sync-fault-proxy.ts';
 import { fastWorker, startApi, tempDir } from '../../fault/fixtures/sync-harness.ts';
@@ -12,12 +15,16 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-async function world(delayMs = 0): Promise<{ api: RunningServer; proxy: FaultProxy; kiosk: TestKiosk; dir: string; worker: SyncWorker }> {
+async function world(
+  delayMs = 0,
+  rewriteAnswer?: (path: string, body: Buffer) => Buffer,
+): Promise<{ api: RunningServer; proxy: FaultProxy; kiosk: TestKiosk; dir: string; worker: SyncWorker }> {
   const api = await startApi(tempDir('sync-api'));
   cleanups.push(() => api.close().catch(() => undefined));
   const proxy = await startFaultProxy({
     upstream: api.url,
     plan: ({ path }) => (path === '/v1/ingest' && delayMs > 0 ? { kind: 'delay', ms: delayMs } : { kind: 'pass' }),
+    ...(rewriteAnswer ? { rewriteAnswer } : {}),
   });
   cleanups.push(() => proxy.close());
   const dir = tempDir('sync-kiosk');
@@ -29,6 +36,7 @@ async function world(delayMs = 0): Promise<{ api: RunningServer; proxy: FaultPro
     enrolmentToken: api.store.devices.createToken(),
     batchSize: 5,
     timeoutMs: 2_000,
+    profileVersion: () => '2026-11-01',
   });
   cleanups.push(() => worker.stop());
   return { api, proxy, kiosk, dir, worker };
@@ -39,17 +47,20 @@ function capture(kiosk: TestKiosk, count: number): void {
 }
 
 const ingests = (proxy: FaultProxy) => proxy.requests.filter((request) => request.path === '/v1/ingest');
+const sentSeqs = (proxy: FaultProxy) =>
+  ingests(proxy).map((request) =>
+    (JSON.parse(request.body.toString('utf8')) as { events: Array<{ event: { seq: number } }> }).events.map((item) => item.event.seq),
+  );
+const drained = (worker: SyncWorker) =>
+  vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
 
 describe('the sync worker', () => {
   it('sends the outbox in sequence order, in bounded batches', async () => {
     const { proxy, kiosk, worker } = await world();
     capture(kiosk, 12);
     worker.start();
-    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
-    const seqs = ingests(proxy).map((request) =>
-      (JSON.parse(request.body.toString('utf8')) as { events: Array<{ event: { seq: number } }> }).events.map((item) => item.event.seq),
-    );
-    expect(seqs).toEqual([
+    await drained(worker);
+    expect(sentSeqs(proxy)).toEqual([
       [1, 2, 3, 4, 5],
       [6, 7, 8, 9, 10],
       [11, 12],
@@ -64,7 +75,7 @@ describe('the sync worker', () => {
       for (let i = 0; i < 10; i++) worker.wake('capture');
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
-    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
+    await drained(worker);
     expect(proxy.maxInFlight()).toBe(1);
   });
 
@@ -81,7 +92,7 @@ describe('the sync worker', () => {
     const { api, kiosk, dir, worker } = await world();
     capture(kiosk, 2);
     worker.start();
-    await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
+    await drained(worker);
     await api.close();
     capture(kiosk, 1);
     worker.wake('capture');
@@ -94,5 +105,40 @@ describe('the sync worker', () => {
     });
     expect(printed).toMatch(/^Sync {12}offline as of /m);
     expect(printed).toMatch(/^Last sync error .*could not be reached/m);
+  });
+
+  it('sends the unacknowledged part of a batch again before anything after it', async () => {
+    let answers = 0;
+    const { proxy, kiosk, worker } = await world(0, (path, body) => {
+      if (path !== '/v1/ingest' || answers++ > 0) return body;
+      const response = JSON.parse(body.toString('utf8')) as { results: unknown[] };
+      return Buffer.from(JSON.stringify({ ...response, results: response.results.slice(0, 3) }));
+    });
+    capture(kiosk, 12);
+    worker.start();
+    await drained(worker);
+    expect(sentSeqs(proxy)).toEqual([
+      [1, 2, 3, 4, 5],
+      [4, 5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ]);
+  });
+
+  it('tells the API its backlog, versions and last sync in a heartbeat', async () => {
+    const { api, kiosk, worker } = await world();
+    capture(kiosk, 3);
+    worker.start();
+    await drained(worker);
+    const heartbeat = api.store.db.prepare('SELECT pending, dead, app_version, profile_version, last_sync_at FROM heartbeats').get();
+    expect(heartbeat).toMatchObject({ pending: 0, dead: 0, app_version: '0.1.0-test', profile_version: '2026-11-01' });
+    expect((heartbeat as { last_sync_at: string | null }).last_sync_at).not.toBeNull();
+  });
+
+  it('keeps the device credential in a file only its owner can read', async () => {
+    const { kiosk, dir, worker } = await world();
+    capture(kiosk, 1);
+    worker.start();
+    await drained(worker);
+    expect(statSync(join(dir, CREDENTIAL_FILE)).mode & 0o777).toBe(0o600);
   });
 });
