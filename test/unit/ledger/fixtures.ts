@@ -4,39 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ConsentDraft } from '../../../shared/contract/capture.ts';
-import type { ConsentTerms } from '../../../shared/contract/profile.ts';
+import { terms } from '../../fixtures/bank-terms.ts';
 import { renderConsentSentence } from '../../../shared/wording.ts';
 import type { LedgerClock } from '../../../electron/ledger/clock.ts';
 import { openFileKeyVault } from '../../../electron/ledger/file-key-vault.ts';
 import { openLedger, type Ledger } from '../../../electron/ledger/ledger.ts';
 import { ledgerPath } from '../../../electron/ledger/open-database.ts';
 
-export const terms: ConsentTerms = {
-  business: { name: 'Sakura Bank', whatsappNumber: '+81312345678' },
-  channel: 'atm',
-  defaultCountry: 'JP',
-  purposes: [
-    { id: 'balance_alerts', category: 'utility', label: { en: 'balance alerts', ja: '残高通知' } },
-    { id: 'payment_notices', category: 'utility', label: { en: 'payment notices', ja: '支払い通知' } },
-    { id: 'offers', category: 'marketing', label: { en: 'offers', ja: 'お得な情報' } },
-  ],
-  notices: [
-    {
-      id: 'atm-whatsapp',
-      version: '2026-11-01',
-      locale: 'en',
-      optIn: 'I agree to receive {purposes} from {business} on WhatsApp ({number}).',
-      optOut: 'Stop sending me {purposes} from {business} on WhatsApp.',
-    },
-    {
-      id: 'atm-whatsapp',
-      version: '2026-11-01',
-      locale: 'ja',
-      optIn: '{business}（{number}）からWhatsAppで{purposes}を受け取ることに同意します。',
-      optOut: '{business}からのWhatsAppでの{purposes}を停止します。',
-    },
-  ],
-};
+export { terms };
 
 /** The national-form digits of the test subject's number, searched for in the database files. */
 export const PHONE_DIGITS = '9012345678';
