@@ -54,12 +54,16 @@ const sentSeqs = (proxy: FaultProxy) =>
 const drained = (worker: SyncWorker) =>
   vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
 
+async function captureAndSync(kiosk: TestKiosk, worker: SyncWorker, count: number): Promise<void> {
+  capture(kiosk, count);
+  worker.start();
+  await drained(worker);
+}
+
 describe('the sync worker', () => {
   it('sends the outbox in sequence order, in bounded batches', async () => {
     const { proxy, kiosk, worker } = await world();
-    capture(kiosk, 12);
-    worker.start();
-    await drained(worker);
+    await captureAndSync(kiosk, worker, 12);
     expect(sentSeqs(proxy)).toEqual([
       [1, 2, 3, 4, 5],
       [6, 7, 8, 9, 10],
@@ -90,9 +94,7 @@ describe('the sync worker', () => {
 
   it('leaves its state where kioskctl status shows it', async () => {
     const { api, kiosk, dir, worker } = await world();
-    capture(kiosk, 2);
-    worker.start();
-    await drained(worker);
+    await captureAndSync(kiosk, worker, 2);
     await api.close();
     capture(kiosk, 1);
     worker.wake('capture');
@@ -114,9 +116,7 @@ describe('the sync worker', () => {
       const response = JSON.parse(body.toString('utf8')) as { results: unknown[] };
       return Buffer.from(JSON.stringify({ ...response, results: response.results.slice(0, 3) }));
     });
-    capture(kiosk, 12);
-    worker.start();
-    await drained(worker);
+    await captureAndSync(kiosk, worker, 12);
     expect(sentSeqs(proxy)).toEqual([
       [1, 2, 3, 4, 5],
       [4, 5, 6, 7, 8],
@@ -126,9 +126,7 @@ describe('the sync worker', () => {
 
   it('tells the API its backlog, versions and last sync in a heartbeat', async () => {
     const { api, kiosk, worker } = await world();
-    capture(kiosk, 3);
-    worker.start();
-    await drained(worker);
+    await captureAndSync(kiosk, worker, 3);
     const heartbeat = api.store.db.prepare('SELECT pending, dead, app_version, profile_version, last_sync_at FROM heartbeats').get();
     expect(heartbeat).toMatchObject({ pending: 0, dead: 0, app_version: '0.1.0-test', profile_version: '2026-11-01' });
     expect((heartbeat as { last_sync_at: string | null }).last_sync_at).not.toBeNull();
@@ -136,9 +134,7 @@ describe('the sync worker', () => {
 
   it('keeps the device credential in a file only its owner can read', async () => {
     const { kiosk, dir, worker } = await world();
-    capture(kiosk, 1);
-    worker.start();
-    await drained(worker);
+    await captureAndSync(kiosk, worker, 1);
     expect(statSync(join(dir, CREDENTIAL_FILE)).mode & 0o777).toBe(0o600);
   });
 });
