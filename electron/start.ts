@@ -64,20 +64,27 @@ async function runChromium(): Promise<void> {
   const options = hostOptions();
   const host = await createHost(options);
   const bridge = await startBridge({ dispatch: host.dispatch, rendererDir, port: Number(process.env.KIOSK_PORT ?? 0) });
-  const stop = async (code: number) => {
+  if (host.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
+  const display = hasDisplay();
+  if (display) {
+    console.log(`Shell: Chromium (${process.env.KIOSK_CHROMIUM ?? '/usr/bin/chromium'}) on ${bridge.origin}; data in ${options.dataDir}.`);
+  } else {
+    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open this URL in Chromium): ${bridge.launchUrl}`);
+  }
+  const browser = display
+    ? launchChromium(bridge.launchUrl, (code, lastError) => {
+        if (code) console.error(`Chromium exited with status ${code}${lastError ? `: ${lastError}` : ''}`);
+        void stop(code ? 1 : 0);
+      })
+    : null;
+  async function stop(code: number): Promise<never> {
+    browser?.kill('SIGTERM');
     await bridge.close();
     await host.close();
     process.exit(code);
-  };
+  }
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
-  if (host.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
-  if (!hasDisplay()) {
-    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open this URL in Chromium): ${bridge.launchUrl}`);
-    return;
-  }
-  console.log(`Shell: Chromium (${process.env.KIOSK_CHROMIUM ?? '/usr/bin/chromium'}) on ${bridge.origin}; data in ${options.dataDir}.`);
-  launchChromium(bridge.launchUrl).once('exit', () => void stop(0));
 }
 
 try {

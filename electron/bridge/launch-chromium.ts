@@ -43,12 +43,24 @@ export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir
   ];
 }
 
-/** Starts system Chromium on `url`; its throwaway profile directory goes when it exits. */
-export function launchChromium(url: string, env: Env = process.env): ChildProcess {
+/**
+ * Starts system Chromium on `url`; its throwaway profile directory goes when it exits. `onExit` gets Chromium's last
+ * error line, so a browser that refuses to start (e.g. as root without --no-sandbox) says why.
+ * `KIOSK_CHROMIUM_FLAGS` adds flags (space-separated) for a particular machine.
+ */
+export function launchChromium(url: string, onExit: (code: number | null, lastError: string) => void, env: Env = process.env): ChildProcess {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-chromium-'));
-  const child = spawn(chromiumExecutable(env), chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir }), {
-    stdio: 'ignore',
+  const extra = (env.KIOSK_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean);
+  const args = [...extra, ...chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir })];
+  const child = spawn(chromiumExecutable(env), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let lastError = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    const lines = chunk.toString().split('\n').filter((line) => /ERROR|FATAL/.test(line));
+    lastError = lines.at(-1)?.replace(/^\[[^\]]*\]\s*/, '') ?? lastError;
   });
-  child.once('exit', () => rmSync(userDataDir, { recursive: true, force: true }));
+  child.once('exit', (code) => {
+    rmSync(userDataDir, { recursive: true, force: true });
+    onExit(code, lastError);
+  });
   return child;
 }
