@@ -95,6 +95,10 @@ for (const flowId of ['atm', 'airline']) {
       await page.getByRole('button', { name: 'English' }).click();
       await reachOptIn(page, flowId);
       await expect(page.getByRole('checkbox', { name: firstUtility[flowId] })).not.toBeChecked();
+      await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
+      if (flowId === 'atm') await page.getByRole('button', { name: 'Use a different number' }).click();
+      await page.getByRole('button', { name: 'Review' }).click();
+      await expect(numberField(page)).toHaveValue('');
     });
   });
 }
