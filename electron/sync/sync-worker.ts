@@ -379,3 +379,15 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     },
   };
 }
+
+/**
+ * For the host's composition root (`HostOptions.sync`): a factory that starts a worker over the host's ledger. The
+ * host wakes it after each capture and stops it before closing the ledger.
+ */
+export function syncWorkerFactory(options: Omit<SyncWorkerOptions, 'ledger'>): (ledger: SyncLedger) => SyncWorker {
+  return (ledger) => {
+    const worker = createSyncWorker({ ...options, ledger });
+    worker.start();
+    return worker;
+  };
+}
