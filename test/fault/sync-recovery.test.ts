@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CREDENTIAL_FILE } from '../../electron/sync/enrolment.ts';
 import type { RunningServer } from '../../server/start-server.ts';
 import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
 import { startFaultProxy, type Fault, type FaultProxy } from './fixtures/sync-fault-proxy.ts';
@@ -39,6 +42,12 @@ async function drained(worker: SyncWorker, timeout = 15_000): Promise<void> {
   await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout, interval: 20 });
 }
 
+async function captureAndDrain(kiosk: TestKiosk, worker: SyncWorker, count: number): Promise<void> {
+  capture(kiosk, count);
+  worker.wake('capture');
+  await drained(worker);
+}
+
 async function proxied(api: RunningServer, ingestFaults: Fault[], rewrite?: (path: string, body: Buffer) => Buffer) {
   let ingests = 0;
   const proxy: FaultProxy = await startFaultProxy({
@@ -59,9 +68,7 @@ describe('sync under faults', () => {
   it('delivers everything once after the API was down for a while, and shows it was offline meanwhile', async () => {
     const { api, kiosk, kioskDir, apiDir, token } = await setup();
     const worker = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: token }));
-    capture(kiosk, 5);
-    worker.wake('capture');
-    await drained(worker);
+    await captureAndDrain(kiosk, worker, 5);
 
     await api.close();
     capture(kiosk, 20, 5);
@@ -130,12 +137,37 @@ describe('sync under faults', () => {
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });
 
-  it('stops retrying and asks for re-enrolment when the API no longer knows the device', async () => {
+  it('asks for re-enrolment instead of retrying an enrolment token the API refuses', async () => {
     const { api, kiosk, kioskDir } = await setup();
     capture(kiosk, 3);
     const worker = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: 'not-a-token-the-api-issued' }));
     await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
     expect(worker.status()).toMatchObject({ pending: 3, nextAttemptAt: null });
+
+    await worker.enrol(api.store.devices.createToken());
+    await drained(worker);
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+
+  it('stops on a 401 without retrying in a loop, shows it, and resumes once enrolled again', async () => {
+    const { api, kiosk, kioskDir, token } = await setup();
+    const proxy = await proxied(api, []);
+    const worker = run(fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: kioskDir, enrolmentToken: token }));
+    await captureAndDrain(kiosk, worker, 2);
+
+    // the API no longer accepts the stored credential (e.g. the device was revoked)
+    const credentialFile = join(kioskDir, CREDENTIAL_FILE);
+    const stored = JSON.parse(readFileSync(credentialFile, 'utf8')) as { credential: string };
+    writeFileSync(credentialFile, JSON.stringify({ ...stored, credential: 'x'.repeat(43) }));
+    capture(kiosk, 3, 2);
+    worker.wake('capture');
+    await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+    expect(worker.status()).toMatchObject({ pending: 3, nextAttemptAt: null, lastError: expect.stringContaining('401') });
+    const refusedSoFar = ingestRequests(proxy).length;
+    worker.wake('capture');
+    worker.wake('timer');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ingestRequests(proxy)).toHaveLength(refusedSoFar);
 
     await worker.enrol(api.store.devices.createToken());
     await drained(worker);
