@@ -138,7 +138,6 @@ const worker = createSyncWorker({
   log: () => {},
 });
 
-global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 let peakRss = rssBefore;
 const sampler = setInterval(() => {
