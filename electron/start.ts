@@ -39,8 +39,8 @@ function electronBinary(): string | null {
 
 function hostOptions(): HostOptions {
   return {
-    dataDir: path.resolve(process.env.KIOSK_DATA_DIR ?? '.kiosk-data'),
-    profilePath: path.resolve(process.env.KIOSK_PROFILE ?? path.join(root, 'profiles', 'demo.json')),
+    dataDir: path.resolve(process.env.KIOSK_DATA_DIR || '.kiosk-data'),
+    profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')),
     integration: {
       port: process.env.KIOSK_INTEGRATION_PORT ? Number(process.env.KIOSK_INTEGRATION_PORT) : undefined,
       token: process.env.KIOSK_INTEGRATION_TOKEN,
