@@ -13,12 +13,12 @@ lockDownContents();
 async function start(): Promise<void> {
   await app.whenReady();
   const root = app.getAppPath();
-  const dataDir = process.env.KIOSK_DATA_DIR ?? path.join(app.getPath('userData'), 'kiosk-data');
+  const dataDir = process.env.KIOSK_DATA_DIR || path.join(app.getPath('userData'), 'kiosk-data');
   let host: Host;
   try {
     host = await createHost({
       dataDir,
-      profilePath: process.env.KIOSK_PROFILE ?? path.join(root, 'profiles', 'demo.json'),
+      profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json'),
       vault: openSafeStorageVault(dataDir),
     });
   } catch (error) {
