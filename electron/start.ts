@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { createHost, type HostOptions } from './host/host.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { hasDisplay, isExecutable, launchChromium } from './bridge/launch-chromium.ts';
+import { syncFromEnvironment } from './host/sync-from-environment.ts';
+import { startLocalConsentApi } from './local-consent-api.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rendererDir = path.join(root, 'out', 'renderer');
@@ -38,14 +40,29 @@ function electronBinary(): string | null {
 }
 
 function hostOptions(): HostOptions {
+  const dataDir = path.resolve(process.env.KIOSK_DATA_DIR || '.kiosk-data');
   return {
-    dataDir: path.resolve(process.env.KIOSK_DATA_DIR || '.kiosk-data'),
+    dataDir,
     profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')),
     integration: {
       port: process.env.KIOSK_INTEGRATION_PORT ? Number(process.env.KIOSK_INTEGRATION_PORT) : undefined,
       token: process.env.KIOSK_INTEGRATION_TOKEN,
     },
+    sync: syncFromEnvironment(process.env, dataDir, process.env.npm_package_version ?? '0.0.0-dev'),
   };
+}
+
+/**
+ * Without a central API configured (KIOSK_API_URL), start the reference one locally and point the kiosk at it,
+ * so captures visibly sync out of the box. Both shells read the settings from the environment.
+ */
+async function startLocalApiUnlessConfigured(): Promise<void> {
+  if (process.env.KIOSK_API_URL || process.env.KIOSK_LOCAL_API === 'off') return;
+  const api = await startLocalConsentApi(process.env);
+  process.env.KIOSK_API_URL = api.url;
+  process.env.KIOSK_ENROLMENT_TOKEN = api.enrolmentToken;
+  console.log(`Consent API (reference, local) on ${api.url}; admin token in ${api.tokenFile}.`);
+  process.once('exit', api.stop);
 }
 
 function runElectron(binary: string): void {
@@ -89,6 +106,7 @@ async function runChromium(): Promise<void> {
 
 try {
   ensureRendererBuilt();
+  await startLocalApiUnlessConfigured();
   const binary = electronBinary();
   if (binary) runElectron(binary);
   else await runChromium();

@@ -16,7 +16,7 @@ import { loadProfile } from './profile-file.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
 export type SyncWorker = { status(): SyncStatus; wake(): void; stop(): Promise<void> };
-export type SyncWorkerFactory = (ledger: Ledger) => SyncWorker;
+export type SyncWorkerFactory = (ledger: Ledger, profile: Profile) => SyncWorker;
 
 export const SYNC_DISABLED: SyncStatus = { state: 'disabled', lastSuccessAt: null, lastError: null };
 
@@ -58,7 +58,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     retentionDays: options.retentionDays,
   });
   const sessions = new FlowSessions({ now: clock ? () => clock.now().getTime() : undefined });
-  const sync = options.sync?.(ledger);
+  const sync = options.sync?.(ledger, profile);
   const dispatch = createDispatch(
     createKioskHandlers({
       profile,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { kioskMethods } from '../host/dispatch.ts';
 import { createHost, type Host } from '../host/host.ts';
+import { syncFromEnvironment } from '../host/sync-from-environment.ts';
 import { APP_ENTRY, registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { METHODS_ARGUMENT, registerKioskIpc } from './ipc.ts';
 import { blockBrowserShortcuts, lockDownContents, lockDownSession } from './lockdown.ts';
@@ -20,6 +21,7 @@ async function start(): Promise<void> {
       dataDir,
       profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json'),
       vault: openSafeStorageVault(dataDir),
+      sync: syncFromEnvironment(process.env, dataDir, app.getVersion()),
     });
   } catch (error) {
     console.error(`Cannot start the kiosk: ${error instanceof Error ? error.message : String(error)}`);
