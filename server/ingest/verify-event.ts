@@ -14,7 +14,8 @@ export interface VerifiedEvent {
 }
 
 export type Rejected = Extract<IngestResult, { status: 'rejected' }>;
-export type EventCheck = { ok: true; verified: VerifiedEvent } | { ok: false; rejected: Rejected };
+/** What the checks give back for one uploaded item; `body` and `hash` belong to the item that was checked. */
+export type EventCheck = { ok: true; body: string; hash: string } | { ok: false; rejected: Rejected };
 
 const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -31,19 +32,18 @@ function idOf(item: unknown): string {
 }
 
 /**
- * Everything about one uploaded event that needs no database. The Ed25519 check runs on libuv's thread pool
- * (callback form of crypto.verify), so a batch's signatures are verified while the next events are parsed.
+ * Everything about one uploaded event that needs no database: schema → device → key → commitment → Ed25519
+ * signature over the canonical body. Synchronous: it runs on a verify worker thread (verify-pool.ts).
  */
-export function verifyEvent(item: unknown, device: EnrolledDevice): Promise<EventCheck> {
+export function checkEvent(item: unknown, device: EnrolledDevice): EventCheck {
   const parsed = IngestItem.safeParse(item);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.map(String).join('.') || '(root)';
-    return Promise.resolve({ ok: false, rejected: reject(idOf(item), 'invalid_event', `${where}: ${issue?.message ?? 'invalid'}`) });
+    return { ok: false, rejected: reject(idOf(item), 'invalid_event', `${where}: ${issue?.message ?? 'invalid'}`) };
   }
   const { event, subject: opening } = parsed.data;
-  const fail = (reason: IngestRejectReason, message: string): Promise<EventCheck> =>
-    Promise.resolve({ ok: false, rejected: reject(event.id, reason, message) });
+  const fail = (reason: IngestRejectReason, message: string): EventCheck => ({ ok: false, rejected: reject(event.id, reason, message) });
 
   if (event.device.id !== device.id) return fail('wrong_device', 'The event was recorded by another device than the one uploading it.');
   const key = device.keys.get(event.device.keyId);
@@ -55,10 +55,8 @@ export function verifyEvent(item: unknown, device: EnrolledDevice): Promise<Even
   const { sig, ...rest } = event;
   const body = canonicalJson(rest);
   const bytes = Buffer.from(body);
-  return new Promise((resolve) => {
-    verify(null, bytes, key, Buffer.from(sig, 'base64url'), (error, valid) => {
-      if (error || !valid) resolve({ ok: false, rejected: reject(event.id, 'bad_signature', 'The Ed25519 signature does not verify against the enrolled device key.') });
-      else resolve({ ok: true, verified: { event, opening, body, hash: sha256Hex(bytes) } });
-    });
-  });
+  if (!verify(null, bytes, key, Buffer.from(sig, 'base64url'))) {
+    return fail('bad_signature', 'The Ed25519 signature does not verify against the enrolled device key.');
+  }
+  return { ok: true, body, hash: sha256Hex(bytes) };
 }

@@ -4,6 +4,7 @@ import { requireDevice } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
 import { readJson } from '../http/read-json.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
+import { sharedVerifyPool } from '../ingest/verify-pool.ts';
 
 export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
   // Documented here, parsed by hand: the batch envelope is validated whole, each event on its own.
@@ -22,9 +23,12 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContex
     },
   });
 
+  const pool = sharedVerifyPool();
+  void pool.warm().catch((error: unknown) => log(`verify workers not started yet: ${(error as Error).message}`));
+
   app.post('/v1/ingest', requireDevice(store.devices), async (c) => {
     const device = c.get('device');
-    const { response, counts } = await ingestBatch(await readJson(c), device, store.events, now);
+    const { response, counts } = await ingestBatch(await readJson(c), device, store.events, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     return c.json(response, 200);
   });
