@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -56,7 +56,13 @@ function draft(i: number): ConsentDraft {
   };
 }
 
-async function startApiProcess(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function startApiProcess(dataDir: string): Promise<{ url: string; cpuSeconds(): number; stop(): Promise<void> }> {
   // SYNC_BENCH_CPU_PROFILE=DIR writes the API process's V8 CPU profile there, to see where the server's time goes.
   const profile = process.env.SYNC_BENCH_CPU_PROFILE;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
@@ -74,6 +80,7 @@ async function startApiProcess(dataDir: string): Promise<{ url: string; stop(): 
   });
   return {
     url,
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
@@ -144,8 +151,14 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 25);
 const drainStart = performance.now();
+const cpuStart = { kiosk: cpuSecondsOf(process.pid), api: api.cpuSeconds() };
 worker.start();
 await worker.idle();
+const cpuPerEventUs = (seconds: number) => Math.round((seconds * 1e6) / EVENTS);
+const cpu = {
+  kiosk: cpuPerEventUs(cpuSecondsOf(process.pid) - cpuStart.kiosk),
+  api: cpuPerEventUs(api.cpuSeconds() - cpuStart.api),
+};
 const drained = worker.status();
 if (drained.pending !== 0) throw new Error(`sync stopped with ${drained.pending} pending: ${drained.lastError}`);
 const drainSeconds = (performance.now() - drainStart) / 1_000;
@@ -166,6 +179,7 @@ console.log(
   `kiosk side: readOutbox ${(kioskMs.readOutbox / 1_000).toFixed(1)} s, applySyncResults ${(kioskMs.applySyncResults / 1_000).toFixed(1)} s ` +
     `of ${drainSeconds.toFixed(1)} s; the rest is the HTTP round trip and the API (verify, chain check, durable insert)`,
 );
+console.log(`CPU per event (all threads, user + system): kiosk ${cpu.kiosk} µs, API ${cpu.api} µs`);
 console.log(`kiosk RSS: ${mb(rssBefore)} MB before the drain, peak ${mb(peakRss)} MB during it`);
 rmSync(kioskDir, { recursive: true, force: true });
 rmSync(apiDir, { recursive: true, force: true });
@@ -177,5 +191,7 @@ console.log(
     verify_per_s: Math.round(verifyPerSecond),
     ratio: Math.round(ratio * 100) / 100,
     kiosk_peak_rss_mb: mb(peakRss),
+    kiosk_cpu_us_per_event: cpu.kiosk,
+    api_cpu_us_per_event: cpu.api,
   }),
 );
