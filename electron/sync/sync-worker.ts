@@ -58,6 +58,13 @@ export type SyncWorker = ReturnType<typeof createSyncWorker>;
 const STATE_WRITE_INTERVAL_MS = 1_000;
 
 /**
+ * Batches in flight at once once the API has answered one in this drain. Two keep the API busy: while it verifies
+ * and stores one, the next is already on the wire, and the kiosk applies answers and reads ahead in between. More
+ * would only queue on the API.
+ */
+const PIPELINE_DEPTH = 2;
+
+/**
  * Forwards the ledger's outbox to the central consent API: in sequence order, in bounded batches, one sync at a
  * time. The event id is the idempotency key, so a batch whose answer was lost is simply sent again and comes back
  * as duplicates. Rejected events go to the dead letters and never block the queue; transient failures retry with
@@ -88,7 +95,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
   let stopping = false;
   let running: Promise<void> | null = null;
   let wakeAgain = false;
-  let inflight: AbortController | null = null;
+  const inflight = new Set<AbortController>();
   let retryTimer: NodeJS.Timeout | undefined;
   let intervalTimer: NodeJS.Timeout | undefined;
   let reachability: { stop(): void } | null = null;
@@ -154,27 +161,27 @@ export function createSyncWorker(options: SyncWorkerOptions) {
    */
   async function measureOffset(): Promise<void> {
     const controller = new AbortController();
-    inflight = controller;
+    inflight.add(controller);
     const sentAt = now();
     try {
       const health = await client.health(controller.signal);
       clockOffsetMs = measureClockOffset(sentAt, now(), health.serverTime);
     } finally {
-      inflight = null;
+      inflight.delete(controller);
     }
   }
 
   /** Sends one batch; resolves with the API's results for the events it sent, not yet applied. */
   async function sendBatch(bearer: string, items: IngestItem[]): Promise<IngestResult[]> {
     const controller = new AbortController();
-    inflight = controller;
+    inflight.add(controller);
     const sentAt = now();
     lastAttemptAt = iso(sentAt);
     let response;
     try {
       response = await client.ingest(bearer, { clockOffsetMs, events: items }, controller.signal);
     } finally {
-      inflight = null;
+      inflight.delete(controller);
     }
     clockOffsetMs = measureClockOffset(sentAt, now(), response.serverTime);
     const sent = new Set(items.map((item) => item.event.id));
@@ -200,43 +207,64 @@ export function createSyncWorker(options: SyncWorkerOptions) {
   }
 
   /**
-   * Sends the outbox one batch at a time. While a batch travels and the API verifies it, the kiosk applies the
-   * previous batch's results and reads the next batch, so neither side waits for the other's local work. Still
-   * one request in flight, in sequence order; results the API gave are applied whatever ends the loop.
+   * Sends the outbox in sequence order, each batch read after the last one sent. The first batch of a drain goes
+   * alone, so an API that is down, refusing the credential or asking for room sees one request, not a burst; once
+   * it has answered, up to PIPELINE_DEPTH batches are in flight, and while they travel and the API verifies them
+   * the kiosk applies the oldest batch's answer and reads the next batch. Answers are applied in the order the
+   * batches were sent, and every answer the API gave is applied whatever ends the loop (a failed batch stays
+   * pending; the API deduplicates whatever of it comes again).
    */
-  async function sendOutbox(bearer: string, onBatch: (ids: string[]) => void): Promise<void> {
-    let items = ledger.readOutbox(batchSize);
+  async function sendOutbox(bearer: string, onBatches: (ids: string[]) => void): Promise<void> {
+    const sent: { items: IngestItem[]; answer: Promise<IngestResult[]> }[] = [];
+    const noteInFlight = () => onBatches(sent.flatMap((batch) => batch.items.map((item) => item.event.id)));
+    let next = ledger.readOutbox(batchSize);
     let unapplied: IngestResult[] | null = null;
+    let depth = 1;
     try {
-      while (!stopping && items.length > 0) {
-        onBatch(items.map((item) => item.event.id));
-        const request = sendBatch(bearer, items);
-        // better-sqlite3 blocks the event loop: let the request reach the wire before the local work
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        let next: IngestItem[];
-        try {
+      for (;;) {
+        while (!stopping && sent.length < depth && next.length > 0) {
+          const items = next;
+          const answer = sendBatch(bearer, items);
+          // a failure is handled when this batch's turn comes; until then it must not count as unhandled
+          answer.catch(() => undefined);
+          sent.push({ items, answer });
+          noteInFlight();
+          // better-sqlite3 blocks the event loop: let the request reach the wire before the local work
+          await new Promise((resolve) => setTimeout(resolve, 1));
           if (unapplied) applyResults(unapplied);
           unapplied = null;
           next = ledger.readOutbox(batchSize, items.at(-1)!.event.seq);
-        } catch (error) {
-          await request.catch(() => undefined);
-          throw error;
         }
-        unapplied = await request;
-        onBatch([]);
+        const oldest = sent.shift();
+        if (!oldest) break;
+        if (unapplied) applyResults(unapplied);
+        unapplied = null;
+        unapplied = await oldest.answer;
+        noteInFlight();
+        depth = PIPELINE_DEPTH;
         failures = 0;
         lastSuccessAt = iso(now());
         persist(false);
-        if (unapplied.length < items.length) {
-          // part of the batch was not acknowledged: settle, then re-read so the queue stays in sequence order
+        if (unapplied.length < oldest.items.length) {
+          // part of the batch was not acknowledged: settle everything in flight, then re-read so the unacknowledged
+          // events go before anything not yet sent
           applyResults(unapplied);
           unapplied = null;
+          await settle(sent.splice(0));
           next = ledger.readOutbox(batchSize);
         }
-        items = next;
       }
     } finally {
       if (unapplied) applyResults(unapplied);
+      await settle(sent.splice(0));
+    }
+  }
+
+  /** Waits for batches still in flight after another ended the loop, applying the answers that came. */
+  async function settle(batches: { answer: Promise<IngestResult[]> }[]): Promise<void> {
+    for (const batch of batches) {
+      const results = await batch.answer.catch(() => null);
+      if (results) applyResults(results);
     }
   }
 
@@ -367,7 +395,9 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       clearTimeout(retryTimer);
       reachability?.stop();
       if (running) {
-        const grace = setTimeout(() => inflight?.abort(), options.stopGraceMs ?? timeoutMs);
+        const grace = setTimeout(() => {
+          for (const controller of inflight) controller.abort();
+        }, options.stopGraceMs ?? timeoutMs);
         await running;
         clearTimeout(grace);
       }
