@@ -1,17 +1,28 @@
-import { parsePhoneNumberFromString, AsYouType, type CountryCode } from 'libphonenumber-js/mobile';
+import { parsePhoneNumberFromString, AsYouType, type CountryCode, type PhoneNumber } from 'libphonenumber-js/mobile';
 
 export type PhoneCheck = { ok: true; e164: string; international: string } | { ok: false };
 
 /**
  * Only mobile numbers can receive WhatsApp messages. libphonenumber's mobile metadata knows only mobile ranges, so
  * a landline is as invalid as a typo; number plans where fixed and mobile look alike (the US) are accepted.
+ * getType() is undefined for any number isValid() would refuse (it is the same pattern match), so it is the whole
+ * check: calling isValid() as well would match the number against the metadata twice.
  */
-export function checkMobileNumber(raw: string, defaultCountry: string): PhoneCheck {
+function parseMobile(raw: string, defaultCountry: string): PhoneNumber | undefined {
   const parsed = parsePhoneNumberFromString(raw, defaultCountry as CountryCode);
-  if (!parsed || !parsed.isValid()) return { ok: false };
-  const type = parsed.getType();
-  if (type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return { ok: false };
-  return { ok: true, e164: parsed.number, international: parsed.formatInternational() };
+  const type = parsed?.getType();
+  return type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE' ? parsed : undefined;
+}
+
+/** The check plus the display form, for the screen that shows the number back to the person. */
+export function checkMobileNumber(raw: string, defaultCountry: string): PhoneCheck {
+  const parsed = parseMobile(raw, defaultCountry);
+  return parsed ? { ok: true, e164: parsed.number, international: parsed.formatInternational() } : { ok: false };
+}
+
+/** The same check, E.164 only (or null): what the ledger stores, without formatting a display form it never shows. */
+export function mobileE164(raw: string, defaultCountry: string): string | null {
+  return parseMobile(raw, defaultCountry)?.number ?? null;
 }
 
 /** Live formatting for the keypad display. */

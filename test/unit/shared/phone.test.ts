@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkMobileNumber, maskPhone } from '../../../shared/phone.ts';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/mobile';
+import { checkMobileNumber, maskPhone, mobileE164 } from '../../../shared/phone.ts';
 
 describe('phone rules', () => {
   it('accepts a Japanese mobile typed in national form and returns E.164', () => {
@@ -12,6 +13,34 @@ describe('phone rules', () => {
 
   it('refuses digits that are not a number at all', () => {
     expect(checkMobileNumber('12345', 'JP')).toEqual({ ok: false });
+  });
+
+  it('gives the ledger the same verdict and E.164 as the screen, and the same as a full validity check', () => {
+    const cases: Array<[string, string]> = [
+      ['090-1234-5678', 'JP'],
+      ['+81 90 1234 5678', 'US'],
+      ['03-1234-5678', 'JP'],
+      ['12345', 'JP'],
+      ['07400 123456', 'GB'],
+      ['020 7946 0018', 'GB'],
+      ['(201) 555-0123', 'US'],
+      ['+1 201 555 0123 ext. 7', 'JP'],
+      ['0151 12345678', 'DE'],
+      ['030 123456', 'DE'],
+      ['+55 11 91234 5678', 'BR'],
+      ['090-1234-56789', 'JP'],
+      ['not a number', 'JP'],
+      ['+999 1234 5678', 'JP'],
+    ];
+    for (const [raw, country] of cases) {
+      const checked = checkMobileNumber(raw, country);
+      const parsed = parsePhoneNumberFromString(raw, country as CountryCode);
+      const type = parsed?.getType();
+      const validMobile = Boolean(parsed?.isValid()) && (type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE');
+      expect(mobileE164(raw, country), `${raw} (${country})`).toBe(checked.ok ? checked.e164 : null);
+      expect(checked.ok, `${raw} (${country})`).toBe(validMobile);
+    }
+    expect(checkMobileNumber('07400 123456', 'GB')).toEqual({ ok: true, e164: '+447400123456', international: '+44 7400 123456' });
   });
 
   it('masks all but the last four digits', () => {
