@@ -5,14 +5,15 @@ import { ConsentDraft, type CaptureResult } from '../../shared/contract/capture.
 import { ConsentEventBody, EVENT_SCHEMA_VERSION } from '../../shared/contract/consent-event.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import type { ConsentTerms } from '../../shared/contract/profile.ts';
-import { checkMobileNumber } from '../../shared/phone.ts';
+import { mobileE164 } from '../../shared/phone.ts';
 import { renderConsentSentence } from '../../shared/wording.ts';
 import type { LedgerClock } from './clock.ts';
 import type { DeviceIdentity } from './device-identity.ts';
-import { eventBytes, sha256Hex } from './event-signing.ts';
+import { eventJson, sha256Hex } from './event-signing.ts';
 import type { FunnelCounters } from './funnel.ts';
 import type { KeyVault } from './key-vault.ts';
-import { commitmentOf, newOpening, sealOpening } from './personal-data.ts';
+import { newOpening, sealOpening } from './personal-data.ts';
+import { randomBytes } from './random-pool.ts';
 import { withStorageErrors } from './storage-errors.ts';
 
 /**
@@ -90,7 +91,6 @@ export function prepareCapture(
 
   const append = db.transaction((draft: ConsentDraft, planned: PlannedEvent[], phone: string) => {
     const opening = newOpening(phone, draft.subject.customerRef);
-    const commitment = commitmentOf(opening);
     const now = clock.now();
     const capturedAt = now.toISOString();
     const knownGood = clock.knownGood();
@@ -99,22 +99,25 @@ export function prepareCapture(
     for (const fields of planned) {
       const body: ConsentEventBody = {
         v: EVENT_SCHEMA_VERSION,
-        id: uuidv7(),
+        // Pooled randomness: uuid's own source is a getRandomValues call per id. Ids made in the same millisecond are
+        // then not ordered among themselves; seq orders events.
+        id: uuidv7({ random: randomBytes(16) }),
         seq: head.seq + 1,
         prev: head.hash,
         device: { id: device.deviceId, keyId: device.keyId },
         kind: draft.kind,
-        subject: { source: draft.subject.source, commitment },
+        subject: { source: draft.subject.source, commitment: opening.commitment },
         ...fields,
         entryPoint: draft.entryPoint,
         flowId: draft.flowId,
         capturedAt,
         clock: { knownGood },
       };
-      const bytes = eventBytes(body);
+      const json = eventJson(body);
+      const bytes = Buffer.from(json, 'utf8');
       const hash = sha256Hex(bytes);
       const sig = vault.sign(bytes).toString('base64url');
-      insertEvent.run(body.seq, body.id, bytes.toString('utf8'), hash, sig, sealOpening(dataKey, body.id, opening));
+      insertEvent.run(body.seq, body.id, json, hash, sig, sealOpening(dataKey, body.id, opening.json));
       insertOutbox.run(body.seq, now.getTime());
       funnel.increment(draft.flowId, body.purpose.id, draft.locale, 'accepted');
       events.push({ id: body.id, seq: body.seq, purposeId: body.purpose.id });
@@ -126,12 +129,12 @@ export function prepareCapture(
 
   return (input, terms) => {
     const draft = parseOrFail(ConsentDraft, input, 'consent draft');
-    const phone = checkMobileNumber(draft.subject.phone, draft.subject.country ?? terms.defaultCountry);
-    if (!phone.ok) {
+    const phone = mobileE164(draft.subject.phone, draft.subject.country ?? terms.defaultCountry);
+    if (phone === null) {
       throw new KioskFailure('invalid_phone', 'That is not a mobile number that can receive WhatsApp messages.');
     }
     const planned = cachedPlan(draft, terms);
-    const events = withStorageErrors(() => append.immediate(draft, planned, phone.e164));
+    const events = withStorageErrors(() => append.immediate(draft, planned, phone));
     return { events, committedAt: clock.now().toISOString() };
   };
 }

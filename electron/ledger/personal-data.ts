@@ -4,9 +4,15 @@ import { canonicalJson } from '../../shared/event-bytes.ts';
 import { sha256Hex } from './event-signing.ts';
 import { randomBytes } from './random-pool.ts';
 
-export function newOpening(phone: string, customerRef: string | undefined): SubjectOpening {
+/** A capture's opening, as the JSON that is both committed to (hashed) and sealed into each of its events. */
+export type FreshOpening = { json: string; commitment: string };
+
+export function newOpening(phone: string, customerRef: string | undefined): FreshOpening {
   const salt = randomBytes(16).toString('base64url');
-  return customerRef === undefined ? { phone, salt } : { phone, customerRef, salt };
+  // Keys in sorted order, so JSON.stringify gives the RFC 8785 form the commitment is defined over.
+  const opening: SubjectOpening = customerRef === undefined ? { phone, salt } : { customerRef, phone, salt };
+  const json = JSON.stringify(opening);
+  return { json, commitment: sha256Hex(json) };
 }
 
 /** What the signed body carries instead of the subject: lower-hex SHA-256 of the opening's canonical JSON. */
@@ -21,11 +27,11 @@ const TAG_BYTES = 16;
  * AES-256-GCM with the event id as associated data, so an opening copied onto another event's row fails to open
  * rather than silently naming a different person. Layout: iv ‖ tag ‖ ciphertext.
  */
-export function sealOpening(dataKey: Buffer, eventId: string, opening: SubjectOpening): Buffer {
+export function sealOpening(dataKey: Buffer, eventId: string, openingJson: string): Buffer {
   const iv = randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(eventId, 'utf8'));
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(opening), 'utf8'), cipher.final()]);
+  const ciphertext = Buffer.concat([cipher.update(openingJson, 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
 }
 
