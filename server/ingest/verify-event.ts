@@ -1,8 +1,8 @@
 import { createHash, verify } from 'node:crypto';
-import type { ConsentEvent, SubjectOpening } from '../../shared/contract/consent-event.ts';
+import { ConsentEventBody, SubjectOpening, type ConsentEvent } from '../../shared/contract/consent-event.ts';
 import { IngestItem, type IngestRejectReason, type IngestResult } from '../../shared/contract/sync.ts';
-import { canonicalJson } from '../../shared/event-bytes.ts';
 import type { EnrolledDevice } from '../store/device-registry.ts';
+import { canonicalWriter } from './canonical-writer.ts';
 
 /** An event whose schema, device, key, commitment and signature all check out; the chain is checked at storage. */
 export interface VerifiedEvent {
@@ -16,6 +16,10 @@ export interface VerifiedEvent {
 export type Rejected = Extract<IngestResult, { status: 'rejected' }>;
 /** What the checks give back for one uploaded item; `body` and `hash` belong to the item that was checked. */
 export type EventCheck = { ok: true; body: string; hash: string } | { ok: false; rejected: Rejected };
+
+// Compiled from the schemas the items were parsed with; the body's writer leaves out `sig`, which is not in its schema.
+const canonicalBody = canonicalWriter(ConsentEventBody);
+const canonicalOpening = canonicalWriter(SubjectOpening);
 
 const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -48,14 +52,13 @@ export function checkEvent(item: unknown, device: EnrolledDevice): EventCheck {
   if (event.device.id !== device.id) return fail('wrong_device', 'The event was recorded by another device than the one uploading it.');
   const key = device.keys.get(event.device.keyId);
   if (!key) return fail('wrong_key', 'The event names a key id that is not enrolled for this device.');
-  if (opening && sha256Hex(canonicalJson(opening)) !== event.subject.commitment) {
+  if (opening && sha256Hex(canonicalOpening(opening)) !== event.subject.commitment) {
     return fail('commitment_mismatch', 'The subject opening does not match the commitment in the signed event.');
   }
 
-  const { sig, ...rest } = event;
-  const body = canonicalJson(rest);
+  const body = canonicalBody(event);
   const bytes = Buffer.from(body);
-  if (!verify(null, bytes, key, Buffer.from(sig, 'base64url'))) {
+  if (!verify(null, bytes, key, Buffer.from(event.sig, 'base64url'))) {
     return fail('bad_signature', 'The Ed25519 signature does not verify against the enrolled device key.');
   }
   return { ok: true, body, hash: sha256Hex(bytes) };

@@ -90,7 +90,7 @@ export function createVerifyPool(size = availableParallelism()) {
     thread.load += items.length;
     return new Promise((resolve, reject) => {
       thread.waiting.set(id, { resolve, reject, size: items.length });
-      thread.worker.postMessage({ id, device, items } satisfies VerifyRequest);
+      thread.worker.postMessage({ id, device, itemsJson: JSON.stringify(items) } satisfies VerifyRequest);
     });
   }
 
