@@ -145,10 +145,10 @@ const worker = createSyncWorker({
   log: () => {},
 });
 
-const rssBefore = process.memoryUsage().rss;
+const rssBefore = process.memoryUsage.rss();
 let peakRss = rssBefore;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 25);
 const drainStart = performance.now();
 const cpuStart = { kiosk: cpuSecondsOf(process.pid), api: api.cpuSeconds() };
