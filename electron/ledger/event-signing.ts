@@ -28,8 +28,9 @@ export function eventJson(body: ConsentEventBody): string {
   return JSON.stringify(ordered);
 }
 
+/** One-shot crypto.hash: for inputs this small, creating a Hash object costs more than hashing. */
 export function sha256Hex(bytes: Uint8Array | string): string {
-  return crypto.createHash('sha256').update(bytes).digest('hex');
+  return crypto.hash('sha256', bytes, 'hex');
 }
 
 /** First 16 bytes of SHA-256 of the raw public key, in hex. */
