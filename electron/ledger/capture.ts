@@ -99,9 +99,9 @@ export function prepareCapture(
     for (const fields of planned) {
       const body: ConsentEventBody = {
         v: EVENT_SCHEMA_VERSION,
-        // Pooled randomness: uuid's own source is a getRandomValues call per id. Ids made in the same millisecond are
-        // then not ordered among themselves; seq orders events.
-        id: uuidv7({ random: randomBytes(16) }),
+        // The id's time is capturedAt and its counter field the event's seq (RFC 9562 method 1), so ids stay ordered
+        // within a millisecond; the rest comes from the pooled randomness, not a getRandomValues call per id.
+        id: uuidv7({ msecs: now.getTime(), seq: head.seq + 1, random: randomBytes(16) }),
         seq: head.seq + 1,
         prev: head.hash,
         device: { id: device.deviceId, keyId: device.keyId },

@@ -75,6 +75,19 @@ describe('capturing a consent', () => {
     expect(ledger.readOutbox(10).map((item) => item.event.purpose.category)).toEqual(['utility', 'marketing']);
   });
 
+  it('gives events ids whose time is the capture time and whose order is the chain order', () => {
+    const { ledger } = ledgerInTemp({ clock: manualClock() });
+    ledger.capture(draft(), terms);
+    ledger.capture(draft(), terms);
+    const events = ledger.readOutbox(10).map((item) => item.event);
+    expect(events.map((event) => event.seq)).toEqual([1, 2, 3, 4]);
+    expect([...events.map((event) => event.id)].sort()).toEqual(events.map((event) => event.id));
+    for (const event of events) {
+      const millis = parseInt(event.id.replace(/-/g, '').slice(0, 12), 16);
+      expect(new Date(millis).toISOString()).toBe(event.capturedAt);
+    }
+  });
+
   it('stores bodies as the exact canonical bytes that were signed', () => {
     const { ledger, dataDir } = ledgerInTemp();
     ledger.capture(draft(), terms);
