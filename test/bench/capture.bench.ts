@@ -1,6 +1,7 @@
 /**
  * Capture latency (validate → sign → chain → durable commit) beside a bare durable SQLite insert of the same
- * bytes, measured interleaved in one run. Usage: npm run bench:capture [-- ROUNDS]; BENCH_DIR picks the disk.
+ * bytes, measured interleaved in one run. Usage: npm run bench:capture [-- ROUNDS]; BENCH_DIR picks the disk,
+ * BENCH_PHONE the number as the draft carries it.
  * Last stdout line: one JSON object with the figures.
  */
 import fs from 'node:fs';
@@ -17,7 +18,10 @@ const warmup = 50;
 const root = fs.mkdtempSync(path.join(process.env.BENCH_DIR ?? os.tmpdir(), 'kiosk-bench-'));
 
 const ledger = openLedger({ dataDir: path.join(root, 'ledger'), vault: openFileKeyVault(path.join(root, 'ledger'), { warn: () => undefined }) });
-const oneEvent = draft({ consents: [consentFor(['balance_alerts'])] });
+// The renderer's phone screen and the host integration both hand the ledger an E.164 number; BENCH_PHONE times
+// another form, e.g. BENCH_PHONE=090-1234-5678 (a national-form number costs libphonenumber more to parse).
+const phone = process.env.BENCH_PHONE ?? '+819012345678';
+const oneEvent = draft({ consents: [consentFor(['balance_alerts'])], subject: { source: 'self_entered', phone, country: 'JP' } });
 
 // The baseline stores what one capture stores (body, hash, signature, sealed opening) as one row, with the same
 // open path and pragmas (WAL, synchronous=FULL), one row per transaction.
@@ -75,6 +79,7 @@ const figures = {
   per_s: Math.round((captureMs.length / total) * 1000),
   rounds,
   payload_bytes: Buffer.byteLength(payload),
+  phone_form: phone.startsWith('+') ? 'e164' : 'national',
 };
 console.log(`capture: median ${figures.median_ms} ms, p99 ${figures.p99_ms} ms, ${figures.per_s}/s (ledger verifies: ${verified.ok})`);
 console.log(`bare durable insert: median ${figures.baseline_median_ms} ms, p99 ${figures.baseline_p99_ms} ms`);
