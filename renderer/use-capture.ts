@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { CaptureRequest } from '../shared/contract/capture.ts';
 import type { KioskErrorCode } from '../shared/contract/errors.ts';
 import { callKiosk } from './kiosk-call.ts';
+import { announceCapture } from './sync-reading.ts';
 
 export type CapturePhase = { kind: 'editing' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; code: KioskErrorCode };
 
@@ -12,6 +13,7 @@ export function useCapture() {
     setPhase({ kind: 'saving' });
     const result = await callKiosk('captureConsent', request);
     setPhase(result.ok ? { kind: 'saved' } : { kind: 'failed', code: result.error.code });
+    announceCapture();
   };
   return { phase, submit };
 }

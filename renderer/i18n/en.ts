@@ -9,8 +9,10 @@ export const en = {
   'a11y.audio': 'Audio guidance',
 
   'sync.synced': 'All records synced',
+  'sync.syncing': '{count, plural, =0 {Syncing…} one {Syncing # record…} other {Syncing # records…}}',
+  'sync.disabled': '{count, plural, =0 {Sync is off} one {Sync is off · # record kept on this kiosk} other {Sync is off · # records kept on this kiosk}}',
   'sync.pending': '{count, plural, one {# record waiting to sync} other {# records waiting to sync}}',
-  'sync.offline': 'Offline · {count, plural, one {# record waiting} other {# records waiting}}',
+  'sync.offline': 'Offline · {count, plural, =0 {no records waiting} one {# record waiting} other {# records waiting}}',
   'sync.attention': 'Sync needs a technician',
   'sync.unknown': 'Sync status unavailable',
 

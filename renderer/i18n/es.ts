@@ -10,8 +10,10 @@ export const es: Catalogue = {
   'a11y.audio': 'Guía por voz',
 
   'sync.synced': 'Todos los registros sincronizados',
+  'sync.syncing': '{count, plural, =0 {Sincronizando…} one {Sincronizando # registro…} other {Sincronizando # registros…}}',
+  'sync.disabled': '{count, plural, =0 {Sincronización desactivada} one {Sincronización desactivada · # registro guardado en este quiosco} other {Sincronización desactivada · # registros guardados en este quiosco}}',
   'sync.pending': '{count, plural, one {# registro pendiente de sincronizar} other {# registros pendientes de sincronizar}}',
-  'sync.offline': 'Sin conexión · {count, plural, one {# registro pendiente} other {# registros pendientes}}',
+  'sync.offline': 'Sin conexión · {count, plural, =0 {ningún registro pendiente} one {# registro pendiente} other {# registros pendientes}}',
   'sync.attention': 'La sincronización necesita un técnico',
   'sync.unknown': 'Estado de sincronización no disponible',
 

@@ -10,6 +10,8 @@ export const id: Catalogue = {
   'a11y.audio': 'Panduan suara',
 
   'sync.synced': 'Semua catatan sudah disinkronkan',
+  'sync.syncing': '{count, plural, =0 {Menyinkronkan…} other {Menyinkronkan # catatan…}}',
+  'sync.disabled': '{count, plural, =0 {Sinkronisasi nonaktif} other {Sinkronisasi nonaktif · # catatan tersimpan di kios ini}}',
   'sync.pending': '{count} catatan menunggu sinkronisasi',
   'sync.offline': 'Luring · {count} catatan menunggu',
   'sync.attention': 'Sinkronisasi memerlukan teknisi',

@@ -10,6 +10,8 @@ export const ja: Catalogue = {
   'a11y.audio': '音声ガイド',
 
   'sync.synced': 'すべての記録を同期済み',
+  'sync.syncing': '{count, plural, =0 {同期中} other {同期中 # 件}}',
+  'sync.disabled': '{count, plural, =0 {同期はオフです} other {同期はオフ・この端末に保存中 # 件}}',
   'sync.pending': '同期待ち {count} 件',
   'sync.offline': 'オフライン・同期待ち {count} 件',
   'sync.attention': '同期に技術者の対応が必要です',

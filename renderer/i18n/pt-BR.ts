@@ -10,8 +10,10 @@ export const ptBR: Catalogue = {
   'a11y.audio': 'Guia por voz',
 
   'sync.synced': 'Todos os registros sincronizados',
+  'sync.syncing': '{count, plural, =0 {Sincronizando…} one {Sincronizando # registro…} other {Sincronizando # registros…}}',
+  'sync.disabled': '{count, plural, =0 {Sincronização desativada} one {Sincronização desativada · # registro guardado neste quiosque} other {Sincronização desativada · # registros guardados neste quiosque}}',
   'sync.pending': '{count, plural, one {# registro aguardando sincronização} other {# registros aguardando sincronização}}',
-  'sync.offline': 'Sem conexão · {count, plural, one {# registro aguardando} other {# registros aguardando}}',
+  'sync.offline': 'Sem conexão · {count, plural, =0 {nenhum registro aguardando} one {# registro aguardando} other {# registros aguardando}}',
   'sync.attention': 'A sincronização precisa de um técnico',
   'sync.unknown': 'Status de sincronização indisponível',
 
