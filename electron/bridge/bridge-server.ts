@@ -40,7 +40,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   if (!existsSync(indexFile)) {
     throw new KioskFailure('not_found', `The renderer is not built: ${indexFile} is missing (run npm run build:renderer).`);
   }
-  const clientScript = await bridgeClientScript();
+  // Built while the browser starts; the page's first request for it waits if need be.
+  const clientScript = bridgeClientScript();
+  clientScript.catch(() => undefined); // a failed build fails the request for the script, not the process
   let origin = '';
 
   const app = new Hono();
@@ -75,7 +77,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
 
   const noStore = { 'Cache-Control': 'no-store' };
-  app.get('/kiosk-bridge.js', (c) => c.body(clientScript, 200, { ...noStore, 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.get('/kiosk-bridge.js', async (c) => c.body(await clientScript, 200, { ...noStore, 'Content-Type': 'text/javascript; charset=utf-8' }));
   const serveIndex = (c: Context) =>
     c.html(withBridgeClient(readFileSync(indexFile, 'utf8')), 200, noStore);
   app.get('/', serveIndex);

@@ -24,7 +24,9 @@ export function isExecutable(file: string): boolean {
 
 /**
  * A fresh profile each launch (no history, no cached token), and none of Chromium's own network chatter: the
- * kiosk talks to its loopback host and nothing else.
+ * kiosk talks to its loopback host and nothing else. Nothing that a one-page kiosk does not use is started either
+ * (extensions, default apps, crash reporter, safe-browsing model), and the page is never throttled as a background
+ * tab, which matters while the window is still being mapped at start-up.
  */
 export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir: string }): string[] {
   return [
@@ -36,7 +38,15 @@ export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir
     '--disable-component-update',
     '--disable-sync',
     '--disable-translate',
-    '--disable-features=Translate,MediaRouter',
+    '--disable-extensions',
+    '--disable-default-apps',
+    '--disable-breakpad',
+    '--disable-client-side-phishing-detection',
+    '--disable-domain-reliability',
+    '--no-pings',
+    '--disable-renderer-backgrounding',
+    '--disable-background-timer-throttling',
+    '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
     '--password-store=basic',
     '--overscroll-history-navigation=0',
     ...(options.kiosk ? ['--noerrdialogs', '--disable-pinch', url] : []),
