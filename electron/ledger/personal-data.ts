@@ -31,8 +31,9 @@ export function sealOpening(dataKey: Buffer, eventId: string, openingJson: strin
   const iv = randomBytes(IV_BYTES);
   const cipher = crypto.createCipheriv('aes-256-gcm', dataKey, iv);
   cipher.setAAD(Buffer.from(eventId, 'utf8'));
-  const ciphertext = Buffer.concat([cipher.update(openingJson, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+  const ciphertext = cipher.update(openingJson, 'utf8');
+  const rest = cipher.final();
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext, rest]);
 }
 
 /** The opening, or null when the sealed bytes do not open under this key and event id. */
