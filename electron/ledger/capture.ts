@@ -9,8 +9,8 @@ import { mobileE164 } from '../../shared/phone.ts';
 import { renderConsentSentence } from '../../shared/wording.ts';
 import type { LedgerClock } from './clock.ts';
 import type { DeviceIdentity } from './device-identity.ts';
-import { eventJson, sha256Hex } from './event-signing.ts';
 import type { FunnelCounters } from './funnel.ts';
+import { eventJson, sha256Hex } from './event-signing.ts';
 import type { KeyVault } from './key-vault.ts';
 import { newOpening, sealOpening } from './personal-data.ts';
 import { randomBytes } from './random-pool.ts';
@@ -71,6 +71,8 @@ function cachedPlan(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
 
 export type Capture = (draft: unknown, terms: ConsentTerms) => CaptureResult;
 
+const FOLD_EVERY = 1024;
+
 /**
  * Validate → sign → chain → one transaction. Returns only after the commit, so a returned result is on disk.
  * Seq and prev come from the chain_head row, not from the events table, so a truncated tail cannot be papered
@@ -119,11 +121,13 @@ export function prepareCapture(
       const sig = vault.sign(bytes).toString('base64url');
       insertEvent.run(body.seq, body.id, json, hash, sig, sealOpening(dataKey, body.id, opening.json));
       insertOutbox.run(body.seq, now.getTime());
-      funnel.increment(draft.flowId, body.purpose.id, draft.locale, 'accepted');
       events.push({ id: body.id, seq: body.seq, purposeId: body.purpose.id });
       head = { seq: body.seq, hash };
     }
     updateHead.run(head.seq, head.hash);
+    // Acceptances are counted from the events (no counter write per capture); folding them in bulk once per
+    // FOLD_EVERY events bounds what a funnel report has to count from the bodies when nobody reported in between.
+    if (Math.floor(head.seq / FOLD_EVERY) !== Math.floor((head.seq - events.length) / FOLD_EVERY)) funnel.fold();
     return events;
   });
 

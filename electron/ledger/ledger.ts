@@ -58,11 +58,16 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
   const vault = options.vault ?? openFileKeyVault(options.dataDir);
   const db = openLedgerDatabase(options.dataDir, { create: true });
   try {
-    const device = withStorageErrors(() => {
-      migrate(db);
-      return db.transaction(() => ensureDevice(db, vault, clock.now())).immediate();
-    });
+    withStorageErrors(() => migrate(db));
     const funnel = funnelCounters(db, clock);
+    const device = withStorageErrors(() =>
+      db
+        .transaction(() => {
+          funnel.fold();
+          return ensureDevice(db, vault, clock.now());
+        })
+        .immediate(),
+    );
     const outbox = outboxQueue(db, clock, () => vault.dataKey());
     const capture = prepareCapture(db, device, vault, clock, funnel);
     const retentionDays = options.retentionDays ?? DEFAULT_RETENTION_DAYS;

@@ -134,7 +134,7 @@ describe('kioskctl status', () => {
     const result = await kioskctl('status', '--json', '--data', ledgerWithEvents());
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout);
-    expect(status).toMatchObject({ schemaVersion: 2, outbox: { pending: 4, synced: 0, dead: 0 }, chainHead: { seq: 4 } });
+    expect(status).toMatchObject({ schemaVersion: 3, outbox: { pending: 4, synced: 0, dead: 0 }, chainHead: { seq: 4 } });
     expect(status.funnel).toContainEqual(expect.objectContaining({ purposeId: 'offers', outcome: 'declined', count: 1 }));
   });
 });

@@ -55,7 +55,7 @@ describe('schema migrations', () => {
     ledger.capture(draft(), terms);
     ledger.close();
     const db = new Database(ledgerPath(dataDir));
-    db.exec('DROP TABLE funnel_counters; PRAGMA user_version = 1;');
+    db.exec('DROP TABLE funnel_counters; DROP TABLE funnel_folded; PRAGMA user_version = 1;');
     db.close();
     expect(tables(dataDir)).not.toContain('funnel_counters');
 
@@ -64,6 +64,33 @@ describe('schema migrations', () => {
       expect(tables(dataDir)).toContain('funnel_counters');
       expect(upgraded.verify()).toMatchObject({ ok: true, events: 2 });
       expect(upgraded.capture(draft(), terms).events[0]?.seq).toBe(3);
+    } finally {
+      upgraded.close();
+    }
+  });
+
+  it('counts the acceptances of a version 2 ledger once after the upgrade, and new ones from the events', () => {
+    const { ledger, dataDir } = freshLedger();
+    ledger.capture(draft(), terms);
+    ledger.close();
+    // What a version 2 kiosk left behind: the same events, each already counted as accepted when captured.
+    const db = new Database(ledgerPath(dataDir));
+    db.exec(`
+      DROP TABLE funnel_folded;
+      INSERT INTO funnel_counters (day, flow_id, purpose_id, locale, outcome, count)
+      SELECT substr(body ->> '$.capturedAt', 1, 10), body ->> '$.flowId', body ->> '$.purpose.id', body ->> '$.notice.locale', 'accepted', 1
+      FROM events;
+      PRAGMA user_version = 2;
+    `);
+    db.close();
+
+    const { ledger: upgraded } = freshLedger({ dataDir });
+    try {
+      const accepted = () => upgraded.funnelCounts().reduce((sum, count) => sum + count.count, 0);
+      expect(accepted()).toBe(2);
+      upgraded.capture(draft(), terms);
+      expect(accepted()).toBe(4);
+      expect(upgraded.verify()).toMatchObject({ ok: true, events: 4 });
     } finally {
       upgraded.close();
     }

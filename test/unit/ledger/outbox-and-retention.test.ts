@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../../electron/ledger/ledger.ts';
-import { consentFor, draft, freshLedger, manualClock, PHONE_DIGITS, terms } from './fixtures.ts';
+import { consentFor, draft, freshLedger, manualClock, PHONE_DIGITS, tamper, terms } from './fixtures.ts';
 
 const open: Ledger[] = [];
 function ledgerWith(clock = manualClock()) {
@@ -121,6 +121,54 @@ describe('funnel counters', () => {
       { day: '2026-11-05', flowId: 'atm-balance', purposeId: 'payment_notices', locale: 'ja', outcome: 'shown', count: 1 },
     ]);
     expect(ledger.status().outbox.pending).toBe(1);
+  });
+
+  it('counts each acceptance once, on the day it was captured, before and after later reports and a restart', () => {
+    const { ledger, dataDir, clock } = ledgerWith();
+    const accepted = (counts: ReturnType<Ledger['funnelCounts']>) =>
+      counts.filter((count) => count.outcome === 'accepted').map(({ day, purposeId, count }) => [day, purposeId, count]);
+    ledger.capture(draft(), terms);
+    expect(accepted(ledger.funnelCounts())).toEqual([
+      ['2026-11-05', 'balance_alerts', 1],
+      ['2026-11-05', 'payment_notices', 1],
+    ]);
+    clock.advanceDays(1);
+    ledger.recordFunnel({ flowId: 'atm-balance', purposeIds: ['balance_alerts'], locale: 'en', outcome: 'shown' });
+    ledger.capture(draft({ consents: [consentFor(['balance_alerts'])] }), terms);
+    const expected = [
+      ['2026-11-05', 'balance_alerts', 1],
+      ['2026-11-05', 'payment_notices', 1],
+      ['2026-11-06', 'balance_alerts', 1],
+    ];
+    expect(accepted(ledger.funnelCounts())).toEqual(expected);
+    ledger.close();
+    open.splice(open.indexOf(ledger), 1);
+    const { ledger: reopened } = freshLedger({ dataDir, clock });
+    open.push(reopened);
+    expect(accepted(reopened.funnelCounts())).toEqual(expected);
+    reopened.recordFunnel({ flowId: 'atm-balance', purposeIds: ['balance_alerts'], locale: 'en', outcome: 'shown' });
+    expect(accepted(reopened.funnelCounts())).toEqual(expected);
+  });
+
+  it('keeps acceptance counts exact across the bulk fold a long run of captures triggers', () => {
+    const { ledger } = ledgerWith();
+    for (let capture = 0; capture < 520; capture += 1) ledger.capture(draft(), terms);
+    expect(ledger.funnelCounts().map(({ purposeId, outcome, count }) => [purposeId, outcome, count])).toEqual([
+      ['balance_alerts', 'accepted', 520],
+      ['payment_notices', 'accepted', 520],
+    ]);
+  });
+
+  it('still opens a ledger whose bodies were edited into something else, and leaves them to verify', () => {
+    const { ledger, dataDir, clock } = ledgerWith();
+    ledger.capture(draft(), terms);
+    ledger.close();
+    open.splice(open.indexOf(ledger), 1);
+    tamper(dataDir, `UPDATE events SET body = '{"v":1}' WHERE seq = 1; UPDATE events SET body = 'not json' WHERE seq = 2`);
+    const { ledger: reopened } = freshLedger({ dataDir, clock });
+    open.push(reopened);
+    expect(reopened.funnelCounts()).toEqual([]);
+    expect(reopened.verify()).toMatchObject({ ok: false });
   });
 
   it('refuses a report that claims acceptance, which only a capture can record', () => {
