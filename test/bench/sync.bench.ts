@@ -145,6 +145,9 @@ const worker = createSyncWorker({
   log: () => {},
 });
 
+// Measured before and after the drain; the higher counts, so a load spike on the shared machine during one of the
+// measurements cannot flatter the ratio.
+const verifyBefore = verifyRate(messageBytes);
 const rssBefore = process.memoryUsage.rss();
 let peakRss = rssBefore;
 const sampler = setInterval(() => {
@@ -170,11 +173,15 @@ await api.stop();
 if (outbox.synced !== EVENTS) throw new Error(`expected ${EVENTS} synced, the ledger says ${JSON.stringify(outbox)}`);
 
 const eventsPerSecond = EVENTS / drainSeconds;
-const verifyPerSecond = verifyRate(messageBytes);
+const verifyAfter = verifyRate(messageBytes);
+const verifyPerSecond = Math.max(verifyBefore, verifyAfter);
 const ratio = eventsPerSecond / verifyPerSecond;
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 console.log(`drained ${EVENTS} events in ${drainSeconds.toFixed(1)} s: ${Math.round(eventsPerSecond)} events/s`);
-console.log(`single-core Ed25519 verify (${messageBytes}-byte messages): ${Math.round(verifyPerSecond)}/s; ratio ${ratio.toFixed(2)} (goal ≥ 0.7)`);
+console.log(
+  `single-core Ed25519 verify (${messageBytes}-byte messages): ${Math.round(verifyBefore)}/s before, ${Math.round(verifyAfter)}/s after the drain`,
+);
+console.log(`events/s ÷ the higher verify rate (${Math.round(verifyPerSecond)}/s): ratio ${ratio.toFixed(2)} (goal ≥ 0.7)`);
 console.log(
   `kiosk side: readOutbox ${(kioskMs.readOutbox / 1_000).toFixed(1)} s, applySyncResults ${(kioskMs.applySyncResults / 1_000).toFixed(1)} s ` +
     `of ${drainSeconds.toFixed(1)} s; the rest is the HTTP round trip and the API (verify, chain check, durable insert)`,
@@ -189,6 +196,7 @@ console.log(
     events: EVENTS,
     events_per_s: Math.round(eventsPerSecond),
     verify_per_s: Math.round(verifyPerSecond),
+    verify_per_s_before_after: [Math.round(verifyBefore), Math.round(verifyAfter)],
     ratio: Math.round(ratio * 100) / 100,
     kiosk_peak_rss_mb: mb(peakRss),
     kiosk_cpu_us_per_event: cpu.kiosk,
