@@ -7,10 +7,11 @@ import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import type { ConsentTerms } from '../../shared/contract/profile.ts';
 import { mobileE164 } from '../../shared/phone.ts';
 import { renderConsentSentence } from '../../shared/wording.ts';
+import { canonicalEventBody } from '../../shared/event-bytes.ts';
 import type { LedgerClock } from './clock.ts';
 import type { DeviceIdentity } from './device-identity.ts';
 import type { FunnelCounters } from './funnel.ts';
-import { eventJson, sha256Hex } from './event-signing.ts';
+import { sha256Hex } from './event-signing.ts';
 import type { KeyVault } from './key-vault.ts';
 import { newOpening, sealOpening } from './personal-data.ts';
 import { randomBytes } from './random-pool.ts';
@@ -115,7 +116,7 @@ export function prepareCapture(
         capturedAt,
         clock: { knownGood },
       };
-      const json = eventJson(body);
+      const json = canonicalEventBody(body);
       const bytes = Buffer.from(json, 'utf8');
       const hash = sha256Hex(bytes);
       const sig = vault.sign(bytes).toString('base64url');

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { SubjectOpening } from '../../shared/contract/consent-event.ts';
-import { canonicalJson } from '../../shared/event-bytes.ts';
+import { canonicalOpening } from '../../shared/event-bytes.ts';
 import { sha256Hex } from './event-signing.ts';
 import { randomBytes } from './random-pool.ts';
 
@@ -9,15 +9,13 @@ export type FreshOpening = { json: string; commitment: string };
 
 export function newOpening(phone: string, customerRef: string | undefined): FreshOpening {
   const salt = randomBytes(16).toString('base64url');
-  // Keys in sorted order, so JSON.stringify gives the RFC 8785 form the commitment is defined over.
-  const opening: SubjectOpening = customerRef === undefined ? { phone, salt } : { customerRef, phone, salt };
-  const json = JSON.stringify(opening);
+  const json = canonicalOpening(customerRef === undefined ? { phone, salt } : { customerRef, phone, salt });
   return { json, commitment: sha256Hex(json) };
 }
 
 /** What the signed body carries instead of the subject: lower-hex SHA-256 of the opening's canonical JSON. */
 export function commitmentOf(opening: SubjectOpening): string {
-  return sha256Hex(canonicalJson(opening));
+  return sha256Hex(canonicalOpening(opening));
 }
 
 const IV_BYTES = 12;

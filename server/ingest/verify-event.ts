@@ -1,8 +1,8 @@
 import { createHash, verify } from 'node:crypto';
-import { ConsentEventBody, SubjectOpening, type ConsentEvent } from '../../shared/contract/consent-event.ts';
+import type { ConsentEvent, SubjectOpening } from '../../shared/contract/consent-event.ts';
 import { IngestItem, type IngestRejectReason, type IngestResult } from '../../shared/contract/sync.ts';
+import { canonicalEventBody, canonicalOpening } from '../../shared/event-bytes.ts';
 import type { EnrolledDevice } from '../store/device-registry.ts';
-import { canonicalWriter } from './canonical-writer.ts';
 
 /** An event whose schema, device, key, commitment and signature all check out; the chain is checked at storage. */
 export interface VerifiedEvent {
@@ -16,10 +16,6 @@ export interface VerifiedEvent {
 export type Rejected = Extract<IngestResult, { status: 'rejected' }>;
 /** What the checks give back for one uploaded item; `body` and `hash` belong to the item that was checked. */
 export type EventCheck = { ok: true; body: string; hash: string } | { ok: false; rejected: Rejected };
-
-// Compiled from the schemas the items were parsed with; the body's writer leaves out `sig`, which is not in its schema.
-const canonicalBody = canonicalWriter(ConsentEventBody);
-const canonicalOpening = canonicalWriter(SubjectOpening);
 
 const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -56,7 +52,7 @@ export function checkEvent(item: unknown, device: EnrolledDevice): EventCheck {
     return fail('commitment_mismatch', 'The subject opening does not match the commitment in the signed event.');
   }
 
-  const body = canonicalBody(event);
+  const body = canonicalEventBody(event);
   const bytes = Buffer.from(body);
   if (!verify(null, bytes, key, Buffer.from(event.sig, 'base64url'))) {
     return fail('bad_signature', 'The Ed25519 signature does not verify against the enrolled device key.');

@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ConsentEventBody, SubjectOpening } from '../../../shared/contract/consent-event.ts';
-import { canonicalJson } from '../../../shared/event-bytes.ts';
-import { eventJson } from '../../../electron/ledger/event-signing.ts';
+import { canonicalEventBody, canonicalJson } from '../../../shared/event-bytes.ts';
 import { commitmentOf, newOpening } from '../../../electron/ledger/personal-data.ts';
 
-/** A body with its keys deliberately out of order, so only eventJson's own ordering can make it canonical. */
+/** A body with its keys deliberately out of order, so only the compiled writer's ordering can make it canonical. */
 function body(text: string, overrides: Partial<ConsentEventBody> = {}): ConsentEventBody {
   return {
     v: 1,
@@ -36,9 +35,9 @@ describe('the bytes a capture signs', () => {
     ['right-to-left and combining marks', 'أوافق على تلقي التنبيهات e\u0301'],
   ])('are the RFC 8785 canonical JSON of the body for %s', (_name, text) => {
     const event = body(text);
-    expect(eventJson(event)).toBe(canonicalJson(event));
+    expect(canonicalEventBody(event)).toBe(canonicalJson(event));
     const other = body(text, { seq: 1, clock: { knownGood: false }, kind: 'opt_in' });
-    expect(eventJson(other)).toBe(canonicalJson(other));
+    expect(canonicalEventBody(other)).toBe(canonicalJson(other));
   });
 
   it('commits to the opening by the hash of its canonical JSON, with or without a customer reference', () => {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConsentEventBody, SubjectOpening } from '../../../shared/contract/consent-event.ts';
-import { canonicalJson } from '../../../shared/event-bytes.ts';
-import { canonicalWriter } from '../../../server/ingest/canonical-writer.ts';
-import { TestKiosk } from './test-kiosk.ts';
+import { canonicalEventBody, canonicalJson, canonicalOpening } from '../../../shared/event-bytes.ts';
+import { TestKiosk } from '../server/test-kiosk.ts';
 
 // Texts where RFC 8785 escaping matters: quotes, backslashes, control characters, lone surrogates, astral characters.
 const awkwardTexts = [
@@ -13,8 +12,8 @@ const awkwardTexts = [
 ];
 
 describe('the compiled canonical writer', () => {
-  const writeBody = canonicalWriter(ConsentEventBody);
-  const writeOpening = canonicalWriter(SubjectOpening);
+  const writeBody = canonicalEventBody;
+  const writeOpening = canonicalOpening;
   const kiosk = new TestKiosk();
 
   it('writes the exact bytes canonicalize writes for every event body, so signatures verify as the kiosk made them', () => {
