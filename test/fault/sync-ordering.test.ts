@@ -1,3 +1,4 @@
+import { userPreferencesWebhook } from '../fixtures/whatsapp-webhooks.ts';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LedgerClock } from '../../electron/ledger/clock.ts';
@@ -62,7 +63,7 @@ describe('consent state across kiosks that sync late', () => {
     kiosk.ledger.capture(consentDraft(PHONE, 'opt_in', ['offers']), atmTerms);
     // WhatsApp stamps preferences in whole seconds: let the STOP fall clearly after the capture
     await pause(1_100);
-    const payload = Buffer.from(JSON.stringify(whatsAppStop(PHONE, Math.floor(Date.now() / 1_000))));
+    const payload = Buffer.from(JSON.stringify(userPreferencesWebhook(PHONE, 'stop', Math.floor(Date.now() / 1_000))));
     const webhook = await fetch(`${api.url}/v1/webhooks/whatsapp`, {
       method: 'POST',
       headers: {
@@ -79,29 +80,3 @@ describe('consent state across kiosks that sync late', () => {
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
   });
 });
-
-/** A `user_preferences` marketing stop as the WhatsApp Cloud API sends it (WhatsApp itself cannot be reached here). */
-function whatsAppStop(phone: string, timestamp: number) {
-  const waId = phone.slice(1);
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: '102290129340398',
-        changes: [
-          {
-            field: 'user_preferences',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-              contacts: [{ profile: { name: 'Kiosk Customer' }, wa_id: waId }],
-              user_preferences: [
-                { wa_id: waId, detail: 'User requested to stop marketing messages', category: 'marketing_messages', value: 'stop', timestamp },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}

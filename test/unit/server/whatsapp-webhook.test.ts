@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { ConsentCheckResponse } from '../../../shared/contract/sync.ts';
+import { userPreferencesWebhook } from '../../fixtures/whatsapp-webhooks.ts';
 import { TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, WEBHOOK_APP_SECRET, WEBHOOK_VERIFY_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 
@@ -11,25 +12,7 @@ const WA_ID = PHONE.slice(1);
 const OFFERS = { id: 'offers', category: 'marketing' } as const;
 const seconds = (iso: string) => Date.parse(iso) / 1000;
 
-const preferenceWebhook = (value: 'stop' | 'resume', iso: string) => ({
-  object: 'whatsapp_business_account',
-  entry: [
-    {
-      id: '102290129340398',
-      changes: [
-        {
-          field: 'user_preferences',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
-            contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: WA_ID }],
-            user_preferences: [{ wa_id: WA_ID, detail: 'User requested to stop marketing messages', category: 'marketing_messages', value, timestamp: seconds(iso) }],
-          },
-        },
-      ],
-    },
-  ],
-});
+const preferenceWebhook = (value: 'stop' | 'resume', iso: string) => userPreferencesWebhook(PHONE, value, seconds(iso));
 
 const failedSendWebhook = (code: number, iso: string) => ({
   object: 'whatsapp_business_account',
