@@ -15,7 +15,7 @@ export function toConsentReceipt(header: ExportHeader, exported: ExportedEvent) 
       version: 'KI-CR-v1.1.0',
       jurisdiction: null,
       consentTimestamp: Math.floor(timestamp / 1000),
-      collectionMethod: `${event.channel} kiosk, ${event.entryPoint}, number ${event.subject.source.replace('_', ' ')}`,
+      collectionMethod: `channel ${event.channel}, ${event.entryPoint}, number ${event.subject.source.replace('_', ' ')}`,
       consentReceiptID: event.id,
       publicKey: header.publicKey.raw,
       language: event.notice.locale,
