@@ -12,7 +12,7 @@ import type { Dispatch } from './host/dispatch.ts';
 import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker, type SyncWorkerFactory } from './host/host.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, hasDisplay, isExecutable, launchChromium } from './bridge/launch-chromium.ts';
-import { syncFromEnvironment } from './host/sync-from-environment.ts';
+import { retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,6 +38,7 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
       port: process.env.KIOSK_INTEGRATION_PORT ? Number(process.env.KIOSK_INTEGRATION_PORT) : undefined,
       token: process.env.KIOSK_INTEGRATION_TOKEN,
     },
+    retentionDays: retentionDaysFromEnvironment(process.env),
     sync,
   };
 }

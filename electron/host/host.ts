@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { toKioskError } from '../../shared/contract/errors.ts';
 import type { Profile } from '../../shared/contract/profile.ts';
 import type { SyncStatus } from '../../shared/contract/status.ts';
 import type { LedgerClock } from '../ledger/clock.ts';
@@ -19,6 +20,9 @@ export type SyncWorker = { status(): SyncStatus; wake(): void; stop(): Promise<v
 export type SyncWorkerFactory = (ledger: Ledger, profile: Profile) => SyncWorker;
 
 export const SYNC_DISABLED: SyncStatus = { state: 'disabled', lastSuccessAt: null, lastError: null };
+
+/** How often the retention job looks for personal data past its retention period (and once at start). */
+export const RETENTION_INTERVAL_MS = 60 * 60_000;
 
 export type HostOptions = {
   dataDir: string;
@@ -57,6 +61,18 @@ export async function createHost(options: HostOptions): Promise<Host> {
     clock,
     retentionDays: options.retentionDays,
   });
+  const purgeExpired = () => {
+    try {
+      const erased = ledger.purgePersonalData();
+      if (erased > 0) log(`retention: erased the personal data of ${erased} synced events`);
+    } catch (error) {
+      // The next run retries; a retention hiccup must not take the terminal down.
+      log(`retention: ${toKioskError(error).message}`);
+    }
+  };
+  purgeExpired();
+  const retention = setInterval(purgeExpired, RETENTION_INTERVAL_MS);
+  retention.unref();
   const sessions = new FlowSessions({ now: clock ? () => clock.now().getTime() : undefined });
   const sync = options.sync?.(ledger, profile);
   const dispatch = createDispatch(
@@ -85,6 +101,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     dispatch,
     integration,
     close: async () => {
+      clearInterval(retention);
       await integrationServer?.close();
       await sync?.stop();
       ledger.close();

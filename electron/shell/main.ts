@@ -2,7 +2,7 @@ import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { kioskMethods } from '../host/dispatch.ts';
 import { createHost, type Host } from '../host/host.ts';
-import { syncFromEnvironment } from '../host/sync-from-environment.ts';
+import { retentionDaysFromEnvironment, syncFromEnvironment } from '../host/environment-settings.ts';
 import { APP_ENTRY, registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { METHODS_ARGUMENT, registerKioskIpc } from './ipc.ts';
 import { blockBrowserShortcuts, lockDownContents, lockDownSession } from './lockdown.ts';
@@ -22,6 +22,7 @@ async function start(): Promise<void> {
       profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json'),
       vault: openSafeStorageVault(dataDir),
       sync: syncFromEnvironment(process.env, dataDir, app.getVersion()),
+      retentionDays: retentionDaysFromEnvironment(process.env),
     });
   } catch (error) {
     console.error(`Cannot start the kiosk: ${error instanceof Error ? error.message : String(error)}`);

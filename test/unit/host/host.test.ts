@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsentSentence } from '../../../shared/wording.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
-import { createHost } from '../../../electron/host/host.ts';
+import { createHost, type Host } from '../../../electron/host/host.ts';
 import { demoProfile, startTestHost } from './host-fixture.ts';
 
 type TestHost = Awaited<ReturnType<typeof startTestHost>>;
@@ -127,5 +127,27 @@ describe('the host', () => {
     expect(value(await host.dispatch('getStatus', {})).sync.state).toBe('idle');
     value(await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' })));
     expect(wakes).toBe(1);
+  });
+});
+
+describe('the retention job', () => {
+  it('erases the personal data of events synced more than the retention period ago, and the ledger still verifies', async () => {
+    host = await startTestHost();
+    const captured = value(await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' })));
+    host.ledger.applySyncResults(captured.events.map(({ id }) => ({ id, status: 'accepted' as const })));
+    const subjects = (ledger: Host['ledger']) =>
+      [...ledger.exportRecords({ personalData: true })].flatMap((record) => ('subject' in record ? [record.subject] : []));
+    expect(subjects(host.ledger)).toEqual([expect.objectContaining({ phone: '+819012345678' })]);
+    const dataDir = path.join(host.dataDir, 'data');
+    await host.close();
+
+    const later = { now: () => new Date(Date.now() + 31 * 86_400_000), knownGood: () => true };
+    const restarted = await createHost({ dataDir, profilePath: path.join(host.dataDir, 'profile.json'), clock: later, retentionDays: 30, log: () => {} });
+    try {
+      expect(subjects(restarted.ledger)).toEqual([null]);
+      expect(restarted.ledger.verify()).toMatchObject({ ok: true });
+    } finally {
+      await restarted.close();
+    }
   });
 });
