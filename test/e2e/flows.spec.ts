@@ -67,9 +67,10 @@ for (const flowId of ['atm', 'airline']) {
       await expect(page.getByRole('heading', { name: afterOptIn[flowId] })).toBeVisible();
 
       expect(ledgerEvents(kiosk.ledger)).toEqual([]);
-      expect(kiosk.ledger.funnelCounts()).toEqual(
-        expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'declined', count: 1 })]),
-      );
+      // The renderer reports the decline without holding up the host flow, so it may land a moment later.
+      await expect
+        .poll(() => kiosk.ledger.funnelCounts())
+        .toEqual(expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'declined', count: 1 })]));
       const bytes = rawLedgerBytes(kiosk.dataDir);
       expect(bytes).not.toContain(TYPED.digits);
       expect(bytes).not.toContain(SIMULATED_ATM_DIGITS);
@@ -87,9 +88,9 @@ for (const flowId of ['atm', 'airline']) {
       // Back on the attract screen, in the terminal's own language again.
       await expect(page.getByRole('button', { name: '日本語' })).toHaveAttribute('aria-pressed', 'true', { timeout: 5_000 });
 
-      expect(kiosk.ledger.funnelCounts()).toEqual(
-        expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'timed_out', count: 1 })]),
-      );
+      await expect
+        .poll(() => kiosk.ledger.funnelCounts())
+        .toEqual(expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'timed_out', count: 1 })]));
       expect(ledgerEvents(kiosk.ledger)).toEqual([]);
 
       await page.getByRole('button', { name: 'English' }).click();
