@@ -62,11 +62,17 @@ async function bridgeClient(build) {
 
 export async function bundleHost() {
   const { build } = await import('esbuild');
+  const outdir = path.dirname(hostBundle);
+  rmSync(outdir, { recursive: true, force: true });
   await build({
     ...forNode,
     entryPoints: [path.join(root, 'electron', 'start.ts')],
-    outfile: hostBundle,
-    // Native or self-locating packages stay in node_modules; everything else is one file, read in one go.
+    outdir,
+    // start.ts imports the rest of the host dynamically, after Chromium is on its way: that part becomes chunks of
+    // its own, read only then. Native or self-locating packages stay in node_modules.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
     external: ['better-sqlite3', 'esbuild', 'tsx'],
     banner: { js: "import { createRequire as kioskCreateRequire } from 'node:module'; const require = kioskCreateRequire(import.meta.url);" },
     define: { KIOSK_PREBUILT_BRIDGE_CLIENT: JSON.stringify(await bridgeClient(build)) },

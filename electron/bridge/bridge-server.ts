@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
@@ -8,7 +7,9 @@ import { KioskFailure } from '../../shared/contract/errors.ts';
 import type { Dispatch } from '../host/dispatch.ts';
 import { securityHeaders } from '../host/content-security.ts';
 import { tokensMatch } from '../host/integration-api.ts';
+import type { LoopbackListener } from '../host/loopback-listener.ts';
 import { httpStatusFor, refuse, requireLoopbackHost, serveOnLoopback } from '../host/loopback-server.ts';
+import { bridgeLaunchUrl, newBridgeToken } from './launch-address.ts';
 import { bridgeClientScript } from './bridge-client-bundle.ts';
 
 export const TOKEN_HEADER = 'X-Kiosk-Token';
@@ -18,7 +19,9 @@ export type BridgeOptions = {
   dispatch: Dispatch;
   /** The built renderer (`vite build` output). */
   rendererDir: string;
-  port?: number;
+  /** Where to answer: a listener the browser was already started on (with its token), or a new one. */
+  listener?: LoopbackListener;
+  token?: string;
 };
 
 export type Bridge = {
@@ -34,7 +37,7 @@ export type Bridge = {
  * served and nobody else — loopback only, right Host, right Origin, the per-launch token, JSON within size.
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const token = randomBytes(32).toString('base64url');
+  const token = options.token ?? newBridgeToken();
   const rendererDir = path.resolve(options.rendererDir);
   const indexFile = path.join(rendererDir, 'index.html');
   if (!existsSync(indexFile)) {
@@ -85,13 +88,17 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   app.use('/*', serveStatic({ root: rendererDir }));
   app.notFound((c) => refuse(c, 404, 'not_found', 'Not found.'));
 
-  const server = await serveOnLoopback(app, options.port);
+  const server = await serveOnLoopback(app, options.listener);
   origin = server.origin;
-  return { origin, token, launchUrl: `${origin}/#kiosk-token=${token}`, close: server.close };
+  return { origin, token, launchUrl: bridgeLaunchUrl(origin, token), close: server.close };
 }
 
-/** The renderer does not know which shell runs it; this shell's `window.kiosk` goes in ahead of the app. */
+/**
+ * The renderer does not know which shell runs it; this shell's `window.kiosk` goes in ahead of the app. Deferred,
+ * so the browser fetches it and the app's module side by side; deferred and module scripts still run in document
+ * order, this one first.
+ */
 export function withBridgeClient(html: string): string {
-  const tag = '<script src="/kiosk-bridge.js"></script>';
+  const tag = '<script defer src="/kiosk-bridge.js"></script>';
   return /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (head) => `${head}\n    ${tag}`) : `${tag}\n${html}`;
 }

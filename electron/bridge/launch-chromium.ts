@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -11,6 +11,16 @@ export function chromiumExecutable(env: Env = process.env): string {
 
 export function hasDisplay(env: Env = process.env): boolean {
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+}
+
+/** On Linux a GPU shows as a DRM render node; elsewhere Chromium is left to decide. */
+export function hasGpu(): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    return readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+  } catch {
+    return false;
+  }
 }
 
 export function isExecutable(file: string): boolean {
@@ -28,8 +38,11 @@ export function isExecutable(file: string): boolean {
  * (extensions, default apps, crash reporter, safe-browsing model), and the page is never throttled as a background
  * tab, which matters while the window is still being mapped at start-up.
  */
-export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir: string }): string[] {
+export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir: string; gpu: boolean }): string[] {
   return [
+    // Without a GPU, Chromium would start a GPU process only to emulate one in software; drawing on the CPU from the
+    // start gets the window up sooner.
+    ...(options.gpu ? [] : ['--disable-gpu']),
     options.kiosk ? '--kiosk' : '--app=' + url,
     `--user-data-dir=${options.userDataDir}`,
     '--no-first-run',
@@ -53,24 +66,38 @@ export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir
   ];
 }
 
+export type ChromiumExit = { code: number | null; lastError: string };
+export type RunningChromium = { process: ChildProcess; exited: Promise<ChromiumExit> };
+
 /**
- * Starts system Chromium on `url`; its throwaway profile directory goes when it exits. `onExit` gets Chromium's last
- * error line, so a browser that refuses to start (e.g. as root without --no-sandbox) says why.
+ * Starts system Chromium on `url`; its throwaway profile directory goes when it exits. `exited` carries Chromium's
+ * last error line, so a browser that refuses to start (e.g. as root without --no-sandbox) says why.
  * `KIOSK_CHROMIUM_FLAGS` adds flags (space-separated) for a particular machine.
  */
-export function launchChromium(url: string, onExit: (code: number | null, lastError: string) => void, env: Env = process.env): ChildProcess {
+export function launchChromium(url: string, env: Env = process.env): RunningChromium {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-chromium-'));
   const extra = (env.KIOSK_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, ...chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir })];
+  const args = [...extra, ...chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir, gpu: hasGpu() })];
   const child = spawn(chromiumExecutable(env), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let lastError = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     const lines = chunk.toString().split('\n').filter((line) => /ERROR|FATAL/.test(line));
     lastError = lines.at(-1)?.replace(/^\[[^\]]*\]\s*/, '') ?? lastError;
   });
-  child.once('exit', (code) => {
-    rmSync(userDataDir, { recursive: true, force: true });
-    onExit(code, lastError);
+  const exited = new Promise<ChromiumExit>((resolve) => {
+    child.once('exit', (code) => {
+      removeProfile(userDataDir);
+      resolve({ code, lastError });
+    });
   });
-  return child;
+  return { process: child, exited };
+}
+
+/** Chromium's helper processes can still be writing into the profile for a moment after the browser exits. */
+function removeProfile(userDataDir: string): void {
+  try {
+    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  } catch (error) {
+    console.warn(`Could not remove Chromium's profile ${userDataDir}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

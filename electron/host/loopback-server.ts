@@ -1,26 +1,16 @@
-import { serve, type HttpBindings } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { KioskError, KioskErrorCode } from '../../shared/contract/errors.ts';
+import { listenOnLoopback, type LoopbackListener } from './loopback-listener.ts';
 
-export type LoopbackServer = { port: number; origin: string; close(): Promise<void> };
+export type LoopbackServer = Omit<LoopbackListener, 'answerWith'>;
 
-/** Serves `app` on 127.0.0.1 only: nothing else on the network can reach the host's endpoints. */
-export function serveOnLoopback(app: Hono, port = 0): Promise<LoopbackServer> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, (info: AddressInfo) => {
-      resolve({
-        port: info.port,
-        origin: `http://127.0.0.1:${info.port}`,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        }),
-      });
-    });
-    server.once('error', reject);
-  });
+/** Serves `app` on 127.0.0.1 only, on a port of its own or on a listener that is already listening. */
+export async function serveOnLoopback(app: Hono, at: number | LoopbackListener = 0): Promise<LoopbackServer> {
+  const listener = typeof at === 'number' ? await listenOnLoopback(at) : at;
+  listener.answerWith(getRequestListener(app.fetch));
+  return listener;
 }
 
 export function refuse(c: Context, status: ContentfulStatusCode, code: KioskErrorCode, message: string) {

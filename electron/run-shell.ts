@@ -1,0 +1,146 @@
+/**
+ * Everything the shells need beyond what electron/start.ts loads up front: the host, the bridge, sync settings and
+ * the local reference consent API.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SyncStatus } from '../shared/contract/status.ts';
+import type { Dispatch } from './host/dispatch.ts';
+import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker, type SyncWorkerFactory } from './host/host.ts';
+import type { LoopbackListener } from './host/loopback-listener.ts';
+import { startBridge } from './bridge/bridge-server.ts';
+import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
+import { retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
+import { startLocalConsentApi } from './local-consent-api.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rendererDir = path.join(root, 'out', 'renderer');
+
+const dataDirFromEnvironment = () => path.resolve(process.env.KIOSK_DATA_DIR || '.kiosk-data');
+const syncSettingsFromEnvironment = () =>
+  syncFromEnvironment(process.env, dataDirFromEnvironment(), process.env.npm_package_version ?? '0.0.0-dev');
+
+function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
+  return {
+    dataDir: dataDirFromEnvironment(),
+    profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')),
+    integration: {
+      port: process.env.KIOSK_INTEGRATION_PORT ? Number(process.env.KIOSK_INTEGRATION_PORT) : undefined,
+      token: process.env.KIOSK_INTEGRATION_TOKEN,
+    },
+    retentionDays: retentionDaysFromEnvironment(process.env),
+    sync,
+  };
+}
+
+/**
+ * Without a central API configured (KIOSK_API_URL), start the reference one locally and point the kiosk at it,
+ * so captures visibly sync out of the box. Both shells read the settings from the environment. Resolves false
+ * (after saying why) when it cannot start: the kiosk then runs with sync disabled.
+ */
+function startLocalApiUnlessConfigured(): Promise<boolean> | null {
+  if (process.env.KIOSK_API_URL || process.env.KIOSK_LOCAL_API === 'off') return null;
+  return startLocalConsentApi(process.env).then(
+    (api) => {
+      process.env.KIOSK_API_URL = api.url;
+      process.env.KIOSK_ENROLMENT_TOKEN = api.enrolmentToken;
+      console.log(`Consent API (reference, local) on ${api.url}; admin token in ${api.tokenFile}.`);
+      process.once('exit', api.stop);
+      return true;
+    },
+    (error: unknown) => {
+      console.error(`Sync is off: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    },
+  );
+}
+
+const waitingForApi: SyncStatus = { state: 'offline', lastSuccessAt: null, lastError: 'The local consent API is starting.' };
+const apiDidNotStart: SyncStatus = { ...SYNC_DISABLED, lastError: 'The local consent API did not start.' };
+
+/**
+ * The local API takes a second or two to come up; the kiosk does not wait for it. Its sync worker starts once the
+ * API listens (and drains whatever was captured meanwhile); until then the footer says sync is offline.
+ */
+function syncOnceApiListens(apiStarted: Promise<boolean>): SyncWorkerFactory {
+  return (ledger, profile) => {
+    let worker: SyncWorker | undefined;
+    let stopped = false;
+    let fallback = waitingForApi;
+    const started = apiStarted.then((listening) => {
+      fallback = listening ? SYNC_DISABLED : apiDidNotStart;
+      if (!stopped && listening) worker = syncSettingsFromEnvironment()?.(ledger, profile);
+    });
+    return {
+      status: () => worker?.status() ?? fallback,
+      wake: () => worker?.wake(),
+      stop: async () => {
+        stopped = true;
+        await started;
+        await worker?.stop();
+      },
+    };
+  };
+}
+
+export async function runElectron(binary: string): Promise<void> {
+  const apiStarted = startLocalApiUnlessConfigured();
+  const bundle = spawnSync('npx', ['tsx', path.join(root, 'build', 'bundle-shell.ts')], { cwd: root, stdio: 'inherit' });
+  if (bundle.status !== 0) throw new Error('The Electron shell build failed; see the output above.');
+  await apiStarted; // the Electron shell reads the API's address from its environment
+  const options = hostOptions(undefined);
+  console.log(`Shell: Electron (${binary}); data in ${options.dataDir}.`);
+  const child = spawn(binary, [root], {
+    stdio: 'inherit',
+    env: { ...process.env, KIOSK_DATA_DIR: options.dataDir, KIOSK_PROFILE: options.profilePath },
+  });
+  child.once('exit', (code) => process.exit(code ?? 1));
+}
+
+export type EarlyChromium = { listener: LoopbackListener; token: string; browser: RunningChromium | null };
+
+/**
+ * Chromium is already starting (electron/start.ts) on the listener's address; the bridge now answers there, and the
+ * host opens the ledger and loads the profile meanwhile. Bridge calls that arrive before the host is ready wait.
+ */
+export async function runChromium({ listener, token, browser }: EarlyChromium): Promise<void> {
+  const apiStarted = startLocalApiUnlessConfigured();
+  const options = hostOptions(apiStarted ? syncOnceApiListens(apiStarted) : syncSettingsFromEnvironment());
+  let hostStarted: (host: Promise<Host>) => void = () => {};
+  const openHost = new Promise<Host>((resolve) => {
+    hostStarted = resolve;
+  });
+  const dispatch: Dispatch = async (method: string, input: unknown) => (await openHost).dispatch(method, input);
+  const bridge = await startBridge({ dispatch, rendererDir, listener, token });
+  let stopping: Promise<never> | undefined;
+  function stop(code: number): Promise<never> {
+    stopping ??= (async () => {
+      // Chromium's throwaway profile is deleted when it exits, so wait for that before leaving.
+      browser?.process.kill('SIGTERM');
+      await browser?.exited;
+      await bridge.close();
+      await openHost.then((host) => host.close(), () => undefined);
+      process.exit(code);
+    })();
+    return stopping;
+  }
+  void browser?.exited.then(({ code, lastError }) => {
+    if (code) console.error(`Chromium exited with status ${code}${lastError ? `: ${lastError}` : ''}`);
+    void stop(code ? 1 : 0);
+  });
+  hostStarted(createHost(options));
+  const host = await openHost.catch(async (error: unknown) => {
+    browser?.process.kill('SIGTERM');
+    await bridge.close();
+    throw error;
+  });
+  if (host.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
+  if (browser) {
+    console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
+  } else {
+    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open this URL in Chromium): ${bridge.launchUrl}`);
+  }
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+}
