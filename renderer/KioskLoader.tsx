@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { Suspense, use } from 'react';
 import { IntlProvider } from 'react-intl';
 import type { Profile } from '../shared/contract/profile.ts';
 import { catalogues } from './i18n/catalogues.ts';
@@ -9,39 +9,44 @@ import { Kiosk } from './Kiosk.tsx';
 const attempts = 20;
 const retryMs = 500;
 
-type Load = { state: 'loading' } | { state: 'ready'; profile: Profile } | { state: 'unavailable' };
+/**
+ * Asks the host for the profile, retrying while the shell's bridge comes up; null when it never answers. main.tsx
+ * asks before React starts, so the answer is on its way while the first render runs.
+ */
+export async function loadProfile(): Promise<Profile | null> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await callKiosk('getProfile', {});
+    if (result.ok) return result.value;
+    if (attempt === attempts) return null;
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
+}
+
+function StartupHeading({ unavailable }: { unavailable: boolean }) {
+  const text = useText();
+  return <h1 role="status">{text(unavailable ? 'app.unavailable' : 'app.loading')}</h1>;
+}
 
 function StartupMessage({ unavailable }: { unavailable: boolean }) {
-  const text = useText();
   return (
-    <main className="startup">
-      <h1 role="status">{text(unavailable ? 'app.unavailable' : 'app.loading')}</h1>
-    </main>
+    <IntlProvider locale="en" messages={catalogues.en}>
+      <main className="startup">
+        <StartupHeading unavailable={unavailable} />
+      </main>
+    </IntlProvider>
   );
 }
 
-/** Fetches the profile from the host (retrying while the shell's bridge comes up), then runs the kiosk. */
-export function KioskLoader({ search }: { search: string }) {
-  const [load, setLoad] = useState<Load>({ state: 'loading' });
-  useEffect(() => {
-    let stopped = false;
-    const attempt = async (remaining: number) => {
-      const result = await callKiosk('getProfile', {});
-      if (stopped) return;
-      if (result.ok) setLoad({ state: 'ready', profile: result.value });
-      else if (remaining > 1) setTimeout(() => void attempt(remaining - 1), retryMs);
-      else setLoad({ state: 'unavailable' });
-    };
-    void attempt(attempts);
-    return () => {
-      stopped = true;
-    };
-  }, []);
+function LoadedKiosk({ profile, search }: { profile: Promise<Profile | null>; search: string }) {
+  const loaded = use(profile);
+  return loaded ? <Kiosk profile={loaded} search={search} /> : <StartupMessage unavailable />;
+}
 
-  if (load.state === 'ready') return <Kiosk profile={load.profile} search={search} />;
+/** The kiosk once its profile is there; until then a loading message, and a plain one if the host never answers. */
+export function KioskLoader({ profile, search }: { profile: Promise<Profile | null>; search: string }) {
   return (
-    <IntlProvider locale="en" messages={catalogues.en}>
-      <StartupMessage unavailable={load.state === 'unavailable'} />
-    </IntlProvider>
+    <Suspense fallback={<StartupMessage unavailable={false} />}>
+      <LoadedKiosk profile={profile} search={search} />
+    </Suspense>
   );
 }

@@ -1,6 +1,6 @@
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
-import { KioskLoader } from '../../../renderer/KioskLoader.tsx';
+import { KioskLoader, loadProfile } from '../../../renderer/KioskLoader.tsx';
 import type { KioskApi } from '../../../shared/contract/kiosk-api.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -39,7 +39,7 @@ export async function showKiosk(api: KioskApi, search = '') {
   let root: Root | undefined;
   await act(async () => {
     root = createRoot(container);
-    root.render(<KioskLoader search={search} />);
+    root.render(<KioskLoader profile={loadProfile()} search={search} />);
   });
 
   const inert = (element: Element) => element.closest('[inert]') !== null;
