@@ -13,7 +13,7 @@ import { funnelCounters } from './funnel.ts';
 import type { KeyVault } from './key-vault.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrate.ts';
 import { checkIntegrity, openLedgerDatabase, type IntegrityDepth } from './open-database.ts';
-import { outboxQueue, type OutboxItem } from './outbox.ts';
+import { outboxQueue, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
 import { DEFAULT_RETENTION_DAYS, purgeOpenings } from './retention.ts';
 import { withStorageErrors } from './storage-errors.ts';
 import { verifyChain, type VerifyReport } from './verify-chain.ts';
@@ -39,6 +39,8 @@ export interface Ledger extends LedgerReader {
   capture(draft: ConsentDraft, terms: ConsentTerms): CaptureResult;
   recordFunnel(report: FunnelReport): void;
   readOutbox(limit: number, afterSeq?: number): OutboxItem[];
+  /** The same pending events as JSON texts, ready for the sync worker's request body. */
+  readOutboxJson(limit: number, afterSeq?: number): OutboxJsonItem[];
   applySyncResults(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected'; reason?: string }>): void;
   noteSyncFailure(ids: string[], message: string): void;
   /** The retention job: erases subject openings of events synced more than `retentionDays` ago. */
@@ -79,6 +81,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       capture,
       recordFunnel: funnel.record,
       readOutbox: outbox.read,
+      readOutboxJson: outbox.readJson,
       applySyncResults: outbox.applyResults,
       noteSyncFailure: outbox.noteFailure,
       purgePersonalData: (now = clock.now()) => purgeOpenings(db, now, retentionDays),

@@ -4,7 +4,7 @@ import type { ConsentEvent, SubjectOpening } from '../../shared/contract/consent
 import { parseOrFail } from '../../shared/contract/errors.ts';
 import type { KioskStatus } from '../../shared/contract/status.ts';
 import type { LedgerClock } from './clock.ts';
-import { unsealOpening } from './personal-data.ts';
+import { unsealOpeningJson } from './personal-data.ts';
 import { withStorageErrors } from './storage-errors.ts';
 
 export const SyncResults = z.array(
@@ -20,9 +20,26 @@ export type SyncResults = z.infer<typeof SyncResults>;
 
 export type OutboxItem = { event: ConsentEvent; subject: SubjectOpening | null };
 
-type OutboxRow = { id: string; body: string; sig: string; sealed: Buffer | null };
+/**
+ * One pending event ready for the wire: `json` is the JSON text of its IngestItem (`{event, subject}`), put together
+ * from the stored texts — the canonical body, the signature and the unsealed opening — without parsing any of them.
+ */
+export type OutboxJsonItem = { id: string; seq: number; json: string };
+
+type OutboxRow = { seq: number; id: string; body: string; sig: string; sealed: Buffer | null };
 
 const MAX_ERROR_LENGTH = 500;
+
+const COMMITMENT_KEY = '"subject":{"commitment":"';
+
+/**
+ * `subject.commitment` of a stored canonical body, read from the text: keys are sorted, so `subject` opens with
+ * `commitment`, and a quote inside a string value is always escaped, so the key cannot be mimicked by a value.
+ */
+function commitmentIn(body: string): string | null {
+  const at = body.indexOf(COMMITMENT_KEY);
+  return at < 0 ? null : body.slice(at + COMMITMENT_KEY.length, at + COMMITMENT_KEY.length + 64);
+}
 
 /**
  * The sync worker's side of the ledger. Sync state lives in its own table, so marking an event synced or dead
@@ -30,12 +47,13 @@ const MAX_ERROR_LENGTH = 500;
  */
 export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: () => Buffer | null) {
   const pending = db.prepare(
-    `SELECT e.id, e.body, e.sig, e.opening AS sealed FROM outbox o JOIN events e ON e.seq = o.seq
+    `SELECT o.seq, e.id, e.body, e.sig, e.opening AS sealed FROM outbox o JOIN events e ON e.seq = o.seq
      WHERE o.state = 'pending' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
   );
+  const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
+  // A run of consecutive acknowledged events is one range: the outbox is keyed by (state, seq).
   const markSynced = db.prepare(
-    `UPDATE outbox SET state = 'synced', synced_at = ?, last_error = NULL
-     WHERE state = 'pending' AND seq = (SELECT seq FROM events WHERE id = ?)`,
+    `UPDATE outbox SET state = 'synced', synced_at = ?, last_error = NULL WHERE state = 'pending' AND seq BETWEEN ? AND ?`,
   );
   const markDead = db.prepare(
     `UPDATE outbox SET state = 'dead', last_error = ?
@@ -50,27 +68,55 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
 
   const apply = db.transaction((results: SyncResults) => {
     const now = clock.now().getTime();
+    let run: { from: number; to: number } | null = null;
     for (const result of results) {
-      if (result.status === 'rejected') markDead.run(result.reason ?? 'rejected by the central API', result.id);
-      else markSynced.run(now, result.id);
+      if (result.status === 'rejected') {
+        markDead.run(result.reason ?? 'rejected by the central API', result.id);
+        continue;
+      }
+      const seq = seqOf.get(result.id) as number | undefined;
+      if (seq === undefined) continue;
+      if (run && seq === run.to + 1) {
+        run.to = seq;
+        continue;
+      }
+      if (run) markSynced.run(now, run.from, run.to);
+      run = { from: seq, to: seq };
     }
+    if (run) markSynced.run(now, run.from, run.to);
   });
   const fail = db.transaction((ids: string[], message: string) => {
     for (const id of ids) markFailure.run(message.slice(0, MAX_ERROR_LENGTH), id);
   });
 
-  return {
-    /** Pending events after `afterSeq` (so the next batch can be read while one is in flight). */
-    read(limit: number, afterSeq = 0): OutboxItem[] {
+  const queue = {
+    /** Pending events after `afterSeq` (so the next batch can be read while one is in flight), as JSON texts. */
+    readJson(limit: number, afterSeq = 0): OutboxJsonItem[] {
       const bounded = parseOrFail(z.number().int().min(1).max(10_000), limit, 'outbox limit');
       const after = parseOrFail(z.number().int().min(0), afterSeq, 'outbox position');
       const key = dataKey();
+      // The events of one capture share one opening (same commitment): it is unsealed once per read, not per event.
+      // An event whose own opening was erased still goes without one.
+      const openings = new Map<string, string>();
+      const openingOf = (id: string, body: string, sealed: Buffer): string | null => {
+        const commitment = commitmentIn(body);
+        const known = commitment === null ? undefined : openings.get(commitment);
+        if (known !== undefined) return known;
+        const json = unsealOpeningJson(key!, id, sealed);
+        if (json !== null && commitment !== null) openings.set(commitment, json);
+        return json;
+      };
       return withStorageErrors(() =>
-        (pending.all(after, bounded) as OutboxRow[]).map((row) => ({
-          event: { ...(JSON.parse(row.body) as Omit<ConsentEvent, 'sig'>), sig: row.sig },
-          subject: key && row.sealed ? unsealOpening(key, row.id, row.sealed) : null,
-        })),
+        (pending.all(after, bounded) as OutboxRow[]).map(({ seq, id, body, sig, sealed }) => {
+          const subject = key && sealed ? openingOf(id, body, sealed) : null;
+          // the body is a canonical JSON object: the signature goes in before its closing brace
+          return { id, seq, json: `{"event":${body.slice(0, -1)},"sig":${JSON.stringify(sig)}},"subject":${subject ?? 'null'}}` };
+        }),
       );
+    },
+    /** The same events as objects, for readers that want them parsed. */
+    read(limit: number, afterSeq = 0): OutboxItem[] {
+      return queue.readJson(limit, afterSeq).map((item) => JSON.parse(item.json) as OutboxItem);
     },
     applyResults(input: unknown): void {
       const results = parseOrFail(SyncResults, input, 'sync results');
@@ -89,4 +135,5 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
       });
     },
   };
+  return queue;
 }

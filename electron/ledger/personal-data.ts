@@ -34,14 +34,27 @@ export function sealOpening(dataKey: Buffer, eventId: string, openingJson: strin
   return Buffer.concat([iv, cipher.getAuthTag(), ciphertext, rest]);
 }
 
-/** The opening, or null when the sealed bytes do not open under this key and event id. */
-export function unsealOpening(dataKey: Buffer, eventId: string, sealed: Buffer): SubjectOpening | null {
+/**
+ * The opening's canonical JSON as sealed, or null when the sealed bytes do not open under this key and event id.
+ * GCM authenticates it, so it is exactly the JSON the capture wrote.
+ */
+export function unsealOpeningJson(dataKey: Buffer, eventId: string, sealed: Buffer): string | null {
   try {
     const decipher = crypto.createDecipheriv('aes-256-gcm', dataKey, sealed.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(eventId, 'utf8'));
     decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-    const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-    const parsed = SubjectOpening.safeParse(JSON.parse(plain.toString('utf8')));
+    return decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES), undefined, 'utf8') + decipher.final('utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** The opening, or null when the sealed bytes do not open under this key and event id. */
+export function unsealOpening(dataKey: Buffer, eventId: string, sealed: Buffer): SubjectOpening | null {
+  const json = unsealOpeningJson(dataKey, eventId, sealed);
+  if (json === null) return null;
+  try {
+    const parsed = SubjectOpening.safeParse(JSON.parse(json));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;

@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { KioskError } from '../../shared/contract/errors.ts';
-import type {
-  IngestBatch} from '../../shared/contract/sync.ts';
 import {
   EnrolmentRequest,
   EnrolmentResponse,
@@ -33,6 +31,12 @@ export class ApiFailure extends Error {
   }
 }
 
+/**
+ * An ingest batch whose events are already JSON texts (the ledger's stored canonical bodies, signatures and
+ * openings put together): the body is written around them instead of parsing and serialising each event again.
+ */
+export type IngestBatchJson = { clockOffsetMs: number; eventsJson: readonly string[] };
+
 export type ApiClientOptions = {
   baseUrl: string;
   /** Each call (headers and body) must complete within this, or it fails as `timeout`. */
@@ -47,7 +51,7 @@ export function createApiClient({ baseUrl, timeoutMs, now = Date.now }: ApiClien
 
   async function call<S extends z.ZodType>(
     path: string,
-    init: { method: 'GET' | 'POST'; body?: unknown; credential?: string; signal?: AbortSignal },
+    init: { method: 'GET' | 'POST'; body?: string; credential?: string; signal?: AbortSignal },
     schema: S,
   ): Promise<z.output<S>> {
     const signals = [AbortSignal.timeout(timeoutMs)];
@@ -62,7 +66,7 @@ export function createApiClient({ baseUrl, timeoutMs, now = Date.now }: ApiClien
       response = await fetch(`${root}${path}`, {
         method: init.method,
         headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        body: init.body,
         signal,
       });
       text = await response.text();
@@ -87,13 +91,14 @@ export function createApiClient({ baseUrl, timeoutMs, now = Date.now }: ApiClien
 
   return {
     enrol(request: EnrolmentRequest, signal?: AbortSignal) {
-      return call('/v1/devices/enrol', { method: 'POST', body: EnrolmentRequest.parse(request), signal }, EnrolmentResponse);
+      return call('/v1/devices/enrol', { method: 'POST', body: JSON.stringify(EnrolmentRequest.parse(request)), signal }, EnrolmentResponse);
     },
-    ingest(credential: string, batch: IngestBatch, signal?: AbortSignal) {
-      return call('/v1/ingest', { method: 'POST', body: batch, credential, signal }, IngestResponse);
+    ingest(credential: string, { clockOffsetMs, eventsJson }: IngestBatchJson, signal?: AbortSignal) {
+      const body = `{"clockOffsetMs":${JSON.stringify(clockOffsetMs)},"events":[${eventsJson.join(',')}]}`;
+      return call('/v1/ingest', { method: 'POST', body, credential, signal }, IngestResponse);
     },
     heartbeat(credential: string, heartbeat: Heartbeat, signal?: AbortSignal) {
-      return call('/v1/devices/heartbeat', { method: 'POST', body: Heartbeat.parse(heartbeat), credential, signal }, z.unknown());
+      return call('/v1/devices/heartbeat', { method: 'POST', body: JSON.stringify(Heartbeat.parse(heartbeat)), credential, signal }, z.unknown());
     },
     health(signal?: AbortSignal) {
       return call('/health', { method: 'GET', signal }, HealthResponse);

@@ -1,6 +1,6 @@
 import type { FunnelCount } from '../../shared/contract/funnel.ts';
 import type { KioskStatus, SyncState, SyncStatus } from '../../shared/contract/status.ts';
-import { MAX_BATCH_EVENTS, type IngestItem, type IngestResult } from '../../shared/contract/sync.ts';
+import { MAX_BATCH_EVENTS, type IngestResult } from '../../shared/contract/sync.ts';
 import { ApiFailure, createApiClient } from './api-client.ts';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
 import { measureClockOffset } from './clock-offset.ts';
@@ -15,14 +15,19 @@ export type SyncLedger = {
   readonly keyId: string;
   /** Raw Ed25519 public key, base64url: what enrolment registers. */
   readonly publicKey: string;
-  /** Pending events in sequence order after `afterSeq`, at most `limit` of them. */
-  readOutbox(limit: number, afterSeq?: number): IngestItem[];
+  /**
+   * Pending events in sequence order after `afterSeq`, at most `limit` of them, each as the JSON text of its
+   * IngestItem: the request body is put together from these texts, nothing is parsed and serialised again.
+   */
+  readOutboxJson(limit: number, afterSeq?: number): OutboxJsonItem[];
   /** Marks accepted/duplicate events synced and rejected ones dead (with the reason), in one transaction. */
   applySyncResults(results: LedgerSyncResult[]): void;
   noteSyncFailure(ids: string[], message: string): void;
   status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'>;
   funnelCounts(): FunnelCount[];
 };
+
+export type OutboxJsonItem = { id: string; seq: number; json: string };
 
 export type LedgerSyncResult = { id: string; status: IngestResult['status']; reason?: string };
 
@@ -172,19 +177,19 @@ export function createSyncWorker(options: SyncWorkerOptions) {
   }
 
   /** Sends one batch; resolves with the API's results for the events it sent, not yet applied. */
-  async function sendBatch(bearer: string, items: IngestItem[]): Promise<IngestResult[]> {
+  async function sendBatch(bearer: string, items: OutboxJsonItem[]): Promise<IngestResult[]> {
     const controller = new AbortController();
     inflight.add(controller);
     const sentAt = now();
     lastAttemptAt = iso(sentAt);
     let response;
     try {
-      response = await client.ingest(bearer, { clockOffsetMs, events: items }, controller.signal);
+      response = await client.ingest(bearer, { clockOffsetMs, eventsJson: items.map((item) => item.json) }, controller.signal);
     } finally {
       inflight.delete(controller);
     }
     clockOffsetMs = measureClockOffset(sentAt, now(), response.serverTime);
-    const sent = new Set(items.map((item) => item.event.id));
+    const sent = new Set(items.map((item) => item.id));
     const results = response.results.filter((result) => sent.has(result.id));
     if (results.length === 0) throw new ApiFailure('invalid_response', 'the API acknowledged none of the batch');
     return results;
@@ -215,9 +220,9 @@ export function createSyncWorker(options: SyncWorkerOptions) {
    * pending; the API deduplicates whatever of it comes again).
    */
   async function sendOutbox(bearer: string, onBatches: (ids: string[]) => void): Promise<void> {
-    const sent: { items: IngestItem[]; answer: Promise<IngestResult[]> }[] = [];
-    const noteInFlight = () => onBatches(sent.flatMap((batch) => batch.items.map((item) => item.event.id)));
-    let next = ledger.readOutbox(batchSize);
+    const sent: { items: OutboxJsonItem[]; answer: Promise<IngestResult[]> }[] = [];
+    const noteInFlight = () => onBatches(sent.flatMap((batch) => batch.items.map((item) => item.id)));
+    let next = ledger.readOutboxJson(batchSize);
     let unapplied: IngestResult[] | null = null;
     let depth = 1;
     try {
@@ -233,7 +238,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
           await new Promise((resolve) => setTimeout(resolve, 1));
           if (unapplied) applyResults(unapplied);
           unapplied = null;
-          next = ledger.readOutbox(batchSize, items.at(-1)!.event.seq);
+          next = ledger.readOutboxJson(batchSize, items.at(-1)!.seq);
         }
         const oldest = sent.shift();
         if (!oldest) break;
@@ -251,7 +256,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
           applyResults(unapplied);
           unapplied = null;
           await settle(sent.splice(0));
-          next = ledger.readOutbox(batchSize);
+          next = ledger.readOutboxJson(batchSize);
         }
       }
     } finally {

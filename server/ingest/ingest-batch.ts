@@ -1,43 +1,37 @@
-import { z } from 'zod';
-import { parseOrFail } from '../../shared/contract/errors.ts';
-import { IngestBatch, MAX_BATCH_EVENTS, type IngestItem, type IngestResponse, type IngestResult } from '../../shared/contract/sync.ts';
+import { KioskFailure } from '../../shared/contract/errors.ts';
+import type { IngestResponse, IngestResult } from '../../shared/contract/sync.ts';
 import type { EnrolledDevice } from '../store/device-registry.ts';
 import type { EventStore } from '../store/event-store.ts';
 import type { VerifiedEvent } from './verify-event.ts';
 import { sharedVerifyPool, type VerifyPool } from './verify-pool.ts';
-
-/** The batch with its events left unparsed: each event is judged on its own so one bad event cannot sink the rest. */
-const IngestEnvelope = IngestBatch.extend({ events: z.array(z.unknown()).min(1).max(MAX_BATCH_EVENTS) });
 
 export interface IngestSummary {
   response: IngestResponse;
   counts: Record<IngestResult['status'], number>;
 }
 
+/**
+ * One upload, from the raw request body to the per-event answer: a verify worker parses and checks it (a bad body
+ * or envelope is refused whole, nothing stored), then the survivors are stored in one transaction.
+ */
 export async function ingestBatch(
-  input: unknown,
+  body: Uint8Array,
   device: EnrolledDevice,
   events: EventStore,
   now: () => Date,
   pool: VerifyPool = sharedVerifyPool(),
 ): Promise<IngestSummary> {
-  const batch = parseOrFail(IngestEnvelope, input, 'ingest batch');
-  const checks = await pool.check(device, batch.events);
+  const batch = await pool.check(device, body);
+  if (!batch.ok) throw new KioskFailure(batch.error.code, batch.error.message, batch.error.details);
 
-  const results: IngestResult[] = new Array(checks.length);
+  const results: IngestResult[] = new Array(batch.checks.length);
   const verified: { index: number; item: VerifiedEvent }[] = [];
-  checks.forEach((check, index) => {
-    if (!check.ok) {
-      results[index] = check.rejected;
-      return;
-    }
-    // The worker parsed this item with IngestItem: strict objects and no transforms, so the item as received is
-    // exactly the parsed value.
-    const { event, subject } = batch.events[index] as IngestItem;
-    verified.push({ index, item: { event, opening: subject, body: check.body, hash: check.hash } });
+  batch.checks.forEach((check, index) => {
+    if (check.ok) verified.push({ index, item: check.verified });
+    else results[index] = check.rejected;
   });
   // In chain order, so events that merely arrived shuffled within a batch are not reported as gaps.
-  verified.sort((a, b) => a.item.event.seq - b.item.event.seq);
+  verified.sort((a, b) => a.item.seq - b.item.seq);
   const stored = events.storeBatch(device.id, batch.clockOffsetMs, verified.map((entry) => entry.item));
   verified.forEach((entry, position) => {
     results[entry.index] = stored[position]!;

@@ -3,27 +3,19 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import type { EnrolledDevice } from '../store/device-registry.ts';
-import type { EventCheck } from './verify-event.ts';
+import type { BatchCheck } from './check-batch.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
 
 const entry = fileURLToPath(new URL('./verify-worker.ts', import.meta.url));
 
-/**
- * Items per message. A 500-event batch becomes ten messages spread over the workers, so each worker starts on its
- * share at once, while the per-message cost (a few tens of µs) stays small beside the ≈ 80 µs verify per item.
- */
-const CHUNK_ITEMS = 50;
-
 interface Waiting {
-  resolve: (checks: EventCheck[]) => void;
+  resolve: (check: BatchCheck) => void;
   reject: (error: Error) => void;
-  size: number;
 }
 
 interface Thread {
   worker: Worker;
   waiting: Map<number, Waiting>;
-  load: number;
 }
 
 let bundled: Promise<string> | undefined;
@@ -47,26 +39,26 @@ function workerScript(): Promise<string> {
 }
 
 /**
- * Checks uploaded events (schema, device, key, commitment, Ed25519 signature) on worker threads, one message per
- * chunk of items, with the synchronous crypto.verify inside the worker. On the main thread this costs a message per
- * chunk instead of a thread-pool callback per event, so the main thread is left to HTTP and SQLite.
+ * Checks uploaded batches (JSON, envelope, then per event schema, device, key, commitment, Ed25519 signature) on
+ * worker threads, one message per batch holding the raw request body, with the synchronous crypto.verify inside
+ * the worker. The main thread neither parses nor re-serialises the batch: it is left to HTTP, the chain check and
+ * SQLite.
  */
 export function createVerifyPool(size = availableParallelism()) {
   const threads: (Thread | null)[] = Array.from({ length: Math.max(1, size) }, () => null);
   let nextId = 0;
 
   function spawn(script: string, index: number): Thread {
-    const thread: Thread = { worker: new Worker(script, { eval: true }), waiting: new Map(), load: 0 };
+    const thread: Thread = { worker: new Worker(script, { eval: true }), waiting: new Map() };
     thread.worker.unref();
-    thread.worker.on('message', ({ id, checks }: VerifyReply) => {
+    thread.worker.on('message', ({ id, check }: VerifyReply) => {
       const waiting = thread.waiting.get(id);
       if (!waiting) return;
       thread.waiting.delete(id);
-      thread.load -= waiting.size;
-      waiting.resolve(checks);
+      waiting.resolve(check);
     });
     const fail = (error: Error) => {
-      // a dead worker fails only its own chunks (their batches answer 500 and are retried); the next chunk respawns it
+      // a dead worker fails only its own batches (they answer 500 and are retried); the next batch respawns it
       if (threads[index] === thread) threads[index] = null;
       for (const waiting of thread.waiting.values()) waiting.reject(error);
       thread.waiting.clear();
@@ -80,29 +72,23 @@ export function createVerifyPool(size = availableParallelism()) {
     let best = -1;
     for (let index = 0; index < threads.length; index++) {
       const thread = threads[index] ?? (threads[index] = spawn(script, index));
-      if (best < 0 || thread.load < threads[best]!.load) best = index;
+      if (best < 0 || thread.waiting.size < threads[best]!.waiting.size) best = index;
     }
     return threads[best]!;
   }
 
-  function checkChunk(thread: Thread, device: EnrolledDevice, items: unknown[]): Promise<EventCheck[]> {
-    const id = nextId++;
-    thread.load += items.length;
-    return new Promise((resolve, reject) => {
-      thread.waiting.set(id, { resolve, reject, size: items.length });
-      thread.worker.postMessage({ id, device, itemsJson: JSON.stringify(items) } satisfies VerifyRequest);
-    });
-  }
-
   return {
-    /** One check per item, in the items' order. */
-    async check(device: EnrolledDevice, items: unknown[]): Promise<EventCheck[]> {
-      const script = await workerScript();
-      const chunks: Promise<EventCheck[]>[] = [];
-      for (let start = 0; start < items.length; start += CHUNK_ITEMS) {
-        chunks.push(checkChunk(leastLoaded(script), device, items.slice(start, start + CHUNK_ITEMS)));
-      }
-      return (await Promise.all(chunks)).flat();
+    /**
+     * The batch's verdict from a worker: the body is parsed and every event checked there. A whole batch goes to one
+     * thread (the least busy), so batches in flight at once run in parallel, one per thread.
+     */
+    async check(device: EnrolledDevice, body: Uint8Array): Promise<BatchCheck> {
+      const thread = leastLoaded(await workerScript());
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        thread.waiting.set(id, { resolve, reject });
+        thread.worker.postMessage({ id, device, body } satisfies VerifyRequest);
+      });
     },
     /** Starts the threads ahead of the first upload, so it does not wait for the build and the workers' start-up. */
     async warm(): Promise<void> {

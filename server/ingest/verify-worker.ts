@@ -1,24 +1,20 @@
 import { parentPort } from 'node:worker_threads';
 import type { EnrolledDevice } from '../store/device-registry.ts';
-import { checkEvent, type EventCheck } from './verify-event.ts';
+import { checkBatch, type BatchCheck } from './check-batch.ts';
 
-/**
- * One chunk of a batch's uploaded items, checked against the uploading device. The items travel as JSON text:
- * JSON.stringify here and JSON.parse there cost less than half of structured-cloning the nested objects.
- */
+/** One uploaded batch, as the raw request body, checked against the uploading device. */
 export interface VerifyRequest {
   id: number;
   device: EnrolledDevice;
-  itemsJson: string;
+  body: Uint8Array;
 }
 
 export interface VerifyReply {
   id: number;
-  checks: EventCheck[];
+  check: BatchCheck;
 }
 
-// The worker thread's whole job: a chunk in, one check per item out, in the same order.
-parentPort?.on('message', ({ id, device, itemsJson }: VerifyRequest) => {
-  const items = JSON.parse(itemsJson) as unknown[];
-  parentPort!.postMessage({ id, checks: items.map((item) => checkEvent(item, device)) } satisfies VerifyReply);
+// The worker thread's whole job: a request body in, the batch's verdict out.
+parentPort?.on('message', ({ id, device, body }: VerifyRequest) => {
+  parentPort!.postMessage({ id, check: checkBatch(body, device) } satisfies VerifyReply);
 });

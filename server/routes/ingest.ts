@@ -2,12 +2,11 @@ import { IngestBatch, IngestResponse } from '../../shared/contract/sync.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { requireDevice } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
-import { readJson } from '../http/read-json.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 import { sharedVerifyPool } from '../ingest/verify-pool.ts';
 
 export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
-  // Documented here, parsed by hand: the batch envelope is validated whole, each event on its own.
+  // Documented here, parsed on a verify worker: the batch envelope is validated whole, each event on its own.
   app.openAPIRegistry.registerPath({
     method: 'post',
     path: '/v1/ingest',
@@ -28,7 +27,7 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContex
 
   app.post('/v1/ingest', requireDevice(store.devices), async (c) => {
     const device = c.get('device');
-    const { response, counts } = await ingestBatch(await readJson(c), device, store.events, now, pool);
+    const { response, counts } = await ingestBatch(new Uint8Array(await c.req.arrayBuffer()), device, store.events, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     return c.json(response, 200);
   });

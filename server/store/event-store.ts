@@ -40,18 +40,29 @@ export function createEventStore(db: Database.Database, phoneKey: PhoneKey, now:
     return heads.get(deviceId)!;
   };
 
-  function insert(deviceId: string, clockOffsetMs: number, receivedAt: string, { event, opening, body, hash }: VerifiedEvent): boolean {
-    if (opening) insertSubject.run(event.subject.commitment, opening.phone, opening.customerRef ?? null, opening.salt, phoneKey(opening.phone));
+  /**
+   * Commitments whose opening this transaction has stored: the events of one capture share one opening, so the
+   * phone key (an HMAC) and the insert run once per capture, not once per event. Cleared with every transaction,
+   * so a rolled-back batch leaves nothing behind.
+   */
+  const subjectsInBatch = new Set<string>();
+
+  function insert(deviceId: string, clockOffsetMs: number, receivedAt: string, event: VerifiedEvent): boolean {
+    const { opening, commitment } = event;
+    if (opening && !subjectsInBatch.has(commitment)) {
+      insertSubject.run(commitment, opening.phone, opening.customerRef ?? null, opening.salt, phoneKey(opening.phone));
+      subjectsInBatch.add(commitment);
+    }
     const { changes } = insertEvent.run(
-      event.id, deviceId, event.seq, event.prev, hash, event.device.keyId, event.kind, event.subject.commitment, event.purpose.id,
-      event.purpose.category, event.capturedAt, clockOffsetMs, Date.parse(event.capturedAt) + clockOffsetMs, receivedAt, body, event.sig,
+      event.id, deviceId, event.seq, event.prev, event.hash, event.keyId, event.kind, commitment, event.purposeId,
+      event.purposeCategory, event.capturedAt, clockOffsetMs, Date.parse(event.capturedAt) + clockOffsetMs, receivedAt, event.body, event.sig,
     );
     return changes === 1;
   }
 
   /** Events that do not simply extend the head: duplicates, late arrivals, gaps, forks. */
-  function storeAgainstHeldChain(deviceId: string, clockOffsetMs: number, receivedAt: string, item: VerifiedEvent): IngestResult {
-    const { event, hash } = item;
+  function storeAgainstHeldChain(deviceId: string, clockOffsetMs: number, receivedAt: string, event: VerifiedEvent): IngestResult {
+    const { hash } = event;
     const heldHash = selectById.get(event.id) as string | undefined;
     if (heldHash !== undefined) {
       return heldHash === hash
@@ -70,7 +81,7 @@ export function createEventStore(db: Database.Database, phoneKey: PhoneKey, now:
     if (successor && successor.prev !== hash) {
       return reject(event.id, 'chain_conflict', `The event #${event.seq + 1} held by the server does not chain to this one.`);
     }
-    insert(deviceId, clockOffsetMs, receivedAt, item);
+    insert(deviceId, clockOffsetMs, receivedAt, event);
     if (expectedPrev !== undefined) return { id: event.id, status: 'accepted' };
     const highestBelow = (selectHighestBelow.get(deviceId, event.seq) as number | null) ?? 0;
     return { id: event.id, status: 'accepted', chainGap: { expectedSeq: highestBelow + 1, receivedSeq: event.seq } };
@@ -79,14 +90,15 @@ export function createEventStore(db: Database.Database, phoneKey: PhoneKey, now:
   /** One transaction for the whole batch: when this returns, every accepted event is on disk. */
   const storeInTransaction = db.transaction((deviceId: string, clockOffsetMs: number, items: VerifiedEvent[]) => {
     const receivedAt = now().toISOString();
+    subjectsInBatch.clear();
     let head = headOf(deviceId);
-    const results = items.map((item): IngestResult => {
-      const { event, hash } = item;
+    const results = items.map((event): IngestResult => {
+      const { hash } = event;
       const extendsHead = head === null ? event.seq === 1 && event.prev === GENESIS_HASH : event.seq === head.seq + 1 && event.prev === head.hash;
       const result =
-        extendsHead && insert(deviceId, clockOffsetMs, receivedAt, item)
+        extendsHead && insert(deviceId, clockOffsetMs, receivedAt, event)
           ? { id: event.id, status: 'accepted' as const }
-          : storeAgainstHeldChain(deviceId, clockOffsetMs, receivedAt, item);
+          : storeAgainstHeldChain(deviceId, clockOffsetMs, receivedAt, event);
       if (result.status === 'accepted' && (head === null || event.seq > head.seq)) head = { seq: event.seq, hash };
       return result;
     });

@@ -118,10 +118,10 @@ const messageBytes = Buffer.byteLength(canonicalJson(body));
 console.log(`filled a ledger with ${EVENTS} events in ${fillSeconds.toFixed(1)} s (event body ${messageBytes} bytes)`);
 
 // Where the kiosk side spends its time: the ledger's outbox reads and result writes, timed around the real calls.
-const kioskMs = { readOutbox: 0, applySyncResults: 0 };
+const kioskMs = { readOutboxJson: 0, applySyncResults: 0 };
 const timedLedger = {
   ...ledger,
-  readOutbox: (limit: number, afterSeq?: number) => timed('readOutbox', () => ledger.readOutbox(limit, afterSeq)),
+  readOutboxJson: (limit: number, afterSeq?: number) => timed('readOutboxJson', () => ledger.readOutboxJson(limit, afterSeq)),
   applySyncResults: (results: Parameters<typeof ledger.applySyncResults>[0]) =>
     timed('applySyncResults', () => ledger.applySyncResults(results)),
 };
@@ -183,7 +183,7 @@ console.log(
 );
 console.log(`events/s ÷ the higher verify rate (${Math.round(verifyPerSecond)}/s): ratio ${ratio.toFixed(2)} (goal ≥ 0.7)`);
 console.log(
-  `kiosk side: readOutbox ${(kioskMs.readOutbox / 1_000).toFixed(1)} s, applySyncResults ${(kioskMs.applySyncResults / 1_000).toFixed(1)} s ` +
+  `kiosk side: readOutboxJson ${(kioskMs.readOutboxJson / 1_000).toFixed(1)} s, applySyncResults ${(kioskMs.applySyncResults / 1_000).toFixed(1)} s ` +
     `of ${drainSeconds.toFixed(1)} s; the rest is the HTTP round trip and the API (verify, chain check, durable insert)`,
 );
 console.log(`CPU per event (all threads, user + system): kiosk ${cpu.kiosk} µs, API ${cpu.api} µs`);

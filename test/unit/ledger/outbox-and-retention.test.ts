@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../../electron/ledger/ledger.ts';
+import { commitmentOf } from '../../../electron/ledger/personal-data.ts';
+import { IngestItem } from '../../../shared/contract/sync.ts';
 import { consentFor, draft, freshLedger, manualClock, PHONE_DIGITS, tamper, terms } from './fixtures.ts';
 
 const open: Ledger[] = [];
@@ -37,6 +39,33 @@ describe('the outbox', () => {
     expect(ledger.readOutbox(10).map((item) => item.event.seq)).toEqual([4]);
     const dead = [...ledger.exportRecords({ personalData: false })].find((record) => record.record === 'event' && record.event.id === b);
     expect(dead).toMatchObject({ sync: { state: 'dead' } });
+  });
+
+  it('marks only the acknowledged events synced when the answers skip one', () => {
+    const { ledger } = ledgerWith();
+    ledger.capture(draft(), terms);
+    ledger.capture(draft(), terms);
+    const [a, b, c, d] = ledger.readOutbox(4).map((item) => item.event.id);
+    ledger.applySyncResults([
+      { id: d!, status: 'accepted' },
+      { id: a!, status: 'duplicate' },
+      { id: c!, status: 'accepted' },
+    ]);
+    expect(ledger.readOutbox(10).map((item) => item.event.id)).toEqual([b]);
+    expect(ledger.status().outbox).toEqual({ pending: 1, synced: 3, dead: 0 });
+  });
+
+  it('hands the sync worker each pending event as the JSON of the item the API is sent, opening included', () => {
+    const { ledger } = ledgerWith();
+    ledger.capture(draft(), terms);
+    ledger.capture(draft({ subject: { source: 'self_entered', phone: '+819099998888' } }), terms);
+    const wire = ledger.readOutboxJson(10, 1);
+    expect(wire.map((item) => item.seq)).toEqual([2, 3, 4]);
+    const items = wire.map((item) => IngestItem.parse(JSON.parse(item.json)));
+    expect(items).toEqual(ledger.readOutbox(10, 1));
+    expect(items.map((item) => item.event.id)).toEqual(wire.map((item) => item.id));
+    expect(items.map((item) => item.subject?.phone)).toEqual(['+819012345678', '+819099998888', '+819099998888']);
+    for (const item of items) expect(commitmentOf(item.subject!)).toBe(item.event.subject.commitment);
   });
 
   it('counts failed attempts without changing what is pending', () => {

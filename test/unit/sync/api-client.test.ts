@@ -27,7 +27,7 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const batch = { clockOffsetMs: 0, events: [] } as never;
+const batch = { clockOffsetMs: 0, eventsJson: [] };
 
 async function failureOf(promise: Promise<unknown>): Promise<ApiFailure> {
   const error = await promise.then(
