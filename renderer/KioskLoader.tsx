@@ -1,4 +1,4 @@
-import { Suspense, use } from 'react';
+import { useEffect, useState } from 'react';
 import { IntlProvider } from 'react-intl';
 import type { Profile } from '../shared/contract/profile.ts';
 import { catalogues } from './i18n/catalogues.ts';
@@ -37,16 +37,21 @@ function StartupMessage({ unavailable }: { unavailable: boolean }) {
   );
 }
 
-function LoadedKiosk({ profile, search }: { profile: Promise<Profile | null>; search: string }) {
-  const loaded = use(profile);
-  return loaded ? <Kiosk profile={loaded} search={search} /> : <StartupMessage unavailable />;
-}
-
-/** The kiosk once its profile is there; until then a loading message, and a plain one if the host never answers. */
+/**
+ * The kiosk once its profile is there; until then a loading message, and a plain one if the host never answers.
+ * (Not Suspense: React holds back a suspended boundary's content for up to 300 ms to avoid flicker, which here
+ * would only delay the first screen.)
+ */
 export function KioskLoader({ profile, search }: { profile: Promise<Profile | null>; search: string }) {
-  return (
-    <Suspense fallback={<StartupMessage unavailable={false} />}>
-      <LoadedKiosk profile={profile} search={search} />
-    </Suspense>
-  );
+  const [loaded, setLoaded] = useState<Profile | null | undefined>(undefined);
+  useEffect(() => {
+    let current = true;
+    void profile.then((value) => current && setLoaded(value));
+    return () => {
+      current = false;
+    };
+  }, [profile]);
+
+  if (loaded) return <Kiosk profile={loaded} search={search} />;
+  return <StartupMessage unavailable={loaded === null} />;
 }
