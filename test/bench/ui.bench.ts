@@ -16,15 +16,20 @@
  *     control (a purpose checkbox) is visible and enabled. The five clicks' automation is included (click_through_ms
  *     says how long it took), so this is an upper bound for "host start to interactive opt-in screen".
  * Variants run interleaved in one session, so the machine's load hits them alike (`UI_BENCH_VARIANTS`, comma-separated;
- * default `bundle,tsx,bundle+api`): `bundle` is `npm start` (node build/start.mjs: prebuilt host, local consent API
- * off), `tsx` transpiles electron/start.ts on the fly (how `npm start` ran before), `bundle+api` also starts the
- * local reference consent API (must not delay the kiosk). `UI_BENCH_RUNS` cold starts per variant (default 5).
+ * default `bundle,tsx,bundle+api,chromium-alone`): `bundle` is `npm start` (node build/start.mjs: prebuilt host, local
+ * consent API off), `tsx` transpiles electron/start.ts on the fly, `bundle+api` also starts the local reference
+ * consent API (must not delay the kiosk), and `chromium-alone` is the floor: the same Chromium with the same flags on
+ * a static page holding one Start button, timed from Chromium's spawn. `UI_BENCH_RUNS` cold starts per variant
+ * (default 5).
+ * `UI_BENCH_BASELINE=DIR[,DIR…]` adds a variant `baseline:<dir name>` per directory: `npm start` of another checkout
+ * (e.g. a `git worktree` of an earlier commit, with its renderer built), to compare a change side by side.
  * Renderer size: every .js file in out/renderer plus the bridge's /kiosk-bridge.js, each gzipped at level 9; the
  * first-screen figure leaves out the chunks loaded only after the first screen.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,9 +37,12 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { bridgeClientScript } from '../../electron/bridge/bridge-client-bundle.ts';
+import { launchChromium } from '../../electron/bridge/launch-chromium.ts';
 
 const RUNS = Number(process.env.UI_BENCH_RUNS ?? 5);
-const VARIANTS = (process.env.UI_BENCH_VARIANTS ?? 'bundle,tsx,bundle+api').split(',').filter(Boolean);
+const baselines = (process.env.UI_BENCH_BASELINE ?? '').split(',').filter(Boolean);
+const BARE_CHROMIUM = 'chromium-alone';
+const VARIANTS = (process.env.UI_BENCH_VARIANTS ?? ['bundle', 'tsx', 'bundle+api', BARE_CHROMIUM, ...baselines.map((dir) => `baseline:${path.basename(dir)}`)].join(',')).split(',').filter(Boolean);
 const rendererDir = path.resolve('out/renderer');
 const assetsDir = path.join(rendererDir, 'assets');
 
@@ -43,6 +51,7 @@ const commands: Record<string, string[]> = {
   tsx: [path.resolve('node_modules/.bin/tsx'), 'electron/start.ts'],
   'bundle+api': [process.execPath, 'build/start.mjs'],
 };
+for (const checkout of baselines) commands[`baseline:${path.basename(checkout)}`] = [process.execPath, path.resolve(checkout, 'build/start.mjs')];
 
 type Phases = {
   hostReady: number;
@@ -133,7 +142,10 @@ async function frameWhenReady(page: Page, selector: string, text: RegExp | null)
 
 type PageTiming = { origin: number; resources: Array<{ name: string; start: number; end: number }> };
 
-async function coldStart(variant: string): Promise<Phases> {
+type Launched = { started: number; devtools: number; hostReady: Promise<number> | null; stop(): Promise<void> };
+
+/** `npm start` (or a variant of it) with a fresh data directory; its own Chromium opens the kiosk. */
+async function launchKiosk(variant: string): Promise<Launched> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-ui-bench-'));
   const devtools = await devtoolsPort();
   const [command, ...args] = commands[variant]!;
@@ -151,10 +163,62 @@ async function coldStart(variant: string): Promise<Phases> {
     stdio: ['ignore', 'pipe', 'ignore'],
     detached: true,
   });
+  return {
+    started,
+    devtools,
+    hostReady: waitForLine(host, /^Shell: Chromium/m),
+    async stop() {
+      // The host stops its Chromium (and deletes its profile) on SIGTERM; anything left of the group goes after.
+      const exited = new Promise((resolve) => (host.exitCode === null ? host.once('exit', resolve) : resolve(null)));
+      host.kill('SIGTERM');
+      await exited;
+      try {
+        if (host.pid) process.kill(-host.pid, 'SIGKILL');
+      } catch {
+        // the group has gone already
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The floor under any page: the same Chromium, started the same way (launchChromium, same flags), on a static page
+ * with nothing but a Start button, served from this process. Timed from Chromium's spawn, so Node's own start-up
+ * (~50 ms) is not in it.
+ */
+async function launchBareChromium(): Promise<Launched> {
+  const devtools = await devtoolsPort();
+  const env = { ...process.env, KIOSK_CHROMIUM_FLAGS: `--remote-debugging-port=${devtools} --no-sandbox ${process.env.KIOSK_CHROMIUM_FLAGS ?? ''}` };
+  const started = epochNow();
+  const chromium = launchChromium(await staticPageUrl, env);
+  return {
+    started,
+    devtools,
+    hostReady: null,
+    async stop() {
+      chromium.process.kill('SIGTERM');
+      await chromium.exited;
+    },
+  };
+}
+
+const staticPageUrl = (async () => {
+  const server = createHttpServer((_request, response) => {
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    response.end('<!doctype html><title>Chromium alone</title><button>Start</button>');
+  }).listen(0, '127.0.0.1');
+  server.unref();
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+})();
+
+async function coldStart(variant: string): Promise<Phases> {
+  const launched = variant === BARE_CHROMIUM ? await launchBareChromium() : await launchKiosk(variant);
+  const { started } = launched;
   let browser: Browser | undefined;
   try {
-    const hostReady = waitForLine(host, /^Shell: Chromium/m);
-    browser = await connect(devtools, started + 30_000);
+    browser = await connect(launched.devtools, started + 30_000);
     const page = await kioskPage(browser);
     const interactiveAt = await frameWhenReady(page, 'button', /^(開始|Start)$/);
     const timing: PageTiming = await page.evaluate(() => ({
@@ -167,34 +231,33 @@ async function coldStart(variant: string): Promise<Phases> {
     }));
     const resource = (pattern: RegExp) => timing.resources.find((entry) => pattern.test(entry.name));
     const fromSpawn = (pageTime: number | undefined) => (pageTime === undefined ? NaN : timing.origin + pageTime - started);
-
-    const clicksStarted = epochNow();
-    await page.getByRole('button', { name: 'English', exact: true }).click();
-    for (const name of ['Start', 'Insert card', 'Withdrawal', 'Continue']) await page.getByRole('button', { name, exact: true }).click();
-    const clickThrough = epochNow() - clicksStarted;
-    const optInAt = await frameWhenReady(page, 'input[type="checkbox"]', null);
-    return {
-      hostReady: (await hostReady) - started,
+    const phases = {
+      hostReady: launched.hostReady ? (await launched.hostReady) - started : NaN,
       navigation: timing.origin - started,
       appScript: fromSpawn(resource(/\/assets\/index-[^/]*\.js$/)?.end),
       profileRequested: fromSpawn(resource(/\/bridge\/getProfile$/)?.start),
       profileReceived: fromSpawn(resource(/\/bridge\/getProfile$/)?.end),
       interactive: fromSpawn(interactiveAt),
-      clickThrough,
-      optIn: fromSpawn(optInAt),
+      clickThrough: NaN,
+      optIn: NaN,
     };
+    if (variant === BARE_CHROMIUM) return phases;
+
+    const clicksStarted = epochNow();
+    await page.getByRole('button', { name: 'English', exact: true }).click();
+    for (const name of ['Start', 'Insert card', 'Withdrawal', 'Continue']) await page.getByRole('button', { name, exact: true }).click();
+    phases.clickThrough = epochNow() - clicksStarted;
+    phases.optIn = fromSpawn(await frameWhenReady(page, 'input[type="checkbox"]', null));
+    return phases;
   } finally {
     await browser?.close().catch(() => undefined);
-    // The host stops its Chromium (and deletes its profile) on SIGTERM; anything left of the group goes after.
-    const exited = new Promise((resolve) => (host.exitCode === null ? host.once('exit', resolve) : resolve(null)));
-    host.kill('SIGTERM');
-    await exited;
-    if (host.pid) process.kill(-host.pid, 'SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    await launched.stop();
   }
 }
 
-for (const variant of VARIANTS) if (!commands[variant]) throw new Error(`Unknown variant ${variant}: use ${Object.keys(commands).join(', ')}.`);
+for (const variant of VARIANTS) {
+  if (!commands[variant] && variant !== BARE_CHROMIUM) throw new Error(`Unknown variant ${variant}: use ${[...Object.keys(commands), BARE_CHROMIUM].join(', ')}.`);
+}
 if (!existsSync(assetsDir)) throw new Error('out/renderer is missing: run `npm run build:renderer` first.');
 
 const screen = await virtualDisplay();
