@@ -7,4 +7,12 @@ declare global {
   }
 }
 
+declare module 'react' {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a merged declaration repeats React's type parameter
+  interface HTMLAttributes<T> {
+    /** Element Timing (a web platform attribute React passes through): the browser records when this is painted. */
+    elementtiming?: string;
+  }
+}
+
 export {};
