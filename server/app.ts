@@ -7,8 +7,9 @@ import type { ServerConfig } from './config.ts';
 import type { Store } from './store/store.ts';
 import type { DeviceEnv } from './http/bearer-auth.ts';
 import { ApiFailure, statusOf } from './http/api-failure.ts';
+import { bodyTooLarge } from './http/read-body.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
-import { registerIngestRoutes } from './routes/ingest.ts';
+import { INGEST_PATH, registerIngestRoutes } from './routes/ingest.ts';
 import { registerConsentRoutes } from './routes/consent.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerHeartbeatRoutes } from './routes/heartbeat.ts';
@@ -59,15 +60,14 @@ export function createApp(context: ApiContext): ApiApp {
   });
   app.notFound((c) => c.json({ code: 'not_found', message: `No such endpoint: ${c.req.method} ${c.req.path}` } satisfies KioskError, 404));
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: context.config.bodyLimitBytes,
-      onError: () => {
-        throw new ApiFailure('invalid_request', `The request body is larger than ${context.config.bodyLimitBytes} bytes.`, { status: 413 });
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: context.config.bodyLimitBytes,
+    onError: () => {
+      throw bodyTooLarge(context.config.bodyLimitBytes);
+    },
+  });
+  // ingest reads its body itself, within the same limit (http/read-body.ts)
+  app.use('*', (c, next) => (c.req.path === INGEST_PATH ? next() : limitBody(c, next)));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'device', { type: 'http', scheme: 'bearer', description: 'Device credential from enrolment' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'Operator admin token' });

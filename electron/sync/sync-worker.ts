@@ -63,11 +63,12 @@ export type SyncWorker = ReturnType<typeof createSyncWorker>;
 const STATE_WRITE_INTERVAL_MS = 1_000;
 
 /**
- * Batches in flight at once once the API has answered one in this drain. Two keep the API busy: while it verifies
- * and stores one, the next is already on the wire, and the kiosk applies answers and reads ahead in between. More
- * would only queue on the API.
+ * Batches in flight at once once the API has answered one in this drain. The API checks each batch whole on one of
+ * its verify threads (one per core): with three in flight, a thread that finishes a batch finds the next one already
+ * queued while the kiosk applies the oldest answer and reads ahead, so no thread waits on the round trip. More would
+ * only queue on the API.
  */
-const PIPELINE_DEPTH = 2;
+export const PIPELINE_DEPTH = 3;
 
 /**
  * Forwards the ledger's outbox to the central consent API: in sequence order, in bounded batches, one sync at a

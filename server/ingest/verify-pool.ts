@@ -80,14 +80,17 @@ export function createVerifyPool(size = availableParallelism()) {
   return {
     /**
      * The batch's verdict from a worker: the body is parsed and every event checked there. A whole batch goes to one
-     * thread (the least busy), so batches in flight at once run in parallel, one per thread.
+     * thread (the least busy), so batches in flight at once run in parallel, one per thread. Takes the body over:
+     * the caller must not use it afterwards.
      */
     async check(device: EnrolledDevice, body: Uint8Array): Promise<BatchCheck> {
       const thread = leastLoaded(await workerScript());
       const id = nextId++;
+      // a body that owns its whole buffer moves to the worker instead of being copied (the caller is done with it)
+      const transfer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
       return new Promise((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
-        thread.worker.postMessage({ id, device, body } satisfies VerifyRequest);
+        thread.worker.postMessage({ id, device, body } satisfies VerifyRequest, transfer);
       });
     },
     /** Starts the threads ahead of the first upload, so it does not wait for the build and the workers' start-up. */

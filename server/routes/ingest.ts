@@ -2,14 +2,17 @@ import { IngestBatch, IngestResponse } from '../../shared/contract/sync.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { requireDevice } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
+import { readBody } from '../http/read-body.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 import { sharedVerifyPool } from '../ingest/verify-pool.ts';
 
-export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
+export const INGEST_PATH = '/v1/ingest';
+
+export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: ApiContext): void {
   // Documented here, parsed on a verify worker: the batch envelope is validated whole, each event on its own.
   app.openAPIRegistry.registerPath({
     method: 'post',
-    path: '/v1/ingest',
+    path: INGEST_PATH,
     summary: 'Upload a batch of signed consent events; per-event results (accepted, duplicate, rejected with reason)',
     security: [{ device: [] }],
     request: { body: jsonBody(IngestBatch) },
@@ -25,9 +28,9 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now }: ApiContex
   const pool = sharedVerifyPool();
   void pool.warm().catch((error: unknown) => log(`verify workers not started yet: ${(error as Error).message}`));
 
-  app.post('/v1/ingest', requireDevice(store.devices), async (c) => {
+  app.post(INGEST_PATH, requireDevice(store.devices), async (c) => {
     const device = c.get('device');
-    const { response, counts } = await ingestBatch(new Uint8Array(await c.req.arrayBuffer()), device, store.events, now, pool);
+    const { response, counts } = await ingestBatch(await readBody(c, config.bodyLimitBytes), device, store.events, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     return c.json(response, 200);
   });

@@ -52,6 +52,26 @@ describe('bad input at the API boundary', () => {
     await expectStillServingWithNothingStored();
   });
 
+  it('answers an oversized ingest body sent without a length (chunked) with 413', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(256 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 12) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${api.server.url}/v1/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    await expectRefusal(response, 413);
+    kiosk.rewind(0);
+    await expectStillServingWithNothingStored();
+  });
+
   it('answers an unknown endpoint with a 404 KioskError', async () => {
     expect((await expectRefusal(await api.post('/v1/nowhere', {}), 404)).code).toBe('not_found');
   });
