@@ -1,5 +1,4 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { IntlProvider } from 'react-intl';
 import type { FlowSession } from '../shared/contract/kiosk-api.ts';
 import type { Locale } from '../shared/contract/primitives.ts';
 import type { Flow, Profile } from '../shared/contract/profile.ts';
@@ -8,7 +7,7 @@ import { DisplayToggles, plainDisplay, type DisplayPreferences } from './compone
 import { IdleWarning } from './components/IdleWarning.tsx';
 import { LanguageBar } from './components/LanguageBar.tsx';
 import { SyncIndicator } from './components/SyncIndicator.tsx';
-import { catalogues } from './i18n/catalogues.ts';
+import { TextProvider } from './i18n/use-text.tsx';
 import { idleTiming } from './idle-timing.ts';
 import { callKiosk } from './kiosk-call.ts';
 import { Attract } from './screens/Attract.tsx';
@@ -149,7 +148,7 @@ export function Kiosk({ profile, search }: Props) {
   useAudioGuidance(display.audio, locale);
 
   return (
-    <IntlProvider locale={locale} messages={catalogues[locale]} defaultLocale="en">
+    <TextProvider locale={locale}>
       <div className={`kiosk kiosk-${journey.kind}`} inert={warning} aria-hidden={warning || undefined}>
         <header className="topbar">
           <LanguageBar locales={profile.locales} current={locale} onChange={setLocale} />
@@ -161,6 +160,6 @@ export function Kiosk({ profile, search }: Props) {
         </footer>
       </div>
       {idle.warningLeft !== null && <IdleWarning secondsLeft={idle.warningLeft} onContinue={idle.keepAlive} />}
-    </IntlProvider>
+    </TextProvider>
   );
 }

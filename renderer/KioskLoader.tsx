@@ -1,8 +1,6 @@
 import { useEffect, useState } from 'react';
-import { IntlProvider } from 'react-intl';
 import type { Profile } from '../shared/contract/profile.ts';
-import { catalogues } from './i18n/catalogues.ts';
-import { useText } from './i18n/use-text.ts';
+import { TextProvider, useText } from './i18n/use-text.tsx';
 import { callKiosk } from './kiosk-call.ts';
 import { Kiosk } from './Kiosk.tsx';
 
@@ -29,11 +27,11 @@ function StartupHeading({ unavailable }: { unavailable: boolean }) {
 
 function StartupMessage({ unavailable }: { unavailable: boolean }) {
   return (
-    <IntlProvider locale="en" messages={catalogues.en}>
+    <TextProvider locale="en">
       <main className="startup">
         <StartupHeading unavailable={unavailable} />
       </main>
-    </IntlProvider>
+    </TextProvider>
   );
 }
 

@@ -1,6 +1,6 @@
 import type { CapturePhase } from '../use-capture.ts';
 import type { MessageId } from '../i18n/en.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 import { Screen } from './Screen.tsx';
 
 type Props = {

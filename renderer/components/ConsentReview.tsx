@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ConsentChoice } from '../consent-choices.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 import { Screen } from './Screen.tsx';
 
 type Props = { choices: ConsentChoice[]; numberText: string; onConfirm: () => void; actions: ReactNode };

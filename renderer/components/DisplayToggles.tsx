@@ -1,4 +1,4 @@
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 
 export type DisplayPreferences = { contrast: boolean; largeText: boolean; audio: boolean };
 export const plainDisplay: DisplayPreferences = { contrast: false, largeText: false, audio: false };

@@ -1,5 +1,5 @@
 import type { KeyboardEvent } from 'react';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 
 type Props = { onDigit: (digit: string) => void; onClear: () => void; onBack: () => void; onEnter: () => void };
 

@@ -1,6 +1,6 @@
 import type { Locale } from '../../shared/contract/primitives.ts';
 import { languageNames } from '../i18n/catalogues.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 
 type Props = { locales: Locale[]; current: Locale; onChange: (locale: Locale) => void };
 

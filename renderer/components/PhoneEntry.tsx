@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import { useIntl } from 'react-intl';
 import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js/mobile';
 import { checkMobileNumber, formatAsTyped } from '../../shared/phone.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useLocale, useText } from '../i18n/use-text.tsx';
 import { Keypad } from './Keypad.tsx';
 import { Screen } from './Screen.tsx';
 
@@ -33,7 +32,7 @@ function handledByTarget(event: KeyboardEvent): boolean {
  */
 export function PhoneEntry({ title, defaultCountry, onNumber, actions }: Props) {
   const text = useText();
-  const { locale } = useIntl();
+  const locale = useLocale();
   const [digits, setDigits] = useState('');
   const [country, setCountry] = useState(defaultCountry);
   const [invalid, setInvalid] = useState(false);

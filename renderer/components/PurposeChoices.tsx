@@ -1,6 +1,6 @@
 import type { Locale, PurposeCategory } from '../../shared/contract/primitives.ts';
 import type { PurposeDefinition } from '../../shared/contract/profile.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 
 type Props = {
   purposes: PurposeDefinition[];

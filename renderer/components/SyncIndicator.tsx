@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { KioskStatus } from '../../shared/contract/status.ts';
 import { callKiosk } from '../kiosk-call.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 import { onCapture, syncReading } from '../sync-reading.ts';
 
 const pollMs = 10_000;

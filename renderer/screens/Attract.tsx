@@ -1,7 +1,7 @@
 import type { Locale } from '../../shared/contract/primitives.ts';
 import type { Flow } from '../../shared/contract/profile.ts';
 import { Screen } from '../components/Screen.tsx';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 
 type Props = {
   flows: Flow[];

@@ -1,9 +1,8 @@
 import type { ReactNode } from 'react';
-import { useIntl } from 'react-intl';
 import type { Flow } from '../../shared/contract/profile.ts';
 import { Screen } from '../components/Screen.tsx';
 import type { MessageId } from '../i18n/en.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useLocale, useText } from '../i18n/use-text.tsx';
 
 export type Transaction = 'withdrawal' | 'balance';
 
@@ -25,7 +24,7 @@ const boarding = { ...booking, gate: '14', time: '10:45', seat: '23A' };
  */
 export function HostStep({ flow, screen, transaction, onChooseTransaction, onNext, onCancel }: Props) {
   const text = useText();
-  const { locale } = useIntl();
+  const locale = useLocale();
   const yen = (amount: number) => new Intl.NumberFormat(locale, { style: 'currency', currency: 'JPY' }).format(amount);
 
   const frame = (title: MessageId, content: ReactNode, last = false) => (

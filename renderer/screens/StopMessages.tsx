@@ -7,7 +7,7 @@ import { PhoneEntry, type EnteredNumber } from '../components/PhoneEntry.tsx';
 import { PurposeChoices } from '../components/PurposeChoices.tsx';
 import { Screen } from '../components/Screen.tsx';
 import { consentChoices } from '../consent-choices.ts';
-import { useText } from '../i18n/use-text.ts';
+import { useText } from '../i18n/use-text.tsx';
 import { useCapture } from '../use-capture.ts';
 import { usePurposeSelection } from '../use-purpose-selection.ts';
 
