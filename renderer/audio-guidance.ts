@@ -15,10 +15,13 @@ function currentStep(): { heading: string; text: string } {
 export function useAudioGuidance(enabled: boolean, locale: string): void {
   const lastSpoken = useRef('');
   useEffect(() => {
+    // Reading window.speechSynthesis starts the platform's speech service (~0.1 s on the main thread on Linux), so
+    // it is not touched until someone turns audio guidance on.
+    if (!enabled && !lastSpoken.current) return;
     const synth = 'speechSynthesis' in window ? window.speechSynthesis : undefined;
     if (!synth) return;
     if (!enabled) {
-      if (lastSpoken.current) synth.cancel();
+      synth.cancel();
       lastSpoken.current = '';
       return;
     }
