@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -85,19 +86,26 @@ export function launchChromium(url: string, env: Env = process.env): RunningChro
     lastError = lines.at(-1)?.replace(/^\[[^\]]*\]\s*/, '') ?? lastError;
   });
   const exited = new Promise<ChromiumExit>((resolve) => {
-    child.once('exit', (code) => {
-      removeProfile(userDataDir);
-      resolve({ code, lastError });
-    });
+    child.once('exit', (code) => void removeProfile(userDataDir).then(() => resolve({ code, lastError })));
   });
   return { process: child, exited };
 }
 
-/** Chromium's helper processes can still be writing into the profile for a moment after the browser exits. */
-function removeProfile(userDataDir: string): void {
-  try {
-    rmSync(userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
-  } catch (error) {
-    console.warn(`Could not remove Chromium's profile ${userDataDir}: ${error instanceof Error ? error.message : String(error)}`);
+/**
+ * Chromium can still be writing into its profile for a moment after its main process has exited, and Node's
+ * rm retries only the last rmdir, not the files that appeared meanwhile: so the whole removal is retried.
+ */
+async function removeProfile(userDataDir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await rm(userDataDir, { recursive: true, force: true });
+      return;
+    } catch (error) {
+      if (attempt === 30) {
+        console.warn(`Could not remove Chromium's profile ${userDataDir}: ${error instanceof Error ? error.message : String(error)}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, expect, test, type Browser } from '@playwright/test';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  return port;
+}
+
+async function connectWhenUp(port: number, timeoutMs: number): Promise<Browser> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Xvfb on a display number of its own: the kiosk's window needs a screen, this machine has none. */
+async function virtualScreen(): Promise<{ display: string; xvfb: ChildProcess }> {
+  const display = `:${500 + Math.floor(Math.random() * 400)}`;
+  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return { display, xvfb };
+}
+
+test('npm start opens the kiosk in its own Chromium window, and stops cleanly', async () => {
+  test.setTimeout(90_000);
+  const { display, xvfb } = await virtualScreen();
+  const work = mkdtempSync(path.join(tmpdir(), 'kiosk-npm-start-'));
+  // Chromium's throwaway profile is made under TMPDIR: a directory of the test's own shows whether it is removed.
+  const temporary = path.join(work, 'tmp');
+  mkdirSync(temporary);
+  const devtools = await freePort();
+  const started = spawn(process.execPath, ['build/start.mjs'], {
+    env: {
+      ...process.env,
+      DISPLAY: display,
+      TMPDIR: temporary,
+      KIOSK_DATA_DIR: path.join(work, 'kiosk'),
+      KIOSK_API_URL: '',
+      KIOSK_LOCAL_API: 'off',
+      // The test watches the window through DevTools; root (as in CI's container) needs --no-sandbox.
+      KIOSK_CHROMIUM_FLAGS: `--remote-debugging-port=${devtools}${process.getuid?.() === 0 ? ' --no-sandbox' : ''}`,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  started.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  started.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    await expect.poll(() => output, { timeout: 60_000 }).toMatch(/^Shell: Chromium \(/m);
+    const browser = await connectWhenUp(devtools, 15_000);
+    const page = browser.contexts()[0]!.pages().find((candidate) => candidate.url().startsWith('http://127.0.0.1'))!;
+    await expect(page.getByRole('button', { name: '開始', exact: true })).toBeVisible({ timeout: 15_000 });
+    // The launch token has left the address bar.
+    expect(page.url()).not.toContain('kiosk-token');
+    await browser.close();
+
+    const exited = once(started, 'exit');
+    started.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    expect(output).not.toMatch(/ENOTEMPTY|Error:/);
+    expect(code).toBe(0);
+    expect(readdirSync(temporary).filter((name) => name.startsWith('kiosk-chromium-'))).toEqual([]);
+  } finally {
+    if (started.exitCode === null) started.kill('SIGKILL');
+    xvfb.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+});
