@@ -13,7 +13,16 @@ export interface KeyVault {
   sign(bytes: Uint8Array): Buffer;
   /** The AES-256 key that encrypts subject openings at rest. */
   dataKey(): Buffer;
+  /** The name of the sealer that protects the keys; stored next to anything else it seals. */
+  readonly sealerName: string;
+  /** Seals a small secret (e.g. the sync credential) with the same protection as the keys; base64 out. */
+  sealSecret(plain: string): string;
+  /** The inverse of `sealSecret`; a secret that does not unseal here is a `storage_unavailable` failure. */
+  unsealSecret(sealed: string): string;
 }
+
+/** What a component holding a secret of its own needs from the vault, without access to the keys. */
+export type SecretSealing = Pick<KeyVault, 'sealerName' | 'sealSecret' | 'unsealSecret'>;
 
 /**
  * What actually protects secrets at rest. Electron's safeStorage (OS keychain) implements this in electron/shell/;
@@ -67,6 +76,10 @@ export function openSealedKeyVault(dataDir: string, sealer: SecretSealer): KeyVa
     keyId,
     sign: (bytes) => crypto.sign(null, bytes, privateKey),
     dataKey: () => dataKey,
+    sealerName: sealer.name,
+    sealSecret: (plain) => sealer.seal(Buffer.from(plain, 'utf8')).toString('base64'),
+    unsealSecret: (sealed) =>
+      unsealOrFail(() => sealer.unseal(Buffer.from(sealed, 'base64')).toString('utf8'), 'A sealed secret cannot be unsealed on this machine.'),
   };
 }
 
@@ -125,10 +138,10 @@ function writeDurably(file: string, contents: string): void {
   }
 }
 
-function unsealOrFail<T>(unseal: () => T): T {
+function unsealOrFail<T>(unseal: () => T, message = 'The device keys cannot be unsealed on this machine.'): T {
   try {
     return unseal();
   } catch {
-    throw new KioskFailure('storage_unavailable', 'The device keys cannot be unsealed on this machine.');
+    throw new KioskFailure('storage_unavailable', message);
   }
 }

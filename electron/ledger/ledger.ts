@@ -10,7 +10,7 @@ import { ensureDevice, readDevice } from './device-identity.ts';
 import { exportRecords, type ExportedEvent, type ExportHeader } from './event-export.ts';
 import { openFileKeyVault } from './file-key-vault.ts';
 import { funnelCounters } from './funnel.ts';
-import type { KeyVault } from './key-vault.ts';
+import type { KeyVault, SecretSealing } from './key-vault.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrate.ts';
 import { checkIntegrity, openLedgerDatabase, type IntegrityDepth } from './open-database.ts';
 import { outboxQueue, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
@@ -31,7 +31,8 @@ export interface LedgerReader {
   close(): void;
 }
 
-export interface Ledger extends LedgerReader {
+/** Also seals the sync worker's credential with the key vault's sealer (the OS keychain under Electron). */
+export interface Ledger extends LedgerReader, SecretSealing {
   readonly deviceId: string;
   readonly keyId: string;
   /** The device's raw Ed25519 public key, base64url: what enrolment registers with the central API. */
@@ -85,6 +86,9 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       applySyncResults: outbox.applyResults,
       noteSyncFailure: outbox.noteFailure,
       purgePersonalData: (now = clock.now()) => purgeOpenings(db, now, retentionDays),
+      sealerName: vault.sealerName,
+      sealSecret: (plain) => vault.sealSecret(plain),
+      unsealSecret: (sealed) => vault.unsealSecret(sealed),
     };
   } catch (error) {
     db.close();

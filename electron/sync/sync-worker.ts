@@ -4,13 +4,17 @@ import { MAX_BATCH_EVENTS, type IngestResult } from '../../shared/contract/sync.
 import { ApiFailure, createApiClient } from './api-client.ts';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
 import { measureClockOffset } from './clock-offset.ts';
-import { enrolDevice, readCredential, type StoredCredential } from './enrolment.ts';
+import type { SecretSealing } from '../ledger/key-vault.ts';
+import { enrolDevice, readCredential, type CredentialLookup, type StoredCredential } from './enrolment.ts';
 import { buildHeartbeat } from './heartbeat.ts';
 import { watchReachability } from './reachability.ts';
 import { readSyncState, writeSyncState } from './sync-state.ts';
 
-/** What the worker needs from the ledger (electron/ledger): the outbox, and a place to record what the API said. */
-export type SyncLedger = {
+/**
+ * What the worker needs from the ledger (electron/ledger): the outbox, a place to record what the API said, and the
+ * key vault's sealer for the device credential.
+ */
+export type SyncLedger = SecretSealing & {
   readonly deviceId: string;
   readonly keyId: string;
   /** Raw Ed25519 public key, base64url: what enrolment registers. */
@@ -138,10 +142,15 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     persist(changed);
   }
 
-  async function credential(): Promise<StoredCredential | null> {
-    const stored = readCredential(dataDir);
-    if (stored || !options.enrolmentToken) return stored;
-    return enrolWith(options.enrolmentToken);
+  /**
+   * The stored credential; with none, or one this kiosk cannot open, the configured enrolment token is used (a
+   * technician who brings a new token expects a restart to enrol the kiosk again).
+   */
+  async function credential(): Promise<CredentialLookup> {
+    const lookup = readCredential(dataDir, ledger, log);
+    if (lookup.state === 'enrolled' || !options.enrolmentToken) return lookup;
+    if (lookup.state === 'unusable') log(`${lookup.reason} Trying the configured enrolment token.`);
+    return { state: 'enrolled', credential: await enrolWith(options.enrolmentToken) };
   }
 
   async function enrolWith(token: string): Promise<StoredCredential> {
@@ -151,6 +160,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       dataDir,
       token,
       device: { deviceId: ledger.deviceId, keyId: ledger.keyId, publicKey: ledger.publicKey },
+      sealing: ledger,
       appVersion: options.appVersion,
     }).catch((error: unknown) => {
       // a refused token does not get better by retrying it: a technician must bring a new one
@@ -296,17 +306,20 @@ export function createSyncWorker(options: SyncWorkerOptions) {
   async function drain(): Promise<void> {
     let batchIds: string[] = [];
     try {
-      const stored = await credential();
-      if (!stored) {
-        setState('needs_enrolment', 'This kiosk is not enrolled with the consent API.');
+      const lookup = await credential();
+      if (lookup.state !== 'enrolled') {
+        if (lookup.state === 'unusable') log(lookup.reason);
+        nextAttemptAt = null;
+        setState('needs_enrolment', lookup.state === 'unusable' ? lookup.reason : 'This kiosk is not enrolled with the consent API.');
         return;
       }
+      const bearer = lookup.credential.credential;
       setState('syncing', lastError);
       if (ledger.status().outbox.pending > 0) await measureOffset();
-      await sendOutbox(stored.credential, (ids) => (batchIds = ids));
+      await sendOutbox(bearer, (ids) => (batchIds = ids));
       if (stopping) return;
       lastSuccessAt = iso(now());
-      await sendHeartbeat(stored.credential);
+      await sendHeartbeat(bearer);
       nextAttemptAt = null;
       setState('idle', null);
     } catch (error) {

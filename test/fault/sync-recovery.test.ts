@@ -1,7 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CREDENTIAL_FILE } from '../../electron/sync/enrolment.ts';
 import type { RunningServer } from '../../server/start-server.ts';
 import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
 import { startFaultProxy, type Fault, type FaultProxy } from './fixtures/sync-fault-proxy.ts';
@@ -155,10 +152,11 @@ describe('sync under faults', () => {
     const worker = run(fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: kioskDir, enrolmentToken: token }));
     await captureAndDrain(kiosk, worker, 2);
 
-    // the API no longer accepts the stored credential (e.g. the device was revoked)
-    const credentialFile = join(kioskDir, CREDENTIAL_FILE);
-    const stored = JSON.parse(readFileSync(credentialFile, 'utf8')) as { credential: string };
-    writeFileSync(credentialFile, JSON.stringify({ ...stored, credential: 'x'.repeat(43) }));
+    // the API no longer accepts the stored credential: the device was enrolled again elsewhere, which replaces it
+    const { deviceId, keyId, publicKey } = kiosk.ledger;
+    expect(api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
+      ok: true,
+    });
     capture(kiosk, 3, 2);
     worker.wake('capture');
     await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
