@@ -74,7 +74,7 @@ function syncOnceApiListens(apiStarted: Promise<boolean>): SyncWorkerFactory {
     });
     return {
       status: () => worker?.status() ?? fallback,
-      wake: () => worker?.wake(),
+      wake: (reason) => worker?.wake(reason),
       stop: async () => {
         stopped = true;
         await started;

@@ -16,7 +16,7 @@ import { serveOnLoopback, type LoopbackServer } from './loopback-server.ts';
 import { loadProfile } from './profile-file.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
-export type SyncWorker = { status(): SyncStatus; wake(): void; stop(): Promise<void> };
+export type SyncWorker = { status(): SyncStatus; wake(reason?: 'capture' | 'network-up'): void; stop(): Promise<void> };
 export type SyncWorkerFactory = (ledger: Ledger, profile: Profile) => SyncWorker;
 
 export const SYNC_DISABLED: SyncStatus = { state: 'disabled', lastSuccessAt: null, lastError: null };
@@ -45,6 +45,8 @@ export type Host = {
   ledger: Ledger;
   dispatch: Dispatch;
   integration: { origin: string; token: string } | null;
+  /** The network is back (the Electron shell hears it from Chromium): sync now, even during a backoff. */
+  networkIsUp(): void;
   close(): Promise<void>;
 };
 
@@ -100,6 +102,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     ledger,
     dispatch,
     integration,
+    networkIsUp: () => sync?.wake('network-up'),
     close: async () => {
       clearInterval(retention);
       await integrationServer?.close();

@@ -31,7 +31,7 @@ async function start(): Promise<void> {
   }
   lockDownSession(session.defaultSession);
   serveRenderer(path.join(root, 'out', 'renderer'));
-  registerKioskIpc(host.dispatch);
+  registerKioskIpc(host.dispatch, host.networkIsUp);
 
   const window = new BrowserWindow({
     kiosk: true,

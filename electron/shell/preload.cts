@@ -1,6 +1,7 @@
 /**
  * The sandboxed preload: it may require only 'electron', so the method names of `kioskApi` arrive as a launch
- * argument from the main process (ipc.ts) instead of an import. It exposes exactly `window.kiosk`, nothing else.
+ * argument from the main process (ipc.ts) instead of an import. It exposes exactly `window.kiosk`, nothing else,
+ * and passes the page's `online` event to the main process.
  */
 import type { KioskApi, KioskResult } from '../../shared/contract/kiosk-api.ts';
 // A sandboxed preload is CommonJS: require is the only import form it has.
@@ -26,3 +27,6 @@ const kiosk = Object.fromEntries(
 ) as KioskApi;
 
 electron.contextBridge.exposeInMainWorld('kiosk', kiosk);
+
+// Chromium knows first when the network is back; the main process wakes the sync worker (ipc.ts ONLINE_CHANNEL).
+window.addEventListener('online', () => electron.ipcRenderer.send('kiosk-network:online'));

@@ -116,17 +116,20 @@ describe('the host', () => {
     host = await startTestHost();
     expect(value(await host.dispatch('getStatus', {})).sync).toEqual({ state: 'disabled', lastSuccessAt: null, lastError: null });
     await host.dispose();
-    let wakes = 0;
+    const wakes: Array<string | undefined> = [];
     host = await startTestHost(undefined, {
       sync: () => ({
         status: () => ({ state: 'idle', lastSuccessAt: null, lastError: null }),
-        wake: () => void wakes++,
+        wake: (reason) => void wakes.push(reason),
         stop: async () => {},
       }),
     });
     expect(value(await host.dispatch('getStatus', {})).sync.state).toBe('idle');
     value(await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' })));
-    expect(wakes).toBe(1);
+    expect(wakes).toEqual([undefined]);
+    // what the Electron shell calls when Chromium reports the network back: no waiting out a backoff
+    host.networkIsUp();
+    expect(wakes).toEqual([undefined, 'network-up']);
   });
 });
 
