@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { KioskFailure } from '../../shared/contract/errors.ts';
@@ -69,8 +69,19 @@ export function readCredential(dataDir: string, sealing: SecretSealing, log: (li
   return opened.success ? { state: 'enrolled', credential: opened.data } : unusable('The device credential unsealed to something unexpected.');
 }
 
-export function forgetCredential(dataDir: string): void {
-  rmSync(join(dataDir, CREDENTIAL_FILE), { force: true });
+/** Where a credential the API refused (401) is kept, for the record: never used again. */
+export const REFUSED_CREDENTIAL_FILE = 'device-credential.refused.json';
+
+/**
+ * The API no longer accepts the stored credential. It is set aside, so the next start with a new enrolment token
+ * enrols the kiosk again instead of presenting the refused credential once more.
+ */
+export function setAsideRefusedCredential(dataDir: string): void {
+  try {
+    renameSync(join(dataDir, CREDENTIAL_FILE), join(dataDir, REFUSED_CREDENTIAL_FILE));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }
 
 /** Registers the device's public key with the API using a one-time enrolment token, and stores the credential sealed. */

@@ -5,7 +5,7 @@ import { ApiFailure, createApiClient } from './api-client.ts';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
 import { measureClockOffset } from './clock-offset.ts';
 import type { SecretSealing } from '../ledger/key-vault.ts';
-import { enrolDevice, readCredential, type CredentialLookup, type StoredCredential } from './enrolment.ts';
+import { enrolDevice, readCredential, setAsideRefusedCredential, type CredentialLookup, type StoredCredential } from './enrolment.ts';
 import { buildHeartbeat } from './heartbeat.ts';
 import { watchReachability } from './reachability.ts';
 import { readSyncState, writeSyncState } from './sync-state.ts';
@@ -305,6 +305,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
 
   async function drain(): Promise<void> {
     let batchIds: string[] = [];
+    let presented = false;
     try {
       const lookup = await credential();
       if (lookup.state !== 'enrolled') {
@@ -314,6 +315,7 @@ export function createSyncWorker(options: SyncWorkerOptions) {
         return;
       }
       const bearer = lookup.credential.credential;
+      presented = true;
       setState('syncing', lastError);
       if (ledger.status().outbox.pending > 0) await measureOffset();
       await sendOutbox(bearer, (ids) => (batchIds = ids));
@@ -323,16 +325,22 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       nextAttemptAt = null;
       setState('idle', null);
     } catch (error) {
-      onFailure(error, batchIds);
+      onFailure(error, batchIds, presented);
     }
   }
 
-  function onFailure(error: unknown, batchIds: string[]): void {
+  /** `presented`: the stored credential was sent, so a 401 is about it (not about an enrolment token). */
+  function onFailure(error: unknown, batchIds: string[], presented: boolean): void {
     const failure = error instanceof ApiFailure ? error : null;
     if (failure?.kind === 'aborted') return;
     const message = error instanceof Error ? error.message : String(error);
     if (failure?.kind === 'unauthorized') {
       log(`the API refused the device credential; the kiosk must be enrolled again (${message})`);
+      try {
+        if (presented) setAsideRefusedCredential(dataDir);
+      } catch (asideError) {
+        log(`could not set the refused credential aside: ${(asideError as Error).message}`);
+      }
       nextAttemptAt = null;
       setState('needs_enrolment', message);
       return;

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunningServer } from '../../server/start-server.ts';
+import { CREDENTIAL_FILE, REFUSED_CREDENTIAL_FILE } from '../../electron/sync/enrolment.ts';
 import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
 import { startFaultProxy, type Fault, type FaultProxy } from './fixtures/sync-fault-proxy.ts';
 import { fastWorker, startApi, tempDir } from './fixtures/sync-harness.ts';
@@ -146,6 +149,27 @@ describe('sync under faults', () => {
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });
 
+  it('after a 401, a restart with a new enrolment token enrols the kiosk again (the technician\'s way)', async () => {
+    const { api, kiosk, kioskDir, token } = await setup();
+    const first = fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: token });
+    run(first);
+    await captureAndDrain(kiosk, first, 2);
+
+    const { deviceId, keyId, publicKey } = kiosk.ledger;
+    api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' });
+    capture(kiosk, 3, 2);
+    first.wake('capture');
+    await vi.waitFor(() => expect(first.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+    await first.stop();
+    // the refused credential is kept for the record, never presented again
+    expect(existsSync(join(kioskDir, CREDENTIAL_FILE))).toBe(false);
+    expect(existsSync(join(kioskDir, REFUSED_CREDENTIAL_FILE))).toBe(true);
+
+    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: api.store.devices.createToken() }));
+    await drained(restarted);
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+
   it('stops on a 401 without retrying in a loop, shows it, and resumes once enrolled again', async () => {
     const { api, kiosk, kioskDir, token } = await setup();
     const proxy = await proxied(api, []);
@@ -169,6 +193,27 @@ describe('sync under faults', () => {
 
     await worker.enrol(api.store.devices.createToken());
     await drained(worker);
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  });
+
+  it('after a 401, a restart with a new enrolment token enrols the kiosk again (the technician\'s way)', async () => {
+    const { api, kiosk, kioskDir, token } = await setup();
+    const first = fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: token });
+    run(first);
+    await captureAndDrain(kiosk, first, 2);
+
+    const { deviceId, keyId, publicKey } = kiosk.ledger;
+    api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' });
+    capture(kiosk, 3, 2);
+    first.wake('capture');
+    await vi.waitFor(() => expect(first.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+    await first.stop();
+    // the refused credential is kept for the record, never presented again
+    expect(existsSync(join(kioskDir, CREDENTIAL_FILE))).toBe(false);
+    expect(existsSync(join(kioskDir, REFUSED_CREDENTIAL_FILE))).toBe(true);
+
+    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: api.store.devices.createToken() }));
+    await drained(restarted);
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });
 });
