@@ -42,6 +42,20 @@ async function drained(worker: SyncWorker, timeout = 15_000): Promise<void> {
   await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout, interval: 20 });
 }
 
+/**
+ * The API stops accepting the stored credential (the device was enrolled again elsewhere, which replaces it); three
+ * more consents are captured, and the worker, woken, finds itself needing enrolment.
+ */
+async function revokeAndCapture(api: RunningServer, kiosk: TestKiosk, worker: SyncWorker): Promise<void> {
+  const { deviceId, keyId, publicKey } = kiosk.ledger;
+  expect(api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
+    ok: true,
+  });
+  capture(kiosk, 3, 2);
+  worker.wake('capture');
+  await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+}
+
 async function captureAndDrain(kiosk: TestKiosk, worker: SyncWorker, count: number): Promise<void> {
   capture(kiosk, count);
   worker.wake('capture');
@@ -149,41 +163,13 @@ describe('sync under faults', () => {
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });
 
-  it('after a 401, a restart with a new enrolment token enrols the kiosk again (the technician\'s way)', async () => {
-    const { api, kiosk, kioskDir, token } = await setup();
-    const first = fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: token });
-    run(first);
-    await captureAndDrain(kiosk, first, 2);
-
-    const { deviceId, keyId, publicKey } = kiosk.ledger;
-    api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' });
-    capture(kiosk, 3, 2);
-    first.wake('capture');
-    await vi.waitFor(() => expect(first.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
-    await first.stop();
-    // the refused credential is kept for the record, never presented again
-    expect(existsSync(join(kioskDir, CREDENTIAL_FILE))).toBe(false);
-    expect(existsSync(join(kioskDir, REFUSED_CREDENTIAL_FILE))).toBe(true);
-
-    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: api.store.devices.createToken() }));
-    await drained(restarted);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
-  });
-
   it('stops on a 401 without retrying in a loop, shows it, and resumes once enrolled again', async () => {
     const { api, kiosk, kioskDir, token } = await setup();
     const proxy = await proxied(api, []);
     const worker = run(fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: kioskDir, enrolmentToken: token }));
     await captureAndDrain(kiosk, worker, 2);
 
-    // the API no longer accepts the stored credential: the device was enrolled again elsewhere, which replaces it
-    const { deviceId, keyId, publicKey } = kiosk.ledger;
-    expect(api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
-      ok: true,
-    });
-    capture(kiosk, 3, 2);
-    worker.wake('capture');
-    await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+    await revokeAndCapture(api, kiosk, worker);
     expect(worker.status()).toMatchObject({ pending: 3, nextAttemptAt: null, lastError: expect.stringContaining('401') });
     const refusedSoFar = ingestRequests(proxy).length;
     worker.wake('capture');
@@ -202,11 +188,7 @@ describe('sync under faults', () => {
     run(first);
     await captureAndDrain(kiosk, first, 2);
 
-    const { deviceId, keyId, publicKey } = kiosk.ledger;
-    api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' });
-    capture(kiosk, 3, 2);
-    first.wake('capture');
-    await vi.waitFor(() => expect(first.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
+    await revokeAndCapture(api, kiosk, first);
     await first.stop();
     // the refused credential is kept for the record, never presented again
     expect(existsSync(join(kioskDir, CREDENTIAL_FILE))).toBe(false);
