@@ -31,13 +31,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { bridgeClientScript } from '../../electron/bridge/bridge-client-bundle.ts';
+import { freePort } from '../fixtures/free-port.ts';
+import { virtualDisplay } from '../fixtures/virtual-display.ts';
 import { launchChromium } from '../../electron/bridge/launch-chromium.ts';
 
 const RUNS = Number(process.env.UI_BENCH_RUNS ?? 5);
@@ -72,25 +74,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return Math.round(sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2);
-}
-
-/** A port for Chromium's DevTools endpoint, which takes a number (0 would hide the real one in its profile). */
-async function devtoolsPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
-
-/** A virtual display for the host's own Chromium window, unless one is set already. */
-async function virtualDisplay(): Promise<{ display: string; stop(): void }> {
-  if (process.env.DISPLAY) return { display: process.env.DISPLAY, stop: () => {} };
-  const display = `:${90 + Math.floor(Math.random() * 400)}`;
-  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  if (xvfb.exitCode !== null) throw new Error('Xvfb did not start; set DISPLAY to an X display.');
-  return { display, stop: () => xvfb.kill('SIGTERM') };
 }
 
 function waitForLine(child: ChildProcess, pattern: RegExp): Promise<number> {
@@ -171,7 +154,7 @@ type Launched = { started: number; devtools: number; hostReady: Promise<number> 
 /** `npm start` (or a variant of it) with a fresh data directory; its own Chromium opens the kiosk. */
 async function launchKiosk(variant: string): Promise<Launched> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-ui-bench-'));
-  const devtools = await devtoolsPort();
+  const devtools = await freePort();
   const [command, ...args] = commands[variant]!;
   const started = epochNow();
   const host = spawn(command!, args, {
@@ -212,7 +195,7 @@ async function launchKiosk(variant: string): Promise<Launched> {
  * (~50 ms) is not in it.
  */
 async function launchBareChromium(): Promise<Launched> {
-  const devtools = await devtoolsPort();
+  const devtools = await freePort();
   const env = { ...process.env, KIOSK_CHROMIUM_FLAGS: `--remote-debugging-port=${devtools} --no-sandbox ${process.env.KIOSK_CHROMIUM_FLAGS ?? ''}` };
   const started = epochNow();
   const chromium = launchChromium(await staticPageUrl, env);

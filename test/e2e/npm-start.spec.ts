@@ -1,18 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, expect, test, type Browser } from '@playwright/test';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  return port;
-}
+import { freePort } from '../fixtures/free-port.ts';
+import { virtualDisplay } from '../fixtures/virtual-display.ts';
 
 async function connectWhenUp(port: number, timeoutMs: number): Promise<Browser> {
   const deadline = Date.now() + timeoutMs;
@@ -26,17 +19,9 @@ async function connectWhenUp(port: number, timeoutMs: number): Promise<Browser> 
   }
 }
 
-/** Xvfb on a display number of its own: the kiosk's window needs a screen, this machine has none. */
-async function virtualScreen(): Promise<{ display: string; xvfb: ChildProcess }> {
-  const display = `:${500 + Math.floor(Math.random() * 400)}`;
-  const xvfb = spawn('Xvfb', [display, '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  return { display, xvfb };
-}
-
 test('npm start opens the kiosk in its own Chromium window, and stops cleanly', async () => {
   test.setTimeout(90_000);
-  const { display, xvfb } = await virtualScreen();
+  const screen = await virtualDisplay();
   const work = mkdtempSync(path.join(tmpdir(), 'kiosk-npm-start-'));
   // Chromium's throwaway profile is made under TMPDIR: a directory of the test's own shows whether it is removed.
   const temporary = path.join(work, 'tmp');
@@ -45,7 +30,7 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
   const started = spawn(process.execPath, ['build/start.mjs'], {
     env: {
       ...process.env,
-      DISPLAY: display,
+      DISPLAY: screen.display,
       TMPDIR: temporary,
       KIOSK_DATA_DIR: path.join(work, 'kiosk'),
       KIOSK_API_URL: '',
@@ -75,7 +60,7 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
     expect(readdirSync(temporary).filter((name) => name.startsWith('kiosk-chromium-'))).toEqual([]);
   } finally {
     if (started.exitCode === null) started.kill('SIGKILL');
-    xvfb.kill('SIGTERM');
+    screen.stop();
     rmSync(work, { recursive: true, force: true });
   }
 });

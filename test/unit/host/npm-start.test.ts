@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsentSentence } from '../../../shared/wording.ts';
+import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
 
 let started: ChildProcess | undefined;
@@ -15,14 +15,6 @@ afterEach(async () => {
   started.kill('SIGTERM');
   await exited;
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
