@@ -5,6 +5,7 @@ import { ApiFailure, createApiClient } from './api-client.ts';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
 import { measureClockOffset } from './clock-offset.ts';
 import type { SecretSealing } from '../ledger/key-vault.ts';
+import type { OutboxJsonItem } from '../ledger/outbox.ts';
 import { enrolDevice, readCredential, setAsideRefusedCredential, type CredentialLookup, type StoredCredential } from './enrolment.ts';
 import { buildHeartbeat } from './heartbeat.ts';
 import { watchReachability } from './reachability.ts';
@@ -30,8 +31,6 @@ export type SyncLedger = SecretSealing & {
   status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'>;
   funnelCounts(): FunnelCount[];
 };
-
-export type OutboxJsonItem = { id: string; seq: number; json: string };
 
 export type LedgerSyncResult = { id: string; status: IngestResult['status']; reason?: string };
 
