@@ -1,16 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KioskError } from '../../../shared/contract/errors.ts';
-import { TestKiosk } from './test-kiosk.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import type { TestKiosk } from './test-kiosk.ts';
+import { startWithEnrolledKiosk, type TestServer } from './test-server.ts';
 
 let api: TestServer;
 let kiosk: TestKiosk;
 let credential: string;
-beforeEach(async () => {
-  api = await startTestServer();
-  kiosk = new TestKiosk();
-  credential = await api.enrol(kiosk);
-});
+beforeEach(async () => ({ api, kiosk, credential } = await startWithEnrolledKiosk()));
 afterEach(() => api.stop());
 
 async function expectRefusal(response: Response, status: number): Promise<KioskError> {

@@ -5,17 +5,13 @@ import { KioskError } from '../../../shared/contract/errors.ts';
 import { IngestResponse } from '../../../shared/contract/sync.ts';
 import { DATABASE_FILE } from '../../../server/store/open-database.ts';
 import { TestKiosk } from './test-kiosk.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { startWithEnrolledKiosk, type TestServer } from './test-server.ts';
 
 let api: TestServer;
 let kiosk: TestKiosk;
 let credential: string;
 
-beforeEach(async () => {
-  api = await startTestServer();
-  kiosk = new TestKiosk();
-  credential = await api.enrol(kiosk);
-});
+beforeEach(async () => ({ api, kiosk, credential } = await startWithEnrolledKiosk()));
 afterEach(() => api.stop());
 
 function storedEventIds(): string[] {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EnrolmentResponse, IngestItem, IngestResponse } from '../../../shared/contract/sync.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../../server/start-server.ts';
-import type { TestKiosk } from './test-kiosk.ts';
+import { TestKiosk } from './test-kiosk.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const WEBHOOK_APP_SECRET = 'whatsapp-app-secret-for-tests';
@@ -61,4 +61,11 @@ export async function startTestServer(overrides: Partial<StartServerOptions> = {
     },
   };
   return harness;
+}
+
+/** A fresh API with one kiosk enrolled on it: for test files whose every test talks as that kiosk. */
+export async function startWithEnrolledKiosk(): Promise<{ api: TestServer; kiosk: TestKiosk; credential: string }> {
+  const api = await startTestServer();
+  const kiosk = new TestKiosk();
+  return { api, kiosk, credential: await api.enrol(kiosk) };
 }
