@@ -79,21 +79,35 @@ export function launchChromium(url: string, env: Env = process.env): RunningChro
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-chromium-'));
   const extra = (env.KIOSK_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean);
   const args = [...extra, ...chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir, gpu: hasGpu() })];
-  const child = spawn(chromiumExecutable(env), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A process group of its own, so that once the browser has exited its helpers can be stopped too.
+  const child = spawn(chromiumExecutable(env), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let lastError = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     const lines = chunk.toString().split('\n').filter((line) => /ERROR|FATAL/.test(line));
     lastError = lines.at(-1)?.replace(/^\[[^\]]*\]\s*/, '') ?? lastError;
   });
   const exited = new Promise<ChromiumExit>((resolve) => {
-    child.once('exit', (code) => void removeProfile(userDataDir).then(() => resolve({ code, lastError })));
+    child.once('exit', (code) => {
+      stopHelpers(child.pid);
+      void removeProfile(userDataDir).then(() => resolve({ code, lastError }));
+    });
   });
   return { process: child, exited };
 }
 
+/** Chromium's helper processes (renderer, GPU, network, storage) outlive the browser by a moment on their own. */
+function stopHelpers(groupId: number | undefined): void {
+  if (groupId === undefined) return;
+  try {
+    process.kill(-groupId, 'SIGKILL');
+  } catch {
+    // none left
+  }
+}
+
 /**
- * Chromium can still be writing into its profile for a moment after its main process has exited, and Node's
- * rm retries only the last rmdir, not the files that appeared meanwhile: so the whole removal is retried.
+ * A helper can still be writing into the profile as it goes, and Node's rm retries only the last rmdir, not the
+ * files that appeared meanwhile: so the whole removal is retried.
  */
 async function removeProfile(userDataDir: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {

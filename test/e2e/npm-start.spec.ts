@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, expect, test, type Browser } from '@playwright/test';
+import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
 import { freePort } from '../fixtures/free-port.ts';
 import { virtualDisplay } from '../fixtures/virtual-display.ts';
 
@@ -46,7 +46,9 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
   try {
     await expect.poll(() => output, { timeout: 60_000 }).toMatch(/^Shell: Chromium \(/m);
     const browser = await connectWhenUp(devtools, 15_000);
-    const page = browser.contexts()[0]!.pages().find((candidate) => candidate.url().startsWith('http://127.0.0.1'))!;
+    const context = browser.contexts()[0]!;
+    const isKiosk = (candidate: Page) => candidate.url().startsWith('http://127.0.0.1');
+    const page = context.pages().find(isKiosk) ?? (await context.waitForEvent('page', { predicate: isKiosk }));
     await expect(page.getByRole('button', { name: '開始', exact: true })).toBeVisible({ timeout: 15_000 });
     // The launch token has left the address bar.
     expect(page.url()).not.toContain('kiosk-token');
@@ -59,8 +61,17 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
     expect(code).toBe(0);
     expect(readdirSync(temporary).filter((name) => name.startsWith('kiosk-chromium-'))).toEqual([]);
   } finally {
-    if (started.exitCode === null) started.kill('SIGKILL');
+    // Best effort, and never in the way of the test's own failure: the host stops its Chromium, then the files go.
+    if (started.exitCode === null) {
+      started.kill('SIGTERM');
+      await Promise.race([once(started, 'exit'), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      started.kill('SIGKILL');
+    }
     screen.stop();
-    rmSync(work, { recursive: true, force: true });
+    try {
+      rmSync(work, { recursive: true, force: true, maxRetries: 5 });
+    } catch (error) {
+      console.warn(`left ${work}: ${(error as Error).message}`);
+    }
   }
 });
