@@ -36,9 +36,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import { bridgeClientScript } from '../../electron/bridge/bridge-client-bundle.ts';
 import { freePort } from '../fixtures/free-port.ts';
+import { connectWhenUp, kioskPage } from '../fixtures/kiosk-window.ts';
 import { virtualDisplay } from '../fixtures/virtual-display.ts';
 import { launchChromium } from '../../electron/bridge/launch-chromium.ts';
 
@@ -85,23 +86,6 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<number> {
     });
     child.once('exit', (code) => reject(new Error(`the host exited (${code}) before it was ready:\n${output}`)));
   });
-}
-
-async function connect(port: number, deadline: number): Promise<Browser> {
-  for (;;) {
-    try {
-      return await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-    } catch (error) {
-      if (epochNow() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
-async function kioskPage(browser: Browser): Promise<Page> {
-  const context = browser.contexts()[0]!;
-  const existing = context.pages().find((page) => page.url().startsWith('http://127.0.0.1'));
-  return existing ?? context.waitForEvent('page', { predicate: (page) => page.url().startsWith('http://127.0.0.1') });
 }
 
 type ProbedElement = { textContent: string | null; disabled?: boolean; checkVisibility(): boolean };
@@ -229,7 +213,7 @@ async function coldStart(variant: string): Promise<Phases> {
     // which delayed the first screen by hundreds of ms): the bench connects afterwards and reads the page's records.
     await launched.hostReady;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + SETTLE_MS - epochNow())));
-    browser = await connect(launched.devtools, started + 30_000);
+    browser = await connectWhenUp(launched.devtools, 30_000);
     const page = await kioskPage(browser);
     const interactiveAt = await paintedAt(page, 'kiosk-ready');
     const timing: PageTiming = await page.evaluate(() => ({

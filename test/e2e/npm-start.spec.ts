@@ -3,21 +3,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { freePort } from '../fixtures/free-port.ts';
+import { connectWhenUp, kioskPage } from '../fixtures/kiosk-window.ts';
 import { virtualDisplay } from '../fixtures/virtual-display.ts';
-
-async function connectWhenUp(port: number, timeoutMs: number): Promise<Browser> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 test('npm start opens the kiosk in its own Chromium window, and stops cleanly', async () => {
   test.setTimeout(90_000);
@@ -46,9 +35,7 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
   try {
     await expect.poll(() => output, { timeout: 60_000 }).toMatch(/^Shell: Chromium \(/m);
     const browser = await connectWhenUp(devtools, 15_000);
-    const context = browser.contexts()[0]!;
-    const isKiosk = (candidate: Page) => candidate.url().startsWith('http://127.0.0.1');
-    const page = context.pages().find(isKiosk) ?? (await context.waitForEvent('page', { predicate: isKiosk }));
+    const page = await kioskPage(browser);
     await expect(page.getByRole('button', { name: '開始', exact: true })).toBeVisible({ timeout: 15_000 });
     // The launch token has left the address bar.
     expect(page.url()).not.toContain('kiosk-token');
