@@ -25,7 +25,7 @@ export async function startLocalConsentApi(env: NodeJS.ProcessEnv): Promise<Loca
   const enrolmentToken = randomBytes(24).toString('base64url');
   const port = Number(env.CONSENT_API_PORT || 8787);
   try {
-    const server = await spawnServer({ dataDir, port, adminToken: tokens.adminToken, devEnrolmentToken: enrolmentToken });
+    const server = await spawnServer({ dataDir, port, adminToken: tokens.adminToken, devEnrolmentToken: enrolmentToken }, { background: true });
     return { url: server.url, enrolmentToken, tokenFile, stop: () => server.child.kill('SIGTERM') };
   } catch {
     throw new Error(

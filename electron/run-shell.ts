@@ -3,6 +3,7 @@
  * the local reference consent API.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SyncStatus } from '../shared/contract/status.ts';
@@ -37,11 +38,11 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
 /**
  * Without a central API configured (KIOSK_API_URL), start the reference one locally and point the kiosk at it,
  * so captures visibly sync out of the box. Both shells read the settings from the environment. Resolves false
- * (after saying why) when it cannot start: the kiosk then runs with sync disabled.
+ * (after saying why) when it cannot start: the kiosk then runs with sync disabled. Starts once `startWhen` settles.
  */
-function startLocalApiUnlessConfigured(): Promise<boolean> | null {
+function startLocalApiUnlessConfigured(startWhen: Promise<unknown> = Promise.resolve()): Promise<boolean> | null {
   if (process.env.KIOSK_API_URL || process.env.KIOSK_LOCAL_API === 'off') return null;
-  return startLocalConsentApi(process.env).then(
+  return startWhen.then(() => startLocalConsentApi(process.env)).then(
     (api) => {
       process.env.KIOSK_API_URL = api.url;
       process.env.KIOSK_ENROLMENT_TOKEN = api.enrolmentToken;
@@ -55,6 +56,9 @@ function startLocalApiUnlessConfigured(): Promise<boolean> | null {
     },
   );
 }
+
+/** However slow the page, the local API does not wait longer than this for it. */
+const LOCAL_API_WAITS_FOR_PAGE_MS = 5_000;
 
 const waitingForApi: SyncStatus = { state: 'offline', lastSuccessAt: null, lastError: 'The local consent API is starting.' };
 const apiDidNotStart: SyncStatus = { ...SYNC_DISABLED, lastError: 'The local consent API did not start.' };
@@ -105,13 +109,24 @@ export type EarlyChromium = { listener: LoopbackListener; token: string; browser
  * host opens the ledger and loads the profile meanwhile. Bridge calls that arrive before the host is ready wait.
  */
 export async function runChromium({ listener, token, browser }: EarlyChromium): Promise<void> {
-  const apiStarted = startLocalApiUnlessConfigured();
+  let pageCalled: () => void = () => {};
+  const pageIsUp = new Promise<void>((resolve) => {
+    pageCalled = resolve;
+  });
+  // Starting the reference API (node, its database, verify threads) takes more CPU than the kiosk's own host: on a
+  // two-core PC it delayed the first screen by about 0.3 s. Sync does not need it that soon, so it waits until
+  // the page has made its first bridge call.
+  const apiMayStart = browser ? Promise.race([pageIsUp, delay(LOCAL_API_WAITS_FOR_PAGE_MS)]) : undefined;
+  const apiStarted = startLocalApiUnlessConfigured(apiMayStart);
   const options = hostOptions(apiStarted ? syncOnceApiListens(apiStarted) : syncSettingsFromEnvironment());
   let hostStarted: (host: Promise<Host>) => void = () => {};
   const openHost = new Promise<Host>((resolve) => {
     hostStarted = resolve;
   });
-  const dispatch: Dispatch = async (method: string, input: unknown) => (await openHost).dispatch(method, input);
+  const dispatch: Dispatch = async (method: string, input: unknown) => {
+    pageCalled();
+    return (await openHost).dispatch(method, input);
+  };
   const bridge = await startBridge({ dispatch, rendererDir, listener, token });
   let stopping: Promise<never> | undefined;
   function stop(code: number): Promise<never> {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { constants, setPriority } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ServerConfigInput } from './config.ts';
@@ -14,9 +15,11 @@ const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /**
  * Runs the API as its own process (`node --import tsx server/main.ts`), configured through CONSENT_API_* variables,
- * and resolves with its URL once it prints its listening line: for tests that kill it mid-request.
+ * and resolves with its URL once it prints its listening line: for tests that kill it mid-request, and for the
+ * kiosk's local reference API. `background` runs it at the lowest CPU priority, so that its start-up (node, its
+ * database, the verify threads) takes only CPU that what it runs beside leaves over.
  */
-export async function spawnServer(config: ServerConfigInput): Promise<ServerProcess> {
+export async function spawnServer(config: ServerConfigInput, { background = false } = {}): Promise<ServerProcess> {
   const env: NodeJS.ProcessEnv = { ...process.env, CONSENT_API_DATA_DIR: config.dataDir, CONSENT_API_PORT: String(config.port ?? 0) };
   const optional: [string, string | number | undefined][] = [
     ['CONSENT_API_HOST', config.host],
@@ -30,6 +33,14 @@ export async function spawnServer(config: ServerConfigInput): Promise<ServerProc
   for (const [name, value] of optional) if (value !== undefined) env[name] = String(value);
 
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  if (background && child.pid) {
+    try {
+      // set before the process creates its worker threads, which inherit it
+      setPriority(child.pid, constants.priority.PRIORITY_LOW);
+    } catch {
+      // it has exited already, which is reported below
+    }
+  }
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {

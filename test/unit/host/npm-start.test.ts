@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,40 +16,52 @@ afterEach(async () => {
   await exited;
 });
 
+/** `npm start` with the local reference API on, in a directory of its own; its printed lines, as they come. */
+async function npmStart(env: NodeJS.ProcessEnv) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-start-'));
+  const apiPort = await freePort();
+  started = spawn(process.execPath, ['--import', 'tsx', 'electron/start.ts'], {
+    env: {
+      ...process.env,
+      KIOSK_API_URL: '',
+      KIOSK_LOCAL_API: '',
+      KIOSK_DATA_DIR: path.join(dir, 'kiosk'),
+      CONSENT_API_DATA_DIR: path.join(dir, 'api'),
+      CONSENT_API_PORT: String(apiPort),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<{ line: string; at: number }> = [];
+  createInterface({ input: started.stdout! }).on('line', (line) => lines.push({ line, at: Date.now() }));
+  const exited = new Promise<never>((_, reject) => started!.once('exit', (code) => reject(new Error(`npm start exited with ${code}`))));
+  exited.catch(() => undefined); // stopping it after the test is no failure
+  const printed = (pattern: RegExp) =>
+    Promise.race([exited, expect.poll(() => lines.find(({ line }) => pattern.test(line)), { timeout: 30_000 }).toBeDefined()]).then(
+      () => lines.find(({ line }) => pattern.test(line))!,
+    );
+  return { dir, apiPort, lines, printed };
+}
+
+/** A bridge call as the kiosk page makes it. */
+async function callBridge(launchUrl: URL, method: string, input: unknown) {
+  const response = await fetch(`${launchUrl.origin}/bridge/${method}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-kiosk-token': new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-token')!,
+      origin: launchUrl.origin,
+    },
+    body: JSON.stringify(input),
+  });
+  return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
+}
+
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-start-'));
-    const apiPort = await freePort();
-    started = spawn(process.execPath, ['--import', 'tsx', 'electron/start.ts'], {
-      env: {
-        ...process.env,
-        DISPLAY: '',
-        WAYLAND_DISPLAY: '',
-        KIOSK_API_URL: '',
-        KIOSK_LOCAL_API: '',
-        KIOSK_DATA_DIR: path.join(dir, 'kiosk'),
-        CONSENT_API_DATA_DIR: path.join(dir, 'api'),
-        CONSENT_API_PORT: String(apiPort),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const launchUrl = await new Promise<URL>((resolve, reject) => {
-      createInterface({ input: started!.stdout! }).on('line', (line) => {
-        const match = /(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec(line);
-        if (match?.[1]) resolve(new URL(match[1]));
-      });
-      started!.once('exit', (code) => reject(new Error(`npm start exited with ${code}`)));
-    });
-
-    const token = new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-token')!;
-    const call = async (method: string, input: unknown) => {
-      const response = await fetch(`${launchUrl.origin}/bridge/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-kiosk-token': token, origin: launchUrl.origin },
-        body: JSON.stringify(input),
-      });
-      return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
-    };
+    const { dir, apiPort, printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
+    const launchUrl = new URL(/(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec((await printed(/#kiosk-token=/)).line)![1]!);
+    const call = (method: string, input: unknown) => callBridge(launchUrl, method, input);
     const flow = demoProfile().flows.find((candidate) => candidate.id === 'airline')!;
     const sentence = renderConsentSentence(flow, 'opt_in', ['gate_changes'], 'en');
     const captured = await call('captureConsent', {
@@ -70,5 +82,40 @@ describe('npm start out of the box', () => {
       body: JSON.stringify({ phone: '+819012345678', purposeId: 'gate_changes' }),
     });
     expect(await check.json()).toMatchObject({ allowed: true, state: 'opted_in' });
+  }, 60_000);
+
+  /**
+   * With a display, where a stand-in takes Chromium's place: it only records the launch URL, so the test decides
+   * when "the page" makes its first bridge call (real Chromium gives no such control; test/e2e runs that).
+   */
+  async function startWithSilentBrowser() {
+    const browserDir = mkdtempSync(path.join(tmpdir(), 'kiosk-silent-browser-'));
+    const argsFile = path.join(browserDir, 'args');
+    const browser = path.join(browserDir, 'browser');
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec sleep 600\n`);
+    chmodSync(browser, 0o755);
+    const { printed, lines } = await npmStart({ DISPLAY: ':99', KIOSK_CHROMIUM: browser });
+    await printed(/^Shell: Chromium \(/);
+    await expect.poll(() => existsSync(argsFile)).toBe(true);
+    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-token='))!;
+    return {
+      launchUrl: new URL(launchArg.replace(/^--app=/, '')),
+      apiListensAt: () => lines.find(({ line }) => line.startsWith('Consent API (reference, local) on'))?.at,
+    };
+  }
+
+  it('starts the reference API only once the page has made its first bridge call', async () => {
+    const kiosk = await startWithSilentBrowser();
+    // Started at once, the API listens within about a second; here it has not even been started.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(kiosk.apiListensAt()).toBeUndefined();
+    expect((await callBridge(kiosk.launchUrl, 'getStatus', {})).value.sync.state).toBe('offline');
+    const calledAt = Date.now();
+    await expect.poll(kiosk.apiListensAt, { timeout: 15_000 }).toBeGreaterThanOrEqual(calledAt);
+  }, 60_000);
+
+  it('starts the reference API anyway when the page stays silent', async () => {
+    const kiosk = await startWithSilentBrowser();
+    await expect.poll(kiosk.apiListensAt, { timeout: 20_000 }).toBeDefined();
   }, 60_000);
 });
