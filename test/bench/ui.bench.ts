@@ -18,8 +18,8 @@
  *     enabled (click_through_ms; the automation's own time is included, so this is an upper bound).
  * Variants run interleaved in one session, so the machine's load hits them alike (`UI_BENCH_VARIANTS`, comma-separated;
  * default `bundle,tsx,bundle+api,chromium-alone`): `bundle` is `npm start` (node build/start.mjs: prebuilt host, local
- * consent API off), `tsx` transpiles electron/start.ts on the fly, `bundle+api` also starts the local reference
- * consent API (must not delay the kiosk), and `chromium-alone` is the floor: the same Chromium with the same flags on
+ * consent API off), `tsx` transpiles electron/start.ts on the fly, a `+api` suffix on any kiosk variant also starts
+ * the local reference consent API, as `npm start` does out of the box (it must not delay the kiosk), and `chromium-alone` is the floor: the same Chromium with the same flags on
  * a static page holding one Start button, timed from Chromium's spawn. `UI_BENCH_RUNS` cold starts per variant
  * (default 5).
  * `UI_BENCH_BASELINE=DIR[,DIR…]` adds a variant `baseline:<dir name>` per directory: `npm start` of another checkout
@@ -54,9 +54,10 @@ const assetsDir = path.join(rendererDir, 'assets');
 const commands: Record<string, string[]> = {
   bundle: [process.execPath, 'build/start.mjs'],
   tsx: [path.resolve('node_modules/.bin/tsx'), 'electron/start.ts'],
-  'bundle+api': [process.execPath, 'build/start.mjs'],
 };
 for (const checkout of baselines) commands[`baseline:${path.basename(checkout)}`] = [process.execPath, path.resolve(checkout, 'build/start.mjs')];
+
+const kioskCommand = (variant: string) => variant.replace(/\+api$/, '');
 
 type Phases = {
   hostReady: number;
@@ -139,7 +140,7 @@ type Launched = { started: number; devtools: number; hostReady: Promise<number> 
 async function launchKiosk(variant: string): Promise<Launched> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-ui-bench-'));
   const devtools = await freePort();
-  const [command, ...args] = commands[variant]!;
+  const [command, ...args] = commands[kioskCommand(variant)]!;
   const started = epochNow();
   const host = spawn(command!, args, {
     env: {
@@ -252,7 +253,7 @@ async function coldStart(variant: string): Promise<Phases> {
 }
 
 for (const variant of VARIANTS) {
-  if (!commands[variant] && variant !== BARE_CHROMIUM) throw new Error(`Unknown variant ${variant}: use ${[...Object.keys(commands), BARE_CHROMIUM].join(', ')}.`);
+  if (!commands[kioskCommand(variant)] && variant !== BARE_CHROMIUM) throw new Error(`Unknown variant ${variant}: use ${[...Object.keys(commands), BARE_CHROMIUM].join(', ')}.`);
 }
 if (!existsSync(assetsDir)) throw new Error('out/renderer is missing: run `npm run build:renderer` first.');
 
