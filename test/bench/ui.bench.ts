@@ -19,9 +19,9 @@
  * Variants run interleaved in one session, so the machine's load hits them alike (`UI_BENCH_VARIANTS`, comma-separated;
  * default `bundle,tsx,bundle+api,chromium-alone`): `bundle` is `npm start` (node build/start.mjs: prebuilt host, local
  * consent API off), `tsx` transpiles electron/start.ts on the fly, a `+api` suffix on any kiosk variant also starts
- * the local reference consent API, as `npm start` does out of the box (it must not delay the kiosk), and `chromium-alone` is the floor: the same Chromium with the same flags on
- * a static page holding one Start button, timed from Chromium's spawn. `UI_BENCH_RUNS` cold starts per variant
- * (default 5).
+ * the local reference consent API, as `npm start` does out of the box (it must not delay the kiosk), and
+ * `chromium-alone` is the floor: the same Chromium with the same flags on a static page holding one Start button,
+ * timed from Chromium's spawn. `UI_BENCH_RUNS` cold starts per variant (default 5).
  * `UI_BENCH_BASELINE=DIR[,DIR…]` adds a variant `baseline:<dir name>` per directory: `npm start` of another checkout
  * (e.g. a `git worktree` of an earlier commit, with its renderer built), to compare a change side by side.
  * Renderer size: every .js file in out/renderer plus the bridge's /kiosk-bridge.js, each gzipped at level 9; the
