@@ -5,6 +5,8 @@ import globals from 'globals';
 /** Where code may run decides what it may import; these rules keep the tree's picture from drifting. */
 const noNode = { group: ['node:*', 'better-sqlite3', 'electron'], message: 'shared/ and renderer/ run without Node.' };
 const restrict = (...patterns) => ['error', { patterns }];
+/** The product never depends on the demo hosts or on the client library made for other people's applications. */
+const noDemo = { group: ['**/examples/**', '**/sdk/**'], message: 'The product does not import the example hosts or the host client.' };
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'test-results/', 'playwright-report/'] },
@@ -21,7 +23,7 @@ export default tseslint.config(
   {
     files: ['shared/**'],
     rules: {
-      'no-restricted-imports': restrict(noNode, {
+      'no-restricted-imports': restrict(noNode, noDemo, {
         group: ['react', 'react-dom', '**/electron/**', '**/renderer/**', '**/server/**'],
         message: 'shared/ is pure: no DOM, no Node, no app code.',
       }),
@@ -31,7 +33,7 @@ export default tseslint.config(
     files: ['renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': restrict(noNode, {
+      'no-restricted-imports': restrict(noNode, noDemo, {
         group: ['**/electron/**', '**/server/**'],
         message: 'The renderer reaches the host only through window.kiosk.',
       }),
@@ -61,9 +63,42 @@ export default tseslint.config(
   {
     files: ['server/**'],
     rules: {
-      'no-restricted-imports': restrict({
+      'no-restricted-imports': restrict(noDemo, {
         group: ['electron', '**/electron/**', '**/renderer/**'],
         message: 'The central API shares only shared/ with the kiosk.',
+      }),
+    },
+  },
+  {
+    files: ['electron/**'],
+    rules: {
+      'no-restricted-imports': restrict(noDemo, {
+        group: ['/electron', '/electron/*', '**/renderer/**'],
+        message: 'Only electron/shell/ imports electron; the host runs on plain Node.',
+      }),
+    },
+  },
+  {
+    files: ['electron/shell/**'],
+    rules: { 'no-restricted-imports': restrict(noDemo) },
+  },
+  {
+    // What a bank's or an airline's engineers embed: the contract's schemas and ws, nothing of the kiosk itself.
+    files: ['sdk/**'],
+    rules: {
+      'no-restricted-imports': restrict({
+        group: ['electron', '**/electron/**', '**/renderer/**', '**/server/**', '**/examples/**'],
+        message: 'The host client depends on shared/ schemas and ws only.',
+      }),
+    },
+  },
+  {
+    // The example hosts are applications of their own, as a bank's would be: they reach the kiosk through sdk/ only.
+    files: ['examples/**'],
+    rules: {
+      'no-restricted-imports': restrict({
+        group: ['electron', '**/electron/**', '**/renderer/**', '**/server/**', '**/shared/**', 'zod'],
+        message: 'Example hosts use the host client (sdk/host-client) only, never the kiosk’s own code.',
       }),
     },
   },

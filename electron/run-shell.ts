@@ -12,7 +12,7 @@ import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker
 import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
-import { retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
+import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,10 +26,7 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
   return {
     dataDir: dataDirFromEnvironment(),
     profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')),
-    integration: {
-      port: process.env.KIOSK_INTEGRATION_PORT ? Number(process.env.KIOSK_INTEGRATION_PORT) : undefined,
-      token: process.env.KIOSK_INTEGRATION_TOKEN,
-    },
+    hostApi: hostApiFromEnvironment(process.env),
     retentionDays: retentionDaysFromEnvironment(process.env),
     sync,
   };
@@ -150,7 +147,7 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
     await bridge.close();
     throw error;
   });
-  if (host.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
+  console.log(`Host Integration API on ${host.hostApi.url} (address and secret for the host application in ${host.hostApi.credentialsFile}).`);
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
   } else {

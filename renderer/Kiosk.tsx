@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { FlowSession } from '../shared/contract/kiosk-api.ts';
+import type { StepReport, StepView } from '../shared/contract/kiosk-api.ts';
 import type { Locale } from '../shared/contract/primitives.ts';
 import type { Flow, Profile } from '../shared/contract/profile.ts';
 import { useAudioGuidance } from './audio-guidance.ts';
@@ -11,55 +11,73 @@ import { TextProvider } from './i18n/use-text.tsx';
 import { idleTiming } from './idle-timing.ts';
 import { callKiosk } from './kiosk-call.ts';
 import { Attract } from './screens/Attract.tsx';
-import { HostStep, type Transaction } from './screens/HostStep.tsx';
 import { OptInStep } from './screens/OptInStep.tsx';
 import { StopMessages } from './screens/StopMessages.tsx';
 import { useIdle } from './use-idle.ts';
+import { useOfferedStep } from './use-offered-step.ts';
 
-type Journey =
-  | { kind: 'attract' }
-  | { kind: 'flow'; flow: Flow; session: FlowSession; stepIndex: number; transaction: Transaction | null }
-  | { kind: 'stop' };
+/** The flow as the step offers it: only the purposes the terminal's application asked for. */
+type OfferedStep = { view: StepView; flow: Flow };
 
-/** The opt-in step on screen and not yet answered: what a timeout would be counted against. */
-type OpenOffer = { flowId: string; purposeIds: string[] };
+type Journey = { kind: 'attract' } | { kind: 'step'; step: OfferedStep } | { kind: 'stop' };
 
 type Props = { profile: Profile; search: string };
 
+const report = (input: StepReport) => void callKiosk('reportStep', input);
+
 /**
- * The kiosk: attract screen, the host flow with the opt-in step inserted, the opt-out entry, and around them the
- * language bar, display toggles, sync indicator and the idle reset that wipes everything a person typed.
+ * The kiosk: its own attract screen with the opt-out entry, and the opt-in step whenever the terminal's own
+ * application offers it; around them the language bar, display toggles, sync indicator and the idle reset that
+ * wipes everything a person typed. What the terminal's application does (a withdrawal, a check-in) is not here.
  */
 export function Kiosk({ profile, search }: Props) {
-  const query = useMemo(() => new URLSearchParams(search), [search]);
   const timing = useMemo(() => idleTiming(profile.idle, search), [profile.idle, search]);
-  const fixedFlow = profile.flows.find((flow) => flow.id === query.get('flow'));
-
   const [locale, setLocale] = useState<Locale>(profile.defaultLocale);
   const [display, setDisplay] = useState<DisplayPreferences>(plainDisplay);
-  const [selectedFlowId, setSelectedFlowId] = useState(fixedFlow?.id ?? profile.flows[0]?.id);
   const [journey, setJourney] = useState<Journey>({ kind: 'attract' });
   const [session, setSession] = useState(0);
-  const [startFailed, setStartFailed] = useState(false);
-  const openOffer = useRef<OpenOffer | null>(null);
-
-  const attractFlow = profile.flows.find((flow) => flow.id === selectedFlowId) ?? profile.flows[0];
+  /** Whether the step on screen has been answered (confirmed or declined), so an idle reset is not a time-out. */
+  const answered = useRef(false);
 
   /** Reset, cancel and completion: back to the attract screen with every screen unmounted, so nothing typed remains. */
   const endSession = () => {
-    openOffer.current = null;
     setJourney({ kind: 'attract' });
     setSession((current) => current + 1);
     setLocale(profile.defaultLocale);
     setDisplay(plainDisplay);
-    setStartFailed(false);
+  };
+
+  const offered = useOfferedStep((view) => {
+    if (!view) {
+      endSession();
+      return;
+    }
+    const flow = profile.flows.find((candidate) => candidate.id === view.flowId);
+    if (!flow) return;
+    answered.current = false;
+    setJourney({ kind: 'step', step: { view, flow: { ...flow, purposes: flow.purposes.filter((purpose) => view.purposeIds.includes(purpose.id)) } } });
+    setSession((current) => current + 1);
+    setLocale(view.locale);
+  });
+
+  const step = journey.kind === 'step' ? journey.step.view : null;
+
+  /** The step's last screen is gone: the screen goes back to the terminal's application. */
+  const leaveStep = (event: 'released' | 'timed_out') => {
+    if (step) report(event === 'released' ? { stepId: step.stepId, event } : { stepId: step.stepId, event, locale });
+    offered.forget();
+    endSession();
   };
 
   const idle = useIdle(journey.kind !== 'attract', timing, () => {
-    const offer = openOffer.current;
-    if (offer) void callKiosk('reportFunnel', { ...offer, locale, outcome: 'timed_out' });
-    endSession();
+    if (step) leaveStep(answered.current ? 'released' : 'timed_out');
+    else endSession();
   });
+
+  const warningShown = idle.warningLeft !== null;
+  useEffect(() => {
+    if (warningShown && step && !answered.current) report({ stepId: step.stepId, event: 'idle_warning', secondsLeft: timing.warningSeconds });
+  }, [warningShown, step, timing.warningSeconds]);
 
   useEffect(() => {
     const root = document.documentElement;
@@ -68,90 +86,45 @@ export function Kiosk({ profile, search }: Props) {
     root.classList.toggle('large-text', display.largeText);
   }, [locale, display]);
 
-  const goToStep = (flow: Flow, session: FlowSession, stepIndex: number, transaction: Transaction | null) => {
-    const step = flow.steps[stepIndex];
-    if (!step) {
-      endSession();
-      return;
-    }
-    if (step.kind === 'opt_in') {
-      openOffer.current = { flowId: flow.id, purposeIds: flow.purposes.map((purpose) => purpose.id) };
-      void callKiosk('reportFunnel', { ...openOffer.current, locale, outcome: 'shown' });
-    }
-    setJourney({ kind: 'flow', flow, session, stepIndex, transaction });
-  };
-
-  const start = async () => {
-    if (!attractFlow) return;
-    const result = await callKiosk('startFlow', { flowId: attractFlow.id });
-    if (!result.ok) {
-      setStartFailed(true);
-      return;
-    }
-    setStartFailed(false);
-    goToStep(attractFlow, result.value, 0, null);
+  const changeLocale = (next: Locale) => {
+    setLocale(next);
+    if (step && !answered.current && next !== locale) report({ stepId: step.stepId, event: 'language_changed', locale: next });
   };
 
   const screen = () => {
     if (journey.kind === 'stop') return <StopMessages flows={profile.flows} locale={locale} onExit={endSession} />;
-    if (journey.kind === 'attract' || !attractFlow) {
-      return (
-        <Attract
-          flows={profile.flows}
-          flow={attractFlow ?? profile.flows[0]!}
-          fixedFlow={fixedFlow !== undefined}
-          locale={locale}
-          startFailed={startFailed}
-          onSelectFlow={setSelectedFlowId}
-          onStart={() => void start()}
-          onStop={() => setJourney({ kind: 'stop' })}
-        />
-      );
-    }
-    const { flow, session, stepIndex, transaction } = journey;
-    const step = flow.steps[stepIndex];
-    const next = (chosen = transaction) => goToStep(flow, session, stepIndex + 1, chosen);
-    if (step?.kind === 'opt_in') {
-      return (
-        <OptInStep
-          key={step.id}
-          flow={flow}
-          verified={session.verifiedSubject}
-          locale={locale}
-          onDecline={() => {
-            const offer = openOffer.current;
-            openOffer.current = null;
-            if (offer) void callKiosk('reportFunnel', { ...offer, locale, outcome: 'declined' });
-            next();
-          }}
-          onConfirm={() => {
-            openOffer.current = null;
-          }}
-          onFinished={() => next()}
-        />
-      );
-    }
+    if (journey.kind === 'attract') return <Attract flows={profile.flows} onStop={() => setJourney({ kind: 'stop' })} />;
+    const { view, flow } = journey.step;
     return (
-      <HostStep
-        key={step?.id}
+      <OptInStep
+        key={view.stepId}
+        stepId={view.stepId}
         flow={flow}
-        screen={step?.screen ?? ''}
-        transaction={transaction}
-        onChooseTransaction={(chosen) => next(chosen)}
-        onNext={() => next()}
-        onCancel={endSession}
+        verified={view.verifiedSubject}
+        locale={locale}
+        onShown={() => report({ stepId: view.stepId, event: 'shown' })}
+        onDecline={() => {
+          answered.current = true;
+          report({ stepId: view.stepId, event: 'declined', locale });
+          offered.forget();
+          endSession();
+        }}
+        onConfirm={() => {
+          answered.current = true;
+        }}
+        onFinished={() => leaveStep('released')}
       />
     );
   };
 
-  const warning = idle.warningLeft !== null;
   useAudioGuidance(display.audio, locale);
+  const presentation = profile.hostIntegration.displayModel;
 
   return (
     <TextProvider locale={locale}>
-      <div className={`kiosk kiosk-${journey.kind}`} inert={warning} aria-hidden={warning || undefined}>
+      <div className={`kiosk kiosk-${journey.kind} display-${presentation}`} inert={warningShown} aria-hidden={warningShown || undefined}>
         <header className="topbar">
-          <LanguageBar locales={profile.locales} current={locale} onChange={setLocale} />
+          <LanguageBar locales={profile.locales} current={locale} onChange={changeLocale} />
           <DisplayToggles value={display} onChange={setDisplay} />
         </header>
         <main key={session}>{screen()}</main>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { CaptureRequest } from '../shared/contract/capture.ts';
+import type { StepCaptureRequest } from '../shared/contract/kiosk-api.ts';
 import type { KioskErrorCode } from '../shared/contract/errors.ts';
 import { callKiosk } from './kiosk-call.ts';
 import { announceCapture } from './sync-reading.ts';
@@ -9,7 +9,7 @@ export type CapturePhase = { kind: 'editing' } | { kind: 'saving' } | { kind: 's
 /** Sends one capture request; "saved" only once the host reports the events durably committed. */
 export function useCapture() {
   const [phase, setPhase] = useState<CapturePhase>({ kind: 'editing' });
-  const submit = async (request: CaptureRequest) => {
+  const submit = async (request: StepCaptureRequest) => {
     setPhase({ kind: 'saving' });
     const result = await callKiosk('captureConsent', request);
     setPhase(result.ok ? { kind: 'saved' } : { kind: 'failed', code: result.error.code });

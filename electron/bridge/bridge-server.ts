@@ -6,9 +6,8 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { KioskFailure } from '../../shared/contract/errors.ts';
 import type { Dispatch } from '../host/dispatch.ts';
 import { securityHeaders } from '../host/content-security.ts';
-import { tokensMatch } from '../host/integration-api.ts';
 import type { LoopbackListener } from '../host/loopback-listener.ts';
-import { httpStatusFor, refuse, requireLoopbackHost, serveOnLoopback } from '../host/loopback-server.ts';
+import { httpStatusFor, refuse, requireLoopbackHost, serveOnLoopback, tokensMatch } from '../host/loopback-server.ts';
 import { bridgeLaunchUrl, newBridgeToken } from './launch-address.ts';
 import { bridgeClientScript } from './bridge-client-bundle.ts';
 

@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { toKioskError } from '../../shared/contract/errors.ts';
 import type { Profile } from '../../shared/contract/profile.ts';
 import type { SyncStatus } from '../../shared/contract/status.ts';
@@ -8,11 +6,13 @@ import type { LedgerClock } from '../ledger/clock.ts';
 import { openFileKeyVault } from '../ledger/file-key-vault.ts';
 import type { KeyVault } from '../ledger/key-vault.ts';
 import { openLedger, type Ledger } from '../ledger/ledger.ts';
+import { defaultCredentialsPath, installSecret, writeCredentials } from '../integration/host-api-credentials.ts';
+import { startHostApiServer } from '../integration/host-api-server.ts';
+import { kioskHealth } from '../integration/kiosk-health.ts';
+import { sessionRecordPath } from '../integration/session-record.ts';
+import { createStepCoordinator, type StepCoordinatorOptions } from '../integration/step-coordinator.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
-import { FlowSessions } from './flow-sessions.ts';
-import { createIntegrationApi } from './integration-api.ts';
 import { createKioskHandlers } from './kiosk-handlers.ts';
-import { serveOnLoopback, type LoopbackServer } from './loopback-server.ts';
 import { loadProfile } from './profile-file.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
@@ -33,10 +33,12 @@ export type HostOptions = {
   retentionDays?: number;
   sync?: SyncWorkerFactory;
   /**
-   * The host integration API starts when a flow takes verified numbers from it. Its token comes from here or is
-   * generated and written, with the URL, to `<dataDir>/integration.json` (mode 0600) for the terminal software.
+   * The Host Integration API (docs/host-integration.md): its port (default: any free one) and where its URL and
+   * the per-install secret are written for the host application (default `<dataDir>/host-api.json`, mode 0600).
    */
-  integration?: { port?: number; token?: string };
+  hostApi?: { port?: number; credentialsFile?: string } & Pick<StepCoordinatorOptions, 'showWithinMs' | 'displayGoneAfterMs'> & {
+      heartbeatMs?: number;
+    };
   log?: (line: string) => void;
 };
 
@@ -44,7 +46,7 @@ export type Host = {
   profile: Profile;
   ledger: Ledger;
   dispatch: Dispatch;
-  integration: { origin: string; token: string } | null;
+  hostApi: { url: string; credentialsFile: string };
   /** The network is back (the Electron shell hears it from Chromium): sync now, even during a backoff. */
   networkIsUp(): void;
   close(): Promise<void>;
@@ -75,37 +77,53 @@ export async function createHost(options: HostOptions): Promise<Host> {
   purgeExpired();
   const retention = setInterval(purgeExpired, RETENTION_INTERVAL_MS);
   retention.unref();
-  const sessions = new FlowSessions({ now: clock ? () => clock.now().getTime() : undefined });
   const sync = options.sync?.(ledger, profile);
+  const steps = createStepCoordinator({
+    profile,
+    ledger,
+    health: kioskHealth({ dataDir: options.dataDir }),
+    recordFile: sessionRecordPath(options.dataDir),
+    onCaptured: () => sync?.wake(),
+    showWithinMs: options.hostApi?.showWithinMs,
+    displayGoneAfterMs: options.hostApi?.displayGoneAfterMs,
+    log,
+  });
   const dispatch = createDispatch(
     createKioskHandlers({
       profile,
       ledger,
-      sessions,
+      steps,
       syncStatus: () => sync?.status() ?? SYNC_DISABLED,
       onCaptured: () => sync?.wake(),
     }),
     log,
   );
 
-  let integrationServer: LoopbackServer | null = null;
-  let integration: Host['integration'] = null;
-  if (profile.flows.some((flow) => flow.verifiedSubject.kind === 'integration')) {
-    const token = options.integration?.token ?? randomBytes(32).toString('base64url');
-    integrationServer = await serveOnLoopback(createIntegrationApi({ profile, sessions, token }), options.integration?.port);
-    integration = { origin: integrationServer.origin, token };
-    writeFileSync(path.join(options.dataDir, 'integration.json'), `${JSON.stringify(integration)}\n`, { mode: 0o600 });
-  }
+  const credentialsFile = options.hostApi?.credentialsFile ?? defaultCredentialsPath(options.dataDir);
+  const secret = installSecret(credentialsFile);
+  const hostApiServer = await startHostApiServer({
+    coordinator: steps,
+    secret,
+    port: options.hostApi?.port,
+    heartbeatMs: options.hostApi?.heartbeatMs,
+    log,
+  }).catch((error: unknown) => {
+    clearInterval(retention);
+    ledger.close();
+    throw error;
+  });
+  writeCredentials(credentialsFile, { url: hostApiServer.url, secret });
 
   return {
     profile,
     ledger,
     dispatch,
-    integration,
+    hostApi: { url: hostApiServer.url, credentialsFile },
     networkIsUp: () => sync?.wake('network-up'),
     close: async () => {
       clearInterval(retention);
-      await integrationServer?.close();
+      await hostApiServer.close();
+      steps.close();
       await sync?.stop();
       ledger.close();
     },

@@ -1,26 +1,26 @@
 import type { KioskHandlers } from '../../shared/contract/kiosk-api.ts';
-import type { CaptureRequest, ConsentDraft } from '../../shared/contract/capture.ts';
 import type { SyncStatus } from '../../shared/contract/status.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { ConsentTerms, type Flow, type Profile } from '../../shared/contract/profile.ts';
 import { KioskFailure } from '../../shared/contract/errors.ts';
-import type { FlowSessions } from './flow-sessions.ts';
+import { stopEntryPoint } from '../../shared/entry-points.ts';
+import type { StepCoordinator } from '../integration/step-coordinator.ts';
 
 /** The part of the ledger the renderer's requests reach. */
-export type LedgerPort = Pick<Ledger, 'capture' | 'status' | 'recordFunnel'>;
+export type LedgerPort = Pick<Ledger, 'capture' | 'status'>;
 
 export type KioskHandlerDeps = {
   profile: Profile;
   ledger: LedgerPort;
-  sessions: FlowSessions;
+  steps: Pick<StepCoordinator, 'awaitStep' | 'report' | 'captureForStep'>;
   syncStatus: () => SyncStatus;
-  /** Called after each durable capture, so a sync worker can wake. */
+  /** Called after each durable opt-out, so a sync worker can wake (the coordinator does it for opt-ins). */
   onCaptured?: () => void;
 };
 
 /** The one implementation of the renderer's API; both shells reach it through `createDispatch`. */
 export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
-  const { profile, ledger, sessions } = deps;
+  const { profile, ledger, steps } = deps;
 
   const flowNamed = (flowId: string): Flow => {
     const flow = profile.flows.find((candidate) => candidate.id === flowId);
@@ -28,32 +28,31 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
     return flow;
   };
 
-  const draftFor = (request: CaptureRequest, flow: Flow): ConsentDraft => {
-    const { subject, ...rest } = request;
-    if (subject.source === 'self_entered') return { ...rest, subject };
-    const verified = sessions.resolve(subject.handle, flow.id);
-    return { ...rest, subject: { source: 'host_verified', phone: verified.phone, customerRef: verified.customerRef } };
-  };
-
   return {
     getProfile: async () => profile,
 
-    startFlow: async ({ flowId }) => sessions.start(flowNamed(flowId)),
+    awaitStep: async ({ known, waitMs }) => ({ step: await steps.awaitStep(known, waitMs) }),
 
-    reportFunnel: async (report) => {
-      flowNamed(report.flowId);
-      ledger.recordFunnel(report);
-      if (report.outcome !== 'shown') sessions.end(report.flowId);
+    reportStep: async (report) => {
+      steps.report(report);
       return {};
     },
 
     captureConsent: async (request) => {
       const flow = flowNamed(request.flowId);
-      if (request.entryPoint !== flow.entryPoint) {
-        throw new KioskFailure('invalid_request', `Flow "${flow.id}" is entered at "${flow.entryPoint}", not "${request.entryPoint}".`);
+      // An opt-in answers the host application's offer; an opt-out a person may ask for at any time.
+      if (request.stepId !== undefined) return steps.captureForStep({ ...request, stepId: request.stepId });
+      if (request.kind === 'opt_in') {
+        throw new KioskFailure('forbidden', 'An opt-in is recorded only as the answer to an offer of the terminal’s application.');
       }
-      const result = ledger.capture(draftFor(request, flow), ConsentTerms.parse(flow));
-      sessions.end(flow.id);
+      if (request.entryPoint !== stopEntryPoint(flow)) {
+        throw new KioskFailure('invalid_request', `Opt-outs of flow "${flow.id}" are entered at "${stopEntryPoint(flow)}", not "${request.entryPoint}".`);
+      }
+      if (request.subject.source !== 'self_entered') {
+        throw new KioskFailure('invalid_request', 'An opt-out is recorded for the number the person types.');
+      }
+      const { stepId: _stepId, ...draft } = request;
+      const result = ledger.capture({ ...draft, subject: request.subject }, ConsentTerms.parse(flow));
       deps.onCaptured?.();
       return result;
     },

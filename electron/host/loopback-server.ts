@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { getRequestListener, type HttpBindings } from '@hono/node-server';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -11,6 +12,14 @@ export async function serveOnLoopback(app: Hono, at: number | LoopbackListener =
   const listener = typeof at === 'number' ? await listenOnLoopback(at) : at;
   listener.answerWith(getRequestListener(app.fetch));
   return listener;
+}
+
+/** Constant-time comparison of a presented token or secret with the expected one. */
+export function tokensMatch(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function refuse(c: Context, status: ContentfulStatusCode, code: KioskErrorCode, message: string) {

@@ -34,7 +34,6 @@ function checkCoverage(profile: Profile, path: string): void {
   for (const flow of profile.flows) {
     if (flowIds.has(flow.id)) throw bad(`flow "${flow.id}" is defined twice.`);
     flowIds.add(flow.id);
-    if (!flow.steps.some((step) => step.kind === 'opt_in')) throw bad(`flow "${flow.id}" has no opt_in step.`);
     for (const locale of profile.locales) {
       if (!flow.notices.some((notice) => notice.locale === locale)) {
         throw bad(`flow "${flow.id}" has no consent notice in "${locale}".`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { kioskMethods } from '../host/dispatch.ts';
 import { createHost, type Host } from '../host/host.ts';
-import { retentionDaysFromEnvironment, syncFromEnvironment } from '../host/environment-settings.ts';
+import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from '../host/environment-settings.ts';
 import { APP_ENTRY, registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { METHODS_ARGUMENT, registerKioskIpc } from './ipc.ts';
 import { blockBrowserShortcuts, lockDownContents, lockDownSession } from './lockdown.ts';
@@ -23,6 +23,7 @@ async function start(): Promise<void> {
       vault: openSafeStorageVault(dataDir),
       sync: syncFromEnvironment(process.env, dataDir, app.getVersion()),
       retentionDays: retentionDaysFromEnvironment(process.env),
+      hostApi: hostApiFromEnvironment(process.env),
     });
   } catch (error) {
     console.error(`Cannot start the kiosk: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,58 +1,28 @@
-import type { Locale } from '../../shared/contract/primitives.ts';
 import type { Flow } from '../../shared/contract/profile.ts';
 import { Screen } from '../components/Screen.tsx';
 import { useText } from '../i18n/use-text.tsx';
 
-type Props = {
-  flows: Flow[];
-  flow: Flow;
-  /** A terminal started with `?flow=` runs that flow only; otherwise the demo lets one pick. */
-  fixedFlow: boolean;
-  locale: Locale;
-  startFailed: boolean;
-  onSelectFlow: (flowId: string) => void;
-  onStart: () => void;
-  onStop: () => void;
-};
+type Props = { flows: Flow[]; onStop: () => void };
 
-export function Attract({ flows, flow, fixedFlow, locale, startFailed, onSelectFlow, onStart, onStop }: Props) {
+/**
+ * The kiosk's own screen between offers: the opt-in step comes from the terminal's application during a
+ * transaction; stopping messages a person may ask for here at any time.
+ */
+export function Attract({ flows, onStop }: Props) {
   const text = useText();
+  const businesses = [...new Set(flows.map((flow) => flow.business.name))].join(' · ');
   return (
     <Screen title={text('attract.welcome')} className="attract">
       <p className="flow-title" data-speak>
-        {flow.title[locale] ?? flow.business.name}
+        {businesses}
       </p>
       <p className="lead" data-speak>
-        {text('attract.touch')}
+        {text('attract.waiting')}
       </p>
-      {/* Its first paint is when the kiosk became usable: npm run bench:ui reads that from the page afterwards. */}
-      <button type="button" className="button primary start" onClick={onStart} elementtiming="kiosk-ready">
-        {text('attract.start')}
-      </button>
-      {startFailed && (
-        <p className="error" role="alert">
-          {text('attract.startFailed')}
-        </p>
-      )}
-      {!fixedFlow && flows.length > 1 && (
-        <div className="terminal-picker" role="group" aria-label={text('attract.terminal')}>
-          <span className="field-label">{text('attract.terminal')}</span>
-          {flows.map((candidate) => (
-            <button
-              key={candidate.id}
-              type="button"
-              className="chip"
-              aria-pressed={candidate.id === flow.id}
-              onClick={() => onSelectFlow(candidate.id)}
-            >
-              {candidate.title[locale] ?? candidate.id}
-            </button>
-          ))}
-        </div>
-      )}
       <div className="stop-entry">
         <p>{text('attract.stopHint')}</p>
-        <button type="button" className="button secondary" onClick={onStop}>
+        {/* Its first paint is when the kiosk became usable: npm run bench:ui reads that from the page afterwards. */}
+        <button type="button" className="button primary start" onClick={onStop} elementtiming="kiosk-ready">
           {text('attract.stop')}
         </button>
       </div>

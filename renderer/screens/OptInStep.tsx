@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import type { FlowSession } from '../../shared/contract/kiosk-api.ts';
+import { useEffect, useRef, useState } from 'react';
+import type { StepView } from '../../shared/contract/kiosk-api.ts';
 import type { Locale } from '../../shared/contract/primitives.ts';
 import type { Flow } from '../../shared/contract/profile.ts';
 import { formatInternational } from '../../shared/phone.ts';
@@ -14,9 +14,13 @@ import { useCapture } from '../use-capture.ts';
 import { usePurposeSelection } from '../use-purpose-selection.ts';
 
 type Props = {
+  stepId: string;
+  /** The flow with the purposes offered. */
   flow: Flow;
-  verified: FlowSession['verifiedSubject'];
+  verified: StepView['verifiedSubject'];
   locale: Locale;
+  /** The offer's first screen has been painted. */
+  onShown: () => void;
   /** The person said "No thanks". */
   onDecline: () => void;
   /** The person confirmed; the capture request is on its way. */
@@ -31,8 +35,14 @@ type Phase = 'offer' | 'phone' | 'review';
  * The product: inside the host flow, an offer naming the business, its WhatsApp number and the kinds of message,
  * with nothing pre-selected; then the number (host-verified and masked, or typed), the exact sentence(s), Confirm.
  */
-export function OptInStep({ flow, verified, locale, onDecline, onConfirm, onFinished }: Props) {
+export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, onConfirm, onFinished }: Props) {
   const text = useText();
+  const shown = useRef(onShown);
+  // After the first frame with the offer in it, so the host hears "shown" only once the customer can see it.
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => shown.current());
+    return () => cancelAnimationFrame(frame);
+  }, []);
   const [phase, setPhase] = useState<Phase>('offer');
   const { selected, toggle, nothingChosen, requireSome } = usePurposeSelection();
   const [useOnFile, setUseOnFile] = useState(verified !== null);
@@ -85,7 +95,7 @@ export function OptInStep({ flow, verified, locale, onDecline, onConfirm, onFini
         ? { source: 'host_verified' as const, handle: onFile.handle }
         : { source: 'self_entered' as const, phone: entered?.e164 ?? '', country: entered?.country };
       onConfirm();
-      void capture.submit({ kind: 'opt_in', flowId: flow.id, entryPoint: flow.entryPoint, locale, consents: choices, subject });
+      void capture.submit({ kind: 'opt_in', flowId: flow.id, entryPoint: flow.entryPoint, locale, consents: choices, subject, stepId });
     };
     return (
       <ConsentReview
@@ -109,7 +119,7 @@ export function OptInStep({ flow, verified, locale, onDecline, onConfirm, onFini
   };
 
   return (
-    <Screen title={text('optIn.title', { business })} className="opt-in">
+    <Screen title={text('optIn.title', { business })} className="opt-in" timing="opt-in-shown">
       <p className="lead" data-speak>
         {text('optIn.from', { business, number: formatInternational(flow.business.whatsappNumber) })}
       </p>

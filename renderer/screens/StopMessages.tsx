@@ -6,17 +6,13 @@ import { ConsentReview } from '../components/ConsentReview.tsx';
 import { PhoneEntry, type EnteredNumber } from '../components/PhoneEntry.tsx';
 import { PurposeChoices } from '../components/PurposeChoices.tsx';
 import { Screen } from '../components/Screen.tsx';
+import { stopEntryPoint } from '../../shared/entry-points.ts';
 import { consentChoices } from '../consent-choices.ts';
 import { useText } from '../i18n/use-text.tsx';
 import { useCapture } from '../use-capture.ts';
 import { usePurposeSelection } from '../use-purpose-selection.ts';
 
 type Props = { flows: Flow[]; locale: Locale; onExit: () => void };
-
-/** The opt-out entry point: an opt-out is recorded as a consent event of kind `opt_out` at `<channel>.stop_messages`. */
-export function stopEntryPoint(flow: Flow): string {
-  return `${flow.channel}.stop_messages`;
-}
 
 /** "Stop WhatsApp messages": number → whose messages → which messages → the exact sentence(s) → Confirm. */
 export function StopMessages({ flows, locale, onExit }: Props) {

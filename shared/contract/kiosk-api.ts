@@ -2,18 +2,41 @@ import { z } from 'zod';
 import { CaptureRequest, CaptureResult } from './capture.ts';
 import { KioskError } from './errors.ts';
 import { KioskStatus } from './status.ts';
-import { FunnelReport } from './funnel.ts';
 import { Profile } from './profile.ts';
-import { Slug } from './primitives.ts';
+import { Locale, Slug } from './primitives.ts';
 
 const NoInput = z.object({}).strict();
+const StepId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a step id the host issued');
 
-/** A started flow. A host-verified number reaches the renderer only masked, behind a handle. */
-export const FlowSession = z.object({
+/**
+ * The opt-in step the host application offered, as the renderer shows it. A host-verified number reaches the
+ * renderer only masked, behind a handle valid for this step only.
+ */
+export const StepView = z.object({
+  stepId: StepId,
   flowId: Slug,
+  /** The purposes offered: the flow's, or the subset the host asked for. */
+  purposeIds: z.array(Slug).min(1).max(20),
+  locale: Locale,
   verifiedSubject: z.object({ handle: z.string().min(1).max(128), masked: z.string().max(32) }).nullable(),
 });
-export type FlowSession = z.infer<typeof FlowSession>;
+export type StepView = z.infer<typeof StepView>;
+
+/** What the renderer tells the host while a step is on screen; the host passes it on to the host application. */
+export const StepReport = z.discriminatedUnion('event', [
+  z.object({ stepId: StepId, event: z.literal('shown') }).strict(),
+  z.object({ stepId: StepId, event: z.literal('language_changed'), locale: Locale }).strict(),
+  z.object({ stepId: StepId, event: z.literal('idle_warning'), secondsLeft: z.number().int().min(0).max(600) }).strict(),
+  z.object({ stepId: StepId, event: z.literal('declined'), locale: Locale }).strict(),
+  z.object({ stepId: StepId, event: z.literal('timed_out'), locale: Locale }).strict(),
+  /** The step's last screen is gone (after "Continue"): the screen goes back to the host. */
+  z.object({ stepId: StepId, event: z.literal('released') }).strict(),
+]);
+export type StepReport = z.infer<typeof StepReport>;
+
+/** A capture answering an offered step names it; an opt-out, which a person may ask for at any time, names none. */
+export const StepCaptureRequest = CaptureRequest.extend({ stepId: StepId.optional() });
+export type StepCaptureRequest = z.infer<typeof StepCaptureRequest>;
 
 /**
  * The whole renderer↔host surface. The Electron IPC adapter and the Chromium bridge both iterate this record, so a
@@ -21,9 +44,16 @@ export type FlowSession = z.infer<typeof FlowSession>;
  */
 export const kioskApi = {
   getProfile: { input: NoInput, output: Profile },
-  startFlow: { input: z.object({ flowId: Slug }).strict(), output: FlowSession },
-  reportFunnel: { input: FunnelReport, output: NoInput },
-  captureConsent: { input: CaptureRequest, output: CaptureResult },
+  /**
+   * Long poll: answers as soon as the step on screen should differ from `known` (an offer arrived, or the host
+   * cancelled), or after `waitMs` with the same answer.
+   */
+  awaitStep: {
+    input: z.object({ known: StepId.nullable(), waitMs: z.number().int().min(0).max(25_000).default(20_000) }).strict(),
+    output: z.object({ step: StepView.nullable() }),
+  },
+  reportStep: { input: StepReport, output: NoInput },
+  captureConsent: { input: StepCaptureRequest, output: CaptureResult },
   getStatus: { input: NoInput, output: KioskStatus },
 } as const;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DisplayModel } from './host-api.ts';
 import { E164, Locale, PurposeCategory, Slug } from './primitives.ts';
 
 const LocalisedText = z.partialRecord(Locale, z.string().min(1).max(200));
@@ -41,22 +42,12 @@ export const ConsentTerms = z.object({
 export type ConsentTerms = z.infer<typeof ConsentTerms>;
 
 /**
- * A step of a flow. Host steps are simulated screens standing in for the bank's or airline's own software; the
- * opt-in step is the product, inserted at a named point.
+ * Whether the flow takes a number the host application verified (OptIn.BeginSession's verifiedSubject), shown
+ * masked with "Use a different number", or always has the person type one.
  */
-export const FlowStep = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('host'), id: Slug, screen: Slug }).strict(),
-  z.object({ kind: z.literal('opt_in'), id: Slug }).strict(),
-]);
-export type FlowStep = z.infer<typeof FlowStep>;
-
-/** Where a host-verified number comes from: the host integration API, or (demo only) a simulated customer. */
 export const VerifiedSubjectSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
   z.object({ kind: z.literal('integration') }).strict(),
-  z
-    .object({ kind: z.literal('simulated'), phone: E164, customerRef: z.string().min(1).max(128).optional() })
-    .strict(),
 ]);
 
 export const Flow = ConsentTerms.extend({
@@ -64,9 +55,18 @@ export const Flow = ConsentTerms.extend({
   title: LocalisedText,
   entryPoint: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must look like "atm.after_transaction"'),
   verifiedSubject: VerifiedSubjectSource,
-  steps: z.array(FlowStep).min(2).max(20),
 }).strict();
 export type Flow = z.infer<typeof Flow>;
+
+/** How the terminal's own application and the kiosk share the screen (docs/host-integration.md). */
+export const HostIntegration = z
+  .object({
+    displayModel: DisplayModel,
+    /** Development only: the example host application `npm start` runs beside the kiosk. */
+    demoHost: z.enum(['atm-host', 'checkin-host']).optional(),
+  })
+  .strict();
+export type HostIntegration = z.infer<typeof HostIntegration>;
 
 /** A provisioning profile: what a terminal shows and in which languages. */
 export const Profile = z
@@ -83,6 +83,7 @@ export const Profile = z
         warningSeconds: z.number().int().min(20).max(120),
       })
       .strict(),
+    hostIntegration: HostIntegration.default({ displayModel: 'transfer' }),
     flows: z.array(Flow).min(1).max(20),
   })
   .strict();

@@ -33,6 +33,20 @@ function atmCapture(subject: unknown, flowOverrides: Record<string, unknown> = {
   };
 }
 
+/** "Stop WhatsApp messages" at the ATM: the one capture the renderer may make without an offer. */
+function atmOptOut(overrides: Record<string, unknown> = {}) {
+  const flow = demoProfile().flows.find((candidate) => candidate.id === 'atm')!;
+  return {
+    kind: 'opt_out',
+    flowId: 'atm',
+    entryPoint: 'atm.stop_messages',
+    locale: 'en',
+    consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(flow, 'opt_out', ['balance_alerts'], 'en').text }],
+    subject: { source: 'self_entered', phone: '090-1234-5678', country: 'JP' },
+    ...overrides,
+  };
+}
+
 describe('the host', () => {
   it('refuses to start on a bad profile with one sentence naming the file and the field', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-bad-profile-'));
@@ -59,41 +73,21 @@ describe('the host', () => {
     await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/has no consent notice in "es"/);
   });
 
-  it('shows the simulated ATM customer only masked and records a host-verified consent with the handle once', async () => {
+  it('records an opt-in only as the answer to an offer of the terminal’s application', async () => {
     host = await startTestHost();
-    const session = value(await host.dispatch('startFlow', { flowId: 'atm' }));
-    expect(session.verifiedSubject?.masked).toBe('+••••••••5678');
-    expect(JSON.stringify(session)).not.toContain('9012345678');
-
-    const request = atmCapture({ source: 'host_verified', handle: session.verifiedSubject!.handle });
-    const captured = value(await host.dispatch('captureConsent', request));
-    expect(captured.events).toHaveLength(1);
-    expect(host.ledger.status().outbox.pending).toBe(1);
-
-    const again = await host.dispatch('captureConsent', request);
-    expect(again).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(host.ledger.status().outbox.pending).toBe(1);
-  });
-
-  it('forgets the verified number when the customer declines', async () => {
-    host = await startTestHost();
-    const session = value(await host.dispatch('startFlow', { flowId: 'atm' }));
-    value(await host.dispatch('reportFunnel', { flowId: 'atm', purposeIds: ['balance_alerts'], locale: 'en', outcome: 'declined' }));
-    const late = await host.dispatch('captureConsent', atmCapture({ source: 'host_verified', handle: session.verifiedSubject!.handle }));
-    expect(late).toMatchObject({ ok: false, error: { code: 'not_found' } });
-  });
-
-  it('offers no verified number for a flow without one', async () => {
-    host = await startTestHost();
-    expect(value(await host.dispatch('startFlow', { flowId: 'airline' }))).toEqual({ flowId: 'airline', verifiedSubject: null });
-  });
-
-  it('refuses a capture at an entry point that is not the flow’s, and records nothing', async () => {
-    host = await startTestHost();
-    const result = await host.dispatch(
+    const unasked = await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' }));
+    expect(unasked).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const staleStep = await host.dispatch(
       'captureConsent',
-      atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' }, { entryPoint: 'airline.after_boarding_pass' }),
+      { ...atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' }), stepId: 'a'.repeat(24) },
     );
+    expect(staleStep).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(host.ledger.status().outbox.pending).toBe(0);
+  });
+
+  it('refuses an opt-out at an entry point that is not the flow’s, and records nothing', async () => {
+    host = await startTestHost();
+    const result = await host.dispatch('captureConsent', atmOptOut({ entryPoint: 'atm.after_transaction' }));
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     expect(host.ledger.status().outbox.pending).toBe(0);
   });
@@ -101,12 +95,12 @@ describe('the host', () => {
   it('answers unknown methods, malformed input and ledger refusals as error values, never throwing', async () => {
     host = await startTestHost();
     expect(await host.dispatch('dropTables', {})).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await host.dispatch('startFlow', { flowId: 42 })).toMatchObject({
+    expect(await host.dispatch('awaitStep', { known: 42 })).toMatchObject({
       ok: false,
-      error: { code: 'invalid_request', details: [{ path: 'flowId' }] },
+      error: { code: 'invalid_request', details: [{ path: 'known' }] },
     });
-    expect(await host.dispatch('startFlow', { flowId: 'nope' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    const invalidPhone = await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '12', country: 'JP' }));
+    expect(await host.dispatch('captureConsent', atmOptOut({ flowId: 'nope' }))).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const invalidPhone = await host.dispatch('captureConsent', atmOptOut({ subject: { source: 'self_entered', phone: '12', country: 'JP' } }));
     expect(invalidPhone).toMatchObject({ ok: false, error: { code: 'invalid_phone' } });
     expect(JSON.stringify(invalidPhone)).not.toMatch(/at .*\.ts:\d+/);
     expect(host.ledger.status().outbox.pending).toBe(0);
@@ -125,7 +119,7 @@ describe('the host', () => {
       }),
     });
     expect(value(await host.dispatch('getStatus', {})).sync.state).toBe('idle');
-    value(await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' })));
+    value(await host.dispatch('captureConsent', atmOptOut()));
     expect(wakes).toEqual([undefined]);
     // what the Electron shell calls when Chromium reports the network back: no waiting out a backoff
     host.networkIsUp();
@@ -136,7 +130,7 @@ describe('the host', () => {
 describe('the retention job', () => {
   it('erases the personal data of events synced more than the retention period ago, and the ledger still verifies', async () => {
     host = await startTestHost();
-    const captured = value(await host.dispatch('captureConsent', atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' })));
+    const captured = value(await host.dispatch('captureConsent', atmOptOut()));
     host.ledger.applySyncResults(captured.events.map(({ id }) => ({ id, status: 'accepted' as const })));
     const subjects = (ledger: Host['ledger']) =>
       [...ledger.exportRecords({ personalData: true })].flatMap((record) => ('subject' in record ? [record.subject] : []));

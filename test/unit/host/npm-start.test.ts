@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderConsentSentence } from '../../../shared/wording.ts';
+import { HostClient } from '../../../sdk/host-client/index.ts';
+import { acceptStep, stepOnScreen } from '../../fixtures/offered-step.ts';
 import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
 
@@ -54,7 +55,7 @@ async function callBridge(launchUrl: URL, method: string, input: unknown) {
     },
     body: JSON.stringify(input),
   });
-  return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
+  return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } }; error?: { code: string } };
 }
 
 describe('npm start out of the box', () => {
@@ -62,17 +63,15 @@ describe('npm start out of the box', () => {
     const { dir, apiPort, printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
     const launchUrl = new URL(/(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec((await printed(/#kiosk-token=/)).line)![1]!);
     const call = (method: string, input: unknown) => callBridge(launchUrl, method, input);
-    const flow = demoProfile().flows.find((candidate) => candidate.id === 'airline')!;
-    const sentence = renderConsentSentence(flow, 'opt_in', ['gate_changes'], 'en');
-    const captured = await call('captureConsent', {
-      kind: 'opt_in',
-      flowId: flow.id,
-      entryPoint: flow.entryPoint,
-      locale: 'en',
-      consents: [{ purposeIds: ['gate_changes'], shownText: sentence.text }],
-      subject: { source: 'self_entered', phone: '090-1234-5678', country: 'JP' },
-    });
+    // The airline's application offers the step; "the screen" (these bridge calls) shows it and the passenger accepts.
+    const airline = await HostClient.connect({ credentialsFile: path.join(dir, 'kiosk', 'host-api.json'), retryForMs: 10_000 });
+    const onScreen = stepOnScreen(call);
+    await airline.beginSession({ locale: 'en' });
+    const outcome = airline.offer({ flowId: 'airline' });
+    const captured = await acceptStep(call, demoProfile(), await onScreen, ['gate_changes'], { typed: '090-1234-5678' });
     expect(captured.ok).toBe(true);
+    expect(await outcome).toMatchObject({ outcome: 'accepted' });
+    await airline.close();
 
     await expect.poll(async () => (await call('getStatus', {})).value.outbox.pending, { timeout: 15_000 }).toBe(0);
     const { adminToken } = JSON.parse(readFileSync(path.join(dir, 'api', 'dev-tokens.json'), 'utf8')) as { adminToken: string };

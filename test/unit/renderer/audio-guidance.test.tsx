@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { inMemoryKiosk } from './in-memory-kiosk.ts';
-import { showKiosk, type KioskScreen } from './screen.tsx';
+import { showKiosk, showOffer, type KioskScreen } from './screen.tsx';
 
 // No speech engine runs here: window.speechSynthesis is a recording stand-in, and reading it is counted, because
 // in Chromium that read starts the platform's speech service.
@@ -38,20 +38,19 @@ afterEach(async () => {
 
 describe('audio guidance', () => {
   it('leaves the speech service alone until someone turns it on', async () => {
-    screen = await showKiosk(inMemoryKiosk().api, '?flow=airline');
+    screen = await showOffer(inMemoryKiosk(), 'airline');
     await screen.click('button', 'English');
-    await screen.click('button', 'Start');
     expect(speech.reads).toBe(0);
     expect(speech.spoken).toEqual([]);
   });
 
   it('reads each step aloud in the chosen language once on, and stops when turned off', async () => {
-    screen = await showKiosk(inMemoryKiosk().api, '?flow=airline');
+    screen = await showKiosk(inMemoryKiosk().api);
     await screen.click('button', 'English');
     await screen.click('button', 'Audio guidance');
     expect(speech.spoken).toEqual([{ text: expect.stringContaining('Welcome'), lang: 'en' }]);
 
-    await screen.click('button', 'Start');
+    await screen.click('button', 'Stop WhatsApp messages');
     expect(speech.spoken).toHaveLength(2);
     expect(speech.spoken[1]).toEqual({ text: expect.stringContaining(screen.heading()), lang: 'en' });
 

@@ -1,7 +1,7 @@
-import type { CaptureRequest, CaptureResult } from '../../../shared/contract/capture.ts';
+import type { CaptureResult } from '../../../shared/contract/capture.ts';
 import type { KioskError } from '../../../shared/contract/errors.ts';
-import type { FunnelReport } from '../../../shared/contract/funnel.ts';
-import type { KioskApi, KioskResult } from '../../../shared/contract/kiosk-api.ts';
+import type { KioskApi, KioskResult, StepCaptureRequest, StepReport, StepView } from '../../../shared/contract/kiosk-api.ts';
+import type { Locale } from '../../../shared/contract/primitives.ts';
 import { Profile } from '../../../shared/contract/profile.ts';
 import demo from '../../../profiles/demo.json';
 
@@ -18,24 +18,40 @@ export const committed = (): Promise<KioskResult<CaptureResult>> =>
 export const failsWith = (code: KioskError['code']) => (): Promise<KioskResult<CaptureResult>> =>
   Promise.resolve({ ok: false, error: { code, message: 'refused by the test host' } });
 
+type Waiter = { known: string | null; resolve: (result: KioskResult<{ step: StepView | null }>) => void };
+
 /**
  * A test double for the host (the real one runs under Node with SQLite and is tested there): it serves the demo
- * profile, hands the ATM flow a masked host-verified number, and records every funnel report and capture request.
+ * profile, lets a test offer a step as the terminal's application would (the ATM's with a masked host-verified
+ * number) or end it, and records every step report and capture request.
  */
 export function inMemoryKiosk({ capture = committed }: Options = {}) {
-  const funnel: FunnelReport[] = [];
-  const captures: CaptureRequest[] = [];
+  const reports: StepReport[] = [];
+  const captures: StepCaptureRequest[] = [];
+  let step: StepView | null = null;
+  let offers = 0;
+  const waiters = new Set<Waiter>();
   const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
+  const wake = () => {
+    for (const waiter of waiters) {
+      if ((step?.stepId ?? null) === waiter.known) continue;
+      waiters.delete(waiter);
+      waiter.resolve({ ok: true, value: { step } });
+    }
+  };
   const api: KioskApi = {
     getProfile: () => ok(demoProfile),
-    startFlow: ({ flowId }) =>
-      ok({ flowId, verifiedSubject: flowId === 'atm' ? { handle: 'subject-handle-1', masked: '+•••••••5678' } : null }),
-    reportFunnel: (report) => {
-      funnel.push(report as FunnelReport);
+    awaitStep: ({ known }) =>
+      (step?.stepId ?? null) === known
+        ? new Promise((resolve) => waiters.add({ known: known ?? null, resolve }))
+        : ok({ step }),
+    reportStep: (report) => {
+      reports.push(report as StepReport);
+      if (report.event === 'declined' || report.event === 'timed_out' || report.event === 'released') step = null;
       return ok({});
     },
     captureConsent: (request) => {
-      captures.push(request as CaptureRequest);
+      captures.push(request as StepCaptureRequest);
       return capture();
     },
     getStatus: () =>
@@ -49,5 +65,28 @@ export function inMemoryKiosk({ capture = committed }: Options = {}) {
         sync: { state: 'offline' as const, lastSuccessAt: null, lastError: null },
       }),
   };
-  return { api, funnel, captures };
+  return {
+    api,
+    reports,
+    captures,
+    /** The terminal's application offers the step of `flowId`, as the host would hand it to the renderer. */
+    offer(flowId: string, locale: Locale = 'en') {
+      const flow = demoProfile.flows.find((candidate) => candidate.id === flowId)!;
+      offers += 1;
+      step = {
+        stepId: `test-step-${String(offers).padStart(6, '0')}`,
+        flowId,
+        purposeIds: flow.purposes.map((purpose) => purpose.id),
+        locale,
+        verifiedSubject: flowId === 'atm' ? { handle: 'subject-handle-1', masked: '+•••••••5678' } : null,
+      };
+      wake();
+      return step;
+    },
+    /** The host ended the step from outside (a cancel, a deadline, the application gone). */
+    end() {
+      step = null;
+      wake();
+    },
+  };
 }

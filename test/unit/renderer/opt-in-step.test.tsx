@@ -5,7 +5,7 @@ import { renderConsentSentence } from '../../../shared/wording.ts';
 import type { CaptureResult } from '../../../shared/contract/capture.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
 import { demoProfile, failsWith, inMemoryKiosk } from './in-memory-kiosk.ts';
-import { showKiosk, type KioskScreen } from './screen.tsx';
+import { showKiosk, showOffer, type KioskScreen } from './screen.tsx';
 
 const atm = demoProfile.flows.find((flow) => flow.id === 'atm')!;
 let screen: KioskScreen | undefined;
@@ -15,28 +15,21 @@ afterEach(async () => {
   screen = undefined;
 });
 
-/** Attract → card → withdrawal → transaction complete → the opt-in step, in English. */
+/** The bank's application offers the opt-in after a transaction, in English, with the customer's number on file. */
 async function reachAtmOptIn(host: ReturnType<typeof inMemoryKiosk>) {
-  screen = await showKiosk(host.api, '?flow=atm');
-  await screen.click('button', 'English');
-  await screen.click('button', 'Start');
-  await screen.click('button', 'Insert card');
-  await screen.click('button', 'Withdrawal');
-  await screen.click('button', 'Continue');
+  screen = await showOffer(host, 'atm');
   return screen;
 }
 
 describe('the opt-in step', () => {
-  it('names the business and its WhatsApp number, says how to opt out, and counts that it was shown', async () => {
+  it('names the business and its WhatsApp number, says how to opt out, and tells the host it is shown', async () => {
     const host = inMemoryKiosk();
     const kiosk = await reachAtmOptIn(host);
     expect(kiosk.heading()).toBe('Get messages from Sakura Bank on WhatsApp?');
     expect(kiosk.container.textContent).toContain('+81 3 1234 5678');
     expect(kiosk.container.textContent).toContain('reply STOP on WhatsApp');
     expect(kiosk.container.textContent).toContain('+•••••••5678');
-    expect(host.funnel).toEqual([
-      { flowId: 'atm', purposeIds: ['balance_alerts', 'payment_notices', 'offers'], locale: 'en', outcome: 'shown' },
-    ]);
+    expect(host.reports).toEqual([{ stepId: 'test-step-000001', event: 'shown' }]);
   });
 
   it('starts with nothing ticked and will not go on until the person ticks something', async () => {
@@ -68,6 +61,7 @@ describe('the opt-in step', () => {
         locale: 'en',
         consents: [{ purposeIds: ['balance_alerts', 'payment_notices'], shownText: expected }],
         subject: { source: 'host_verified', handle: 'subject-handle-1' },
+        stepId: 'test-step-000001',
       },
     ]);
   });
@@ -102,7 +96,8 @@ describe('the opt-in step', () => {
     await act(async () => commit({ ok: true, value: { events: [], committedAt: '2026-11-01T09:00:00.000Z' } }));
     expect(kiosk.heading()).toBe('Your choice is saved');
     await kiosk.click('button', 'Continue');
-    expect(kiosk.heading()).toBe('Please take your card and receipt');
+    expect(kiosk.heading()).toBe('いらっしゃいませ');
+    expect(host.reports.map((report) => report.event)).toEqual(['shown', 'released']);
   });
 
   it('says plainly that nothing was recorded when the disk is full, and lets the transaction go on', async () => {
@@ -115,16 +110,43 @@ describe('the opt-in step', () => {
       'We couldn’t save your choice on this machine. Nothing was recorded. Your transaction continues.',
     );
     await kiosk.click('button', 'Continue');
-    expect(kiosk.heading()).toBe('Please take your card and receipt');
+    expect(kiosk.heading()).toBe('いらっしゃいませ');
   });
 
-  it('counts "No thanks" as a decline and goes straight on with the transaction', async () => {
+  it('reports "No thanks" as a decline and hands the screen straight back', async () => {
     const host = inMemoryKiosk();
     const kiosk = await reachAtmOptIn(host);
     await kiosk.click('button', 'No thanks');
-    expect(host.funnel.map((report) => report.outcome)).toEqual(['shown', 'declined']);
+    expect(host.reports).toEqual([
+      { stepId: 'test-step-000001', event: 'shown' },
+      { stepId: 'test-step-000001', event: 'declined', locale: 'en' },
+    ]);
     expect(host.captures).toEqual([]);
-    expect(kiosk.heading()).toBe('Please take your card and receipt');
+    expect(kiosk.heading()).toBe('いらっしゃいませ');
+  });
+
+  it('offers only the purposes the terminal’s application asked for', async () => {
+    const host = inMemoryKiosk();
+    screen = await showKiosk(host.api);
+    await act(async () => {
+      const step = host.offer('atm');
+      step.purposeIds = ['balance_alerts'];
+    });
+    expect((screen.all('checkbox') as HTMLInputElement[]).map((box) => box.closest('label')?.textContent?.trim())).toEqual(['balance alerts']);
+  });
+
+  it('wipes the step at once when the terminal’s application cancels it, leaving nothing typed on the page', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('button', 'Use a different number');
+    await kiosk.click('button', 'Review');
+    await kiosk.type('08011112222');
+    expect(kiosk.container.innerHTML).toContain('080-1111-2222');
+    await act(async () => host.end());
+    expect(kiosk.heading()).toBe('いらっしゃいませ');
+    expect(document.body.innerHTML).not.toMatch(/1111|2222|5678/);
+    expect(host.captures).toEqual([]);
   });
 
   it('lets the customer use a different number than the one on file, sent as self-entered', async () => {

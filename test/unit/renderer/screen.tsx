@@ -2,6 +2,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { KioskLoader, loadProfile } from '../../../renderer/KioskLoader.tsx';
 import type { KioskApi } from '../../../shared/contract/kiosk-api.ts';
+import type { Locale } from '../../../shared/contract/primitives.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -82,13 +83,20 @@ export async function showKiosk(api: KioskApi, search = '') {
   };
 }
 
-/** Airline check-in up to the keypad, in English: the flow with no host-verified number. */
-export async function reachAirlineKeypad(api: KioskApi, search: string, purpose: string) {
-  const kiosk = await showKiosk(api, search);
-  await kiosk.click('button', 'English');
-  await kiosk.click('button', 'Start');
-  await kiosk.click('button', 'Find booking');
-  await kiosk.click('button', 'Continue');
+type TestHost = { api: KioskApi; offer(flowId: string, locale?: Locale): unknown };
+
+/** The kiosk on screen, then the terminal's application offers the step of `flowId` (in English unless said). */
+export async function showOffer(host: TestHost, flowId: string, search = '', locale: Locale = 'en') {
+  const kiosk = await showKiosk(host.api, search);
+  await act(async () => {
+    host.offer(flowId, locale);
+  });
+  return kiosk;
+}
+
+/** The airline's offer up to the keypad, in English: the flow with no host-verified number. */
+export async function reachAirlineKeypad(host: TestHost, search: string, purpose: string) {
+  const kiosk = await showOffer(host, 'airline', search);
   await kiosk.click('checkbox', purpose);
   await kiosk.click('button', 'Review');
   return kiosk;

@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { inMemoryKiosk } from './in-memory-kiosk.ts';
-import { reachAirlineKeypad, showKiosk, type KioskScreen } from './screen.tsx';
+import { reachAirlineKeypad, showKiosk, showOffer, type KioskScreen } from './screen.tsx';
 
 let screen: KioskScreen | undefined;
 
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function reachKeypad(host: ReturnType<typeof inMemoryKiosk>, search: string) {
-  screen = await reachAirlineKeypad(host.api, search, 'delays');
+  screen = await reachAirlineKeypad(host, search, 'delays');
   return screen;
 }
 
@@ -26,7 +26,7 @@ describe('idle reset on a shared terminal', () => {
 
   it('warns first, then starts over and leaves no trace of the typed number in the page', async () => {
     const host = inMemoryKiosk();
-    const kiosk = await reachKeypad(host, '?flow=airline&idle=3,2');
+    const kiosk = await reachKeypad(host, '?idle=3,2');
     await kiosk.type('09087654321');
     expect(kiosk.container.innerHTML).toContain('090-8765-4321');
 
@@ -36,14 +36,15 @@ describe('idle reset on a shared terminal', () => {
 
     expect(kiosk.query('alertdialog')).toBeNull();
     // The next customer starts afresh, in the terminal's default language.
-    expect(kiosk.get('button', '開始')).toBeTruthy();
+    expect(kiosk.get('button', 'WhatsAppメッセージの停止')).toBeTruthy();
     expect(document.body.innerHTML).not.toMatch(/8765|4321/);
-    expect(host.funnel.map((report) => report.outcome)).toEqual(['shown', 'timed_out']);
+    expect(host.reports.map((report) => report.event)).toEqual(['shown', 'idle_warning', 'timed_out']);
+    expect(host.reports[1]).toMatchObject({ secondsLeft: 2 });
     expect(host.captures).toEqual([]);
   });
 
   it('keeps the person where they were when they touch Continue in the warning', async () => {
-    const kiosk = await reachKeypad(inMemoryKiosk(), '?flow=airline&idle=3,2');
+    const kiosk = await reachKeypad(inMemoryKiosk(), '?idle=3,2');
     await kiosk.type('090');
     await wait(3);
     await kiosk.click('button', 'Continue');
@@ -53,20 +54,20 @@ describe('idle reset on a shared terminal', () => {
   });
 
   it('gives at least the profile’s 20 seconds of warning when no override is set', async () => {
-    const kiosk = await reachKeypad(inMemoryKiosk(), '?flow=airline');
+    const kiosk = await reachKeypad(inMemoryKiosk(), '');
     await wait(60);
     expect(kiosk.get('alertdialog')).toBeTruthy();
     await wait(19);
     expect(kiosk.get('alertdialog')).toBeTruthy();
     await wait(11);
     expect(kiosk.query('alertdialog')).toBeNull();
-    expect(kiosk.get('button', '開始')).toBeTruthy();
+    expect(kiosk.get('button', 'WhatsAppメッセージの停止')).toBeTruthy();
   });
 });
 
 describe('languages', () => {
   it('switches language mid-step without losing the ticked purposes or the typed digits', async () => {
-    const kiosk = await reachKeypad(inMemoryKiosk(), '?flow=airline');
+    const kiosk = await reachKeypad(inMemoryKiosk(), '');
     await kiosk.type('0901234');
     await kiosk.click('button', '日本語');
     expect(kiosk.heading()).toBe('携帯電話番号を入力してください');
@@ -77,9 +78,19 @@ describe('languages', () => {
     expect(document.documentElement.lang).toBe('ja');
   });
 
+  it('opens the step in the language of the terminal’s transaction, and tells the host when the customer switches', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await showOffer(host, 'airline', '', 'es');
+    screen = kiosk;
+    expect(kiosk.heading()).toBe('¿Quiere recibir mensajes de Sora Airlines por WhatsApp?');
+    await kiosk.click('button', 'English');
+    expect(host.reports.map((report) => report.event)).toEqual(['shown', 'language_changed']);
+    expect(host.reports[1]).toMatchObject({ locale: 'en' });
+  });
+
   it('renders the review sentence in the language on screen when the language changes on the review', async () => {
     const host = inMemoryKiosk();
-    const kiosk = await reachKeypad(host, '?flow=airline');
+    const kiosk = await reachKeypad(host, '');
     await kiosk.type('09012345678');
     await kiosk.press('Enter');
     await kiosk.click('button', 'Español');

@@ -39,7 +39,7 @@ describe('"Stop WhatsApp messages" from the attract screen', () => {
     ]);
     expect(screen.heading()).toBe('Messages stopped');
     await screen.click('button', 'Finish');
-    expect(screen.get('button', '開始')).toBeTruthy();
+    expect(screen.get('button', 'WhatsAppメッセージの停止')).toBeTruthy();
   });
 });
 

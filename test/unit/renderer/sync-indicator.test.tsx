@@ -1,4 +1,5 @@
 // @vitest-environment happy-dom
+import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskStatus, SyncState } from '../../../shared/contract/status.ts';
 import { inMemoryKiosk } from './in-memory-kiosk.ts';
@@ -31,7 +32,7 @@ async function showWithStatus(read: () => KioskStatus | null) {
     const value = read();
     return value ? { ok: true, value } : { ok: false, error: { code: 'storage_unavailable', message: 'down' } };
   };
-  screen = await showKiosk(host.api, '?flow=atm');
+  screen = await showKiosk(host.api);
   await screen.click('button', 'English');
   return { host, screen };
 }
@@ -56,13 +57,12 @@ describe('the sync indicator', () => {
 
   it('says a new record is kept, not synced, right after a capture while sync is off', async () => {
     let pending = 0;
-    const { screen } = await showWithStatus(() => status('disabled', pending));
+    const { host, screen } = await showWithStatus(() => status('disabled', pending));
     expect(footer()).toBe('Sync is off');
 
-    await screen.click('button', 'Start');
-    await screen.click('button', 'Insert card');
-    await screen.click('button', 'Withdrawal');
-    await screen.click('button', 'Continue');
+    await act(async () => {
+      host.offer('atm');
+    });
     await screen.click('checkbox', 'balance alerts');
     await screen.click('button', 'Review');
     pending = 1;

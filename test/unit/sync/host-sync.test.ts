@@ -32,14 +32,13 @@ it('sends a consent captured through the host to the API at once, without waitin
   });
   cleanups.push(() => host.close());
 
-  await host.dispatch('startFlow', { flowId: 'atm' });
   const captured = await host.dispatch('captureConsent', {
-    kind: 'opt_in',
+    kind: 'opt_out',
     flowId: 'atm',
-    entryPoint: 'atm.after_transaction',
+    entryPoint: 'atm.stop_messages',
     locale: 'en',
     subject: { source: 'self_entered', phone: '090-3333-4444', country: 'JP' },
-    consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(atmTerms, 'opt_in', ['balance_alerts'], 'en').text }],
+    consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(atmTerms, 'opt_out', ['balance_alerts'], 'en').text }],
   });
   expect(captured.ok).toBe(true);
 

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync } from 'node:fs';
+import path from 'node:path';
+import { HostApiCredentials } from '../../shared/contract/host-api.ts';
+import { readJsonFile, writeJsonAtomic } from '../sync/json-file.ts';
+
+export const HOST_API_CREDENTIALS_FILE = 'host-api.json';
+
+export const defaultCredentialsPath = (dataDir: string) => path.join(dataDir, HOST_API_CREDENTIALS_FILE);
+
+/**
+ * The per-install secret the host application proves itself with: 32 random bytes made on first start and kept in
+ * the credentials file, which only the account it belongs to may read (0600). It never appears on a command line,
+ * in an environment variable or on stdout.
+ */
+export function installSecret(file: string): string {
+  return readJsonFile(file, HostApiCredentials)?.secret ?? randomBytes(32).toString('base64url');
+}
+
+/** Writes where the API listens now, with the secret, for the host application to read. */
+export function writeCredentials(file: string, credentials: HostApiCredentials): void {
+  writeJsonAtomic(file, HostApiCredentials.parse(credentials));
+  chmodSync(file, 0o600);
+}

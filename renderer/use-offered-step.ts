@@ -1,0 +1,62 @@
+import { useEffect, useRef } from 'react';
+import type { StepView } from '../shared/contract/kiosk-api.ts';
+import { callKiosk } from './kiosk-call.ts';
+
+const POLL_MS = 20_000;
+const RETRY_MS = 1_000;
+/** An answer faster than this that changes nothing means the host is not waiting: pause before asking again. */
+const TOO_FAST_MS = 200;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Keeps asking the host (a long poll) which step the terminal's application has offered, and calls `onChange` with
+ * a new step, or with null when the step on screen was ended from outside (the host cancelled, a deadline passed,
+ * the host application went away). `forget()` says the renderer itself left the step (answered, reset): its end
+ * then wipes nothing a second time.
+ */
+export function useOfferedStep(onChange: (step: StepView | null) => void) {
+  const handler = useRef(onChange);
+  handler.current = onChange;
+  const known = useRef<string | null>(null);
+  const showing = useRef<string | null>(null);
+
+  useEffect(() => {
+    let active = true;
+    const follow = async () => {
+      while (active) {
+        const asked = Date.now();
+        const result = await callKiosk('awaitStep', { known: known.current, waitMs: POLL_MS });
+        if (!active) return;
+        if (!result.ok) {
+          await pause(RETRY_MS);
+          continue;
+        }
+        const step = result.value.step;
+        const id = step?.stepId ?? null;
+        if (id === known.current) {
+          if (Date.now() - asked < TOO_FAST_MS) await pause(RETRY_MS);
+          continue;
+        }
+        known.current = id;
+        if (step) {
+          showing.current = id;
+          handler.current(step);
+        } else if (showing.current !== null) {
+          showing.current = null;
+          handler.current(null);
+        }
+      }
+    };
+    void follow();
+    return () => {
+      active = false;
+    };
+  }, []);
+
+  return {
+    forget: () => {
+      showing.current = null;
+    },
+  };
+}
