@@ -29,8 +29,8 @@ test.describe('the Electron shell', () => {
       await expect(page).toHaveURL(/^kiosk:\/\/app\//);
       expect(await page.evaluate(() => Object.keys((globalThis as unknown as { kiosk: object }).kiosk))).toEqual([
         'getProfile',
-        'startFlow',
-        'reportFunnel',
+        'awaitStep',
+        'reportStep',
         'captureConsent',
         'getStatus',
       ]);

@@ -1,30 +1,33 @@
 import { expect, test } from './kiosk-fixture.ts';
 import {
+  ATM_CUSTOMER_PHONE,
   businessOf,
+  expectOptIn,
   ledgerEvents,
   ledgerSubjects,
   numberField,
-  openFlow,
+  offerStep,
+  openKiosk,
   rawLedgerBytes,
-  reachOptIn,
   shownSentences,
   tapDigits,
 } from './kiosk-screens.ts';
 
-const SIMULATED_ATM_DIGITS = '9012345678';
+/**
+ * The opt-in step itself, offered by a host application through the real Host Integration API (the host client
+ * in this test process over a real WebSocket), and answered in real Chromium. The example host processes drive
+ * it in example-hosts.spec.ts.
+ */
+const SIMULATED_ATM_DIGITS = ATM_CUSTOMER_PHONE.slice(3);
 const TYPED = { keys: '09087654321', e164: '+819087654321', digits: '9087654321' };
-
-const afterOptIn: Record<string, string> = {
-  atm: 'Please take your card and receipt',
-  airline: 'You are checked in',
-};
 const firstUtility: Record<string, string> = { atm: 'balance alerts', airline: 'gate changes' };
 
 for (const flowId of ['atm', 'airline']) {
   test.describe(`the ${flowId} flow`, () => {
     test('records one signed event per chosen purpose, with the sentence shown, after Confirm', async ({ page, kiosk }) => {
-      await openFlow(page, kiosk, flowId);
-      await reachOptIn(page, flowId);
+      await openKiosk(page, kiosk);
+      const host = await offerStep(kiosk, flowId);
+      await expectOptIn(page, flowId);
       await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
       if (flowId === 'atm') await page.getByRole('checkbox', { name: 'offers' }).check();
       await page.getByRole('button', { name: 'Review' }).click();
@@ -38,24 +41,24 @@ for (const flowId of ['atm', 'airline']) {
       await expect(page.getByRole('heading', { name: 'Your choice is saved' })).toBeVisible();
 
       const events = ledgerEvents(kiosk.ledger);
-      expect(events.map((event) => event.purpose.id)).toEqual(
-        flowId === 'atm' ? ['balance_alerts', 'offers'] : ['gate_changes'],
-      );
+      expect(events.map((event) => event.purpose.id)).toEqual(flowId === 'atm' ? ['balance_alerts', 'offers'] : ['gate_changes']);
       expect(events.map((event) => event.notice.text)).toEqual(sentences);
       for (const event of events) {
         expect(event).toMatchObject({ kind: 'opt_in', flowId, business: { name: businessOf[flowId] }, notice: { locale: 'en' } });
         expect(event.subject.source).toBe(flowId === 'atm' ? 'host_verified' : 'self_entered');
       }
       expect(kiosk.ledger.verify()).toMatchObject({ ok: true });
-      expect(ledgerSubjects(kiosk.ledger)).toEqual(events.map(() => (flowId === 'atm' ? '+819012345678' : TYPED.e164)));
+      expect(ledgerSubjects(kiosk.ledger)).toEqual(events.map(() => (flowId === 'atm' ? ATM_CUSTOMER_PHONE : TYPED.e164)));
+      expect(await host.outcome).toMatchObject({ outcome: 'accepted', consents: events.map((event) => ({ eventId: event.id })) });
 
       await page.getByRole('button', { name: 'Continue' }).click();
-      await expect(page.getByRole('heading', { name: afterOptIn[flowId] })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止' })).toBeVisible();
     });
 
     test('stores nothing personal when the person declines', async ({ page, kiosk }) => {
-      await openFlow(page, kiosk, flowId);
-      await reachOptIn(page, flowId);
+      await openKiosk(page, kiosk);
+      const host = await offerStep(kiosk, flowId);
+      await expectOptIn(page, flowId);
       await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
       await page.getByRole('button', { name: 'Review' }).click();
       if (flowId === 'airline') {
@@ -64,21 +67,20 @@ for (const flowId of ['atm', 'airline']) {
         await expect(page.getByText(/Messages will go to/)).toBeVisible();
       }
       await page.getByRole('button', { name: 'No thanks' }).click();
-      await expect(page.getByRole('heading', { name: afterOptIn[flowId] })).toBeVisible();
+      await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止' })).toBeVisible();
+      expect(await host.outcome).toMatchObject({ outcome: 'declined', flowId });
 
       expect(ledgerEvents(kiosk.ledger)).toEqual([]);
-      // The renderer reports the decline without holding up the host flow, so it may land a moment later.
-      await expect
-        .poll(() => kiosk.ledger.funnelCounts())
-        .toEqual(expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'declined', count: 1 })]));
+      expect(kiosk.ledger.funnelCounts()).toEqual(expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'declined', count: 1 })]));
       const bytes = rawLedgerBytes(kiosk.dataDir);
       expect(bytes).not.toContain(TYPED.digits);
       expect(bytes).not.toContain(SIMULATED_ATM_DIGITS);
     });
 
     test('starts over after inactivity, wiping what was typed, and counts a time-out', async ({ page, kiosk }) => {
-      await openFlow(page, kiosk, flowId, { idle: '2,1' });
-      await reachOptIn(page, flowId);
+      await openKiosk(page, kiosk, { idle: '2,1' });
+      const host = await offerStep(kiosk, flowId);
+      await expectOptIn(page, flowId);
       await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
       if (flowId === 'atm') await page.getByRole('button', { name: 'Use a different number' }).click();
       await page.getByRole('button', { name: 'Review' }).click();
@@ -87,26 +89,31 @@ for (const flowId of ['atm', 'airline']) {
       await expect(page.getByRole('alertdialog', { name: 'Are you still there?' })).toBeVisible({ timeout: 5_000 });
       // Back on the attract screen, in the terminal's own language again.
       await expect(page.getByRole('button', { name: '日本語' })).toHaveAttribute('aria-pressed', 'true', { timeout: 5_000 });
+      expect(await host.outcome).toMatchObject({ outcome: 'timed_out', by: 'customerIdle' });
 
-      await expect
-        .poll(() => kiosk.ledger.funnelCounts())
-        .toEqual(expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'timed_out', count: 1 })]));
+      expect(kiosk.ledger.funnelCounts()).toEqual(expect.arrayContaining([expect.objectContaining({ flowId, outcome: 'timed_out', count: 1 })]));
       expect(ledgerEvents(kiosk.ledger)).toEqual([]);
+      expect(await page.content()).not.toContain('0908');
 
-      await page.getByRole('button', { name: 'English' }).click();
-      await reachOptIn(page, flowId);
+      await host.client.endSession();
+      await host.client.beginSession({ locale: 'en', ...(flowId === 'atm' ? { verifiedSubject: { phone: ATM_CUSTOMER_PHONE } } : {}) });
+      const next = host.client.offer({ flowId });
+      await expectOptIn(page, flowId);
       await expect(page.getByRole('checkbox', { name: firstUtility[flowId] })).not.toBeChecked();
       await page.getByRole('checkbox', { name: firstUtility[flowId] }).check();
       if (flowId === 'atm') await page.getByRole('button', { name: 'Use a different number' }).click();
       await page.getByRole('button', { name: 'Review' }).click();
       await expect(numberField(page)).toHaveValue('');
+      await host.client.cancel();
+      expect(await next).toMatchObject({ outcome: 'cancelled', by: 'host' });
     });
   });
 }
 
 test('offers the ATM customer’s number on file only masked, and lets them type another', async ({ page, kiosk }) => {
-  await openFlow(page, kiosk, 'atm');
-  await reachOptIn(page, 'atm');
+  await openKiosk(page, kiosk);
+  const host = await offerStep(kiosk, 'atm');
+  await expectOptIn(page, 'atm');
   await expect(page.getByText('•••••5678')).toBeVisible();
   await expect(page.getByText(SIMULATED_ATM_DIGITS)).toHaveCount(0);
   expect(await page.content()).not.toContain(SIMULATED_ATM_DIGITS);
@@ -124,11 +131,13 @@ test('offers the ATM customer’s number on file only masked, and lets them type
   expect(others).toEqual([]);
   expect(event?.subject.source).toBe('self_entered');
   expect(ledgerSubjects(kiosk.ledger)).toEqual([TYPED.e164]);
+  expect(await host.outcome).toMatchObject({ outcome: 'accepted', subjectSource: 'self_entered' });
 });
 
 test('refuses numbers that cannot get WhatsApp messages and accepts a corrected one', async ({ page, kiosk }) => {
-  await openFlow(page, kiosk, 'airline');
-  await reachOptIn(page, 'airline');
+  await openKiosk(page, kiosk);
+  await offerStep(kiosk, 'airline');
+  await expectOptIn(page, 'airline');
   await page.getByRole('button', { name: 'Review' }).click();
   await expect(page.getByRole('alert')).toHaveText('Choose at least one kind of message, or touch “No thanks”.');
   await page.getByRole('checkbox', { name: 'delays' }).check();
@@ -149,8 +158,9 @@ test('refuses numbers that cannot get WhatsApp messages and accepts a corrected 
 });
 
 test('takes the number from a physical keyboard too: digits, Backspace, Escape and Enter', async ({ page, kiosk }) => {
-  await openFlow(page, kiosk, 'airline');
-  await reachOptIn(page, 'airline');
+  await openKiosk(page, kiosk);
+  await offerStep(kiosk, 'airline');
+  await expectOptIn(page, 'airline');
   await page.getByRole('checkbox', { name: 'boarding calls' }).check();
   await page.getByRole('button', { name: 'Review' }).click();
   await page.locator('body').click({ position: { x: 5, y: 5 } });
@@ -168,8 +178,9 @@ test('takes the number from a physical keyboard too: digits, Backspace, Escape a
 });
 
 test('switches language mid-step, keeping the number typed, and records the sentence in the new language', async ({ page, kiosk }) => {
-  await openFlow(page, kiosk, 'airline');
-  await reachOptIn(page, 'airline');
+  await openKiosk(page, kiosk);
+  const host = await offerStep(kiosk, 'airline');
+  await expectOptIn(page, 'airline');
   await page.getByRole('checkbox', { name: 'gate changes' }).check();
   await page.getByRole('button', { name: 'Review' }).click();
   await tapDigits(page, '090');
@@ -185,4 +196,27 @@ test('switches language mid-step, keeping the number typed, and records the sent
   await expect(page.locator('.outcome.saved')).toBeVisible();
   const [event] = ledgerEvents(kiosk.ledger);
   expect(event?.notice).toMatchObject({ locale: 'ja', text: sentences[0] });
+  expect(await host.outcome).toMatchObject({ outcome: 'accepted', locale: 'ja' });
+});
+
+test('opens the step in the language of the host’s session', async ({ page, kiosk }) => {
+  await openKiosk(page, kiosk);
+  await offerStep(kiosk, 'atm', { locale: 'pt-BR' });
+  await expect(page.getByRole('heading', { name: 'Receber mensagens de Sakura Bank pelo WhatsApp?' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Português (Brasil)' })).toHaveAttribute('aria-pressed', 'true');
+});
+
+test('records an opt-out asked for on the kiosk’s own screen, without any host application', async ({ page, kiosk }) => {
+  await openKiosk(page, kiosk);
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('button', { name: 'Stop WhatsApp messages' }).click();
+  await tapDigits(page, TYPED.keys);
+  await page.getByRole('button', { name: 'Enter', exact: true }).click();
+  await page.getByRole('button', { name: 'Sora Airlines' }).click();
+  await page.getByRole('checkbox', { name: 'delays' }).check();
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('heading', { name: 'Messages stopped' })).toBeVisible();
+  const [event] = ledgerEvents(kiosk.ledger);
+  expect(event).toMatchObject({ kind: 'opt_out', flowId: 'airline', entryPoint: 'kiosk.stop_messages', purpose: { id: 'delays' } });
 });

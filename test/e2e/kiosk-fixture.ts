@@ -14,6 +14,8 @@ export type Kiosk = Host & {
   dataDir: string;
   /** Opens the app as the Chromium shell does: the launch URL with the token in its fragment (and an optional query). */
   open(page: Page, query?: Record<string, string>): Promise<void>;
+  /** Something a test started against this kiosk (a host client, an example host) that goes when the kiosk goes. */
+  cleanUp(stop: () => Promise<unknown>): void;
 };
 
 export function demoProfile(): Profile {
@@ -33,15 +35,18 @@ export async function startKiosk(edit: (profile: Profile) => void = () => {}): P
   const dataDir = path.join(root, 'data');
   const host = await createHost({ dataDir, profilePath, log: () => {} });
   const bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
+  const cleanUps: Array<() => Promise<unknown>> = [];
   return {
     ...host,
     bridge,
     dataDir,
+    cleanUp: (stop) => void cleanUps.push(stop),
     open: async (page, query = {}) => {
       const search = new URLSearchParams(query).toString();
       await page.goto(`${bridge.origin}/${search ? `?${search}` : ''}#kiosk-token=${bridge.token}`);
     },
     dispose: async () => {
+      for (const stop of cleanUps.reverse()) await stop().catch(() => undefined);
       await bridge.close();
       await host.close();
       rmSync(root, { recursive: true, force: true });

@@ -1,27 +1,51 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import type { ConsentEvent } from '../../shared/contract/consent-event.ts';
 import type { Ledger } from '../../electron/ledger/ledger.ts';
+import { HostClient, type BeginSessionPayload, type OfferResult } from '../../sdk/host-client/index.ts';
 import { expect, type Kiosk } from './kiosk-fixture.ts';
 
-/** How a person gets from the attract screen to the opt-in step in each demo flow (docs/ui.md). */
-const toOptIn: Record<string, string[]> = {
-  atm: ['Start', 'Insert card', 'Withdrawal', 'Continue'],
-  airline: ['Start', 'Find booking', 'Continue'],
-};
-
 export const businessOf: Record<string, string> = { atm: 'Sakura Bank', airline: 'Sora Airlines' };
+/** The number the demo bank has on file for its demo customer (examples/atm-host). */
+export const ATM_CUSTOMER_PHONE = '+819012345678';
 
-export async function openFlow(page: Page, kiosk: Kiosk, flowId: string, query: Record<string, string> = {}): Promise<void> {
-  await kiosk.open(page, { flow: flowId, ...query });
-  await page.getByRole('navigation', { name: /./ }).getByRole('button', { name: 'English' }).click();
-  await expect(page.getByRole('heading', { name: 'Welcome' })).toBeVisible();
+/** The kiosk's own screen, waiting for the terminal's application to offer the step. */
+export async function openKiosk(page: Page, kiosk: Kiosk, query: Record<string, string> = {}): Promise<void> {
+  await kiosk.open(page, query);
+  await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止' })).toBeVisible();
 }
 
-export async function reachOptIn(page: Page, flowId: string): Promise<void> {
-  for (const name of toOptIn[flowId]!) await page.getByRole('button', { name, exact: true }).click();
+export async function expectOptIn(page: Page, flowId: string): Promise<void> {
   await expect(page.getByRole('heading', { name: `Get messages from ${businessOf[flowId]} on WhatsApp?` })).toBeVisible();
+}
+
+/**
+ * The terminal's application, played by the test through the host client: begins a session (the bank's with its
+ * customer's verified number) and offers the step of `flowId` in English.
+ */
+export async function offerStep(kiosk: Kiosk, flowId: string, session: BeginSessionPayload = {}) {
+  const client = await HostClient.connect({ credentialsFile: kiosk.hostApi.credentialsFile });
+  kiosk.cleanUp(() => client.close());
+  // As a host application would: the kiosk's screen is up (its page asks for steps) before the step is offered.
+  await expect.poll(async () => (await client.status()).state).toBe('ready');
+  const verified = flowId === 'atm' ? { verifiedSubject: { phone: ATM_CUSTOMER_PHONE } } : {};
+  await client.beginSession({ locale: 'en', ...verified, ...session });
+  const outcome: Promise<OfferResult> = client.offer({ flowId });
+  return { client, outcome };
+}
+
+/** The event ids an auditor's `kioskctl export` shows for this data directory. */
+export function exportedEventIds(dataDir: string): string[] {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'export', '--data', dataDir, '--no-personal-data'], {
+    encoding: 'utf8',
+  });
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { record: string; event?: { id: string } })
+    .flatMap((record) => (record.record === 'event' && record.event ? [record.event.id] : []));
 }
 
 export async function tapDigits(page: Page, digits: string): Promise<void> {

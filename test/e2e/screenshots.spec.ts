@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import { expect, test } from './kiosk-fixture.ts';
-import { openFlow, tapDigits } from './kiosk-screens.ts';
+import { expect, test, type Kiosk } from './kiosk-fixture.ts';
+import { offerStep, openKiosk, tapDigits } from './kiosk-screens.ts';
 
-/** Every step of both flows, in every locale, at a portrait check-in kiosk and a 5:4 ATM screen. */
+/** Every screen of the opt-in step of both flows, in every locale, at a portrait check-in kiosk and a 5:4 ATM screen. */
 const layouts = {
   portrait: { width: 1080, height: 1920 },
   atm: { width: 1280, height: 1024 },
@@ -11,27 +11,21 @@ const layouts = {
 const locales = ['日本語', 'English', 'Español', 'Português (Brasil)', 'Bahasa Indonesia'];
 const localeIds = ['ja', 'en', 'es', 'pt-BR', 'id'];
 
-type Step = { name: string; go: (page: Page) => Promise<void> };
+type Step = { name: string; go: (page: Page, kiosk: Kiosk) => Promise<void> };
 
 const click = (name: string) => (page: Page) => page.getByRole('button', { name, exact: true }).click();
 
 const steps: Record<string, Step[]> = {
   atm: [
     { name: 'attract', go: async () => {} },
-    { name: 'insert-card', go: click('Start') },
-    { name: 'choose-transaction', go: click('Insert card') },
-    { name: 'transaction-complete', go: click('Withdrawal') },
-    { name: 'opt-in-offer', go: click('Continue') },
+    { name: 'opt-in-offer', go: async (_page, kiosk) => void (await offerStep(kiosk, 'atm')) },
     { name: 'opt-in-chosen', go: (page) => page.getByRole('checkbox', { name: 'balance alerts' }).check() },
     { name: 'review', go: click('Review') },
     { name: 'saved', go: click('Confirm') },
-    { name: 'take-card', go: click('Continue') },
   ],
   airline: [
     { name: 'attract', go: async () => {} },
-    { name: 'find-booking', go: click('Start') },
-    { name: 'boarding-pass', go: click('Find booking') },
-    { name: 'opt-in-offer', go: click('Continue') },
+    { name: 'opt-in-offer', go: async (_page, kiosk) => void (await offerStep(kiosk, 'airline')) },
     { name: 'nothing-chosen', go: click('Review') },
     { name: 'phone-entry', go: async (page) => {
       await page.getByRole('checkbox', { name: 'gate changes' }).check();
@@ -45,7 +39,6 @@ const steps: Record<string, Step[]> = {
       await click('Enter')(page);
     } },
     { name: 'saved', go: click('Confirm') },
-    { name: 'checked-in', go: click('Continue') },
   ],
 };
 
@@ -54,9 +47,9 @@ for (const [layout, viewport] of Object.entries(layouts)) {
     test(`screenshots: ${flowId} at the ${layout} layout`, async ({ page, kiosk }) => {
       test.setTimeout(120_000);
       await page.setViewportSize(viewport);
-      await openFlow(page, kiosk, flowId);
+      await openKiosk(page, kiosk);
       for (const [index, step] of flowSteps.entries()) {
-        await step.go(page);
+        await step.go(page, kiosk);
         for (const [localeIndex, language] of locales.entries()) {
           await page.getByRole('button', { name: language }).click();
           await expect(page.locator('html')).toHaveAttribute('lang', localeIds[localeIndex]!);
