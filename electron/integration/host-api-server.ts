@@ -7,7 +7,6 @@ import {
   AnyCommandHeader,
   HOST_API_PATH,
   HOST_API_VERSION,
-  MAX_COMMANDS_IN_FLIGHT,
   MAX_MESSAGE_BYTES,
   RequestId,
   hostApiCommands,
@@ -109,7 +108,7 @@ export async function startHostApiServer(options: HostApiServerOptions): Promise
     };
     const acknowledge = (header: Omit<z.infer<typeof AcknowledgeHeader>, 'type' | 'version'>) =>
       send({ header: { ...header, type: 'acknowledge', version: HOST_API_VERSION }, payload: {} });
-    const reject = (name: string, requestId: number | null, status: 'invalidMessage' | 'invalidRequestID' | 'tooManyRequests', errorDescription: string) =>
+    const reject = (name: string, requestId: number | null, status: 'invalidMessage' | 'invalidRequestID', errorDescription: string) =>
       acknowledge({ name: name.slice(0, 64), requestId, status, errorDescription });
 
     current = { socket, connection };
@@ -139,7 +138,6 @@ export async function startHostApiServer(options: HostApiServerOptions): Promise
       }
       const { name, requestId } = envelope.data.header;
       if (inFlight.has(requestId)) return reject(name, requestId, 'invalidRequestID', `Request ${requestId} is already in flight.`);
-      if (inFlight.size >= MAX_COMMANDS_IN_FLIGHT) return reject(name, requestId, 'tooManyRequests', `At most ${MAX_COMMANDS_IN_FLIGHT} commands may be in flight.`);
       inFlight.add(requestId);
       acknowledge({ name, requestId });
       if (!isHostCommandName(name)) {

@@ -12,8 +12,6 @@ export const HOST_API_VERSION = '1.0';
 export const HOST_API_PATH = '/host-api/v1';
 /** A message larger than this is answered with an `invalidMessage` acknowledge; far larger ones close the socket. */
 export const MAX_MESSAGE_BYTES = 16 * 1024;
-/** Commands one connection may have in flight before the kiosk answers `tooManyRequests`. */
-export const MAX_COMMANDS_IN_FLIGHT = 8;
 
 /** Chosen by the host, unique among its commands in flight (as XFS4IoT's requestId). */
 export const RequestId = z.number().int().min(1).max(2_147_483_647);
@@ -126,7 +124,7 @@ export const OfferPayload = z
   .strict();
 export type OfferPayload = z.infer<typeof OfferPayload>;
 
-export const CancelPayload = z.object({ requestIds: z.array(RequestId).min(1).max(MAX_COMMANDS_IN_FLIGHT).optional() }).strict();
+export const CancelPayload = z.object({ requestIds: z.array(RequestId).min(1).max(16).optional() }).strict();
 export const QuerySessionPayload = z.object({ sessionId: SessionId }).strict();
 
 export const RecordedConsent = z.object({ purposeId: Slug, category: PurposeCategory, eventId: z.uuid(), seq: z.number().int().min(1) }).strict();

@@ -21,11 +21,15 @@ export async function startTestHost(
   const profilePath = path.join(dataDir, 'profile.json');
   writeFileSync(profilePath, JSON.stringify(profile));
   const host = await createHost({ dataDir: path.join(dataDir, 'data'), profilePath, log: () => {}, ...options });
+  let closing: Promise<void> | undefined;
+  // Closing twice is harmless: a test that restarts the kiosk closes it, and disposes of its files afterwards.
+  const close = () => (closing ??= host.close());
   return {
     ...host,
     dataDir,
+    close,
     dispose: async () => {
-      await host.close();
+      await close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
