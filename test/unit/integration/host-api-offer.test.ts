@@ -11,7 +11,7 @@ import type { TestHost } from './raw-host.ts';
 
 const PHONE = '+819012345678';
 
-let hosts: TestHost[] = [];
+const hosts: TestHost[] = [];
 const clients: HostClient[] = [];
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close();

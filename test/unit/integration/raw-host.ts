@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { HostApiCredentials } from '../../../shared/contract/host-api.ts';
-import { startTestHost } from '../host/host-fixture.ts';
+import type { startTestHost } from '../host/host-fixture.ts';
 
 export type TestHost = Awaited<ReturnType<typeof startTestHost>>;
 
