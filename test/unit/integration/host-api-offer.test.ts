@@ -117,6 +117,20 @@ describe('an offer', () => {
     expect(ledgerIds(kiosk)).toEqual([]);
   });
 
+  it('wipes the "saved" screen too when the host cancels after the answer (the customer took the card at once)', async () => {
+    const { kiosk, client, call } = await kioskWithHost();
+    const onScreen = stepOnScreen(call);
+    await client.beginSession({ locale: 'en' });
+    const outcome = client.offer({ flowId: 'airline' });
+    const step = await onScreen;
+    await acceptStep(call, kiosk.profile, step, ['delays'], { typed: '09012345678' });
+    expect(await outcome).toMatchObject({ outcome: 'accepted' });
+    expect(await call('awaitStep', { known: step.stepId, waitMs: 0 })).toMatchObject({ value: { step: { stepId: step.stepId } } });
+    const wiped = call('awaitStep', { known: step.stepId, waitMs: 10_000 });
+    await client.cancel();
+    expect(await wiped).toMatchObject({ value: { step: null } });
+  });
+
   it('ends timed_out at the host’s deadline (the command header’s timeout)', async () => {
     const { client, call } = await kioskWithHost();
     const onScreen = stepOnScreen(call);
