@@ -25,9 +25,9 @@ const reasonFor: Partial<Record<KioskErrorCode, DegradedReason>> = {
  * directory, and the ledger's last write failure for a while after it happened. So a full disk or a broken ledger
  * costs the host's transaction a quick `failed`, not a customer's time spent on a step that cannot be saved.
  */
-export function kioskHealth(options: { dataDir: string; now?: () => number; startupReasons?: DegradedReason[] }): KioskHealth {
+export function kioskHealth(options: { dataDir: string; now?: () => number }): KioskHealth {
   const now = options.now ?? Date.now;
-  let lastFailure: { reason: DegradedReason; at: number } | null = null;
+  let lastFailure: { reason: DegradedReason; at: number; freeBytes: number } | null = null;
 
   const freeBytes = (): number => {
     try {
@@ -40,14 +40,17 @@ export function kioskHealth(options: { dataDir: string; now?: () => number; star
 
   return {
     reasons: () => {
-      const reasons = new Set<DegradedReason>(options.startupReasons ?? []);
-      if (freeBytes() < LOW_SPACE_BYTES) reasons.add('ledgerFull');
-      if (lastFailure && now() - lastFailure.at < FAILURE_HOLD_MS) reasons.add(lastFailure.reason);
+      const reasons = new Set<DegradedReason>();
+      const free = freeBytes();
+      if (free < LOW_SPACE_BYTES) reasons.add('ledgerFull');
+      // A disk that ran full is fine again as soon as space was freed; other failures are given a while.
+      const spaceReturned = lastFailure?.reason === 'ledgerFull' && free >= lastFailure.freeBytes + LOW_SPACE_BYTES;
+      if (lastFailure && !spaceReturned && now() - lastFailure.at < FAILURE_HOLD_MS) reasons.add(lastFailure.reason);
       return [...reasons];
     },
     noteCaptureFailed: (code) => {
       const reason = reasonFor[code];
-      if (reason) lastFailure = { reason, at: now() };
+      if (reason) lastFailure = { reason, at: now(), freeBytes: freeBytes() };
     },
     noteCaptureSucceeded: () => {
       lastFailure = null;

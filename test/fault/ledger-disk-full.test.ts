@@ -1,45 +1,21 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../electron/ledger/ledger.ts';
 import { consentFor, draft, freshLedger, terms } from '../unit/ledger/fixtures.ts';
+import { fillDisk, smallDisk } from './fixtures/small-disk.ts';
 
-/**
- * A real full disk: a 1 MiB tmpfs, filled with a ballast file. Mounting needs root (as on this build machine);
- * elsewhere the test is skipped and says so.
- */
+/** A real full disk: a 1 MiB tmpfs, filled with a ballast file. */
+let disk: ReturnType<typeof smallDisk>;
 let mountPoint = '';
 let mounted = false;
 
 beforeAll(() => {
-  mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'kiosk-full-disk-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
-    mounted = true;
-  } catch {
-    console.warn('ledger-disk-full: cannot mount a tmpfs here (needs root); the full-disk test is skipped.');
-  }
+  disk = smallDisk('1m', 'ledger-disk-full');
+  ({ mountPoint, mounted } = disk);
 });
 
-afterAll(() => {
-  if (mounted) execFileSync('umount', [mountPoint]);
-  fs.rmSync(mountPoint, { recursive: true, force: true });
-});
-
-/** Writes until the file system refuses with ENOSPC. */
-function fillDisk(file: string): void {
-  const fd = fs.openSync(file, 'w');
-  const chunk = Buffer.alloc(4096, 1);
-  try {
-    for (;;) fs.writeSync(fd, chunk);
-  } catch (error) {
-    expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
+afterAll(() => disk.unmount());
 
 describe('a full disk', () => {
   it('refuses the capture with a calm storage_full error, writes nothing half, and recovers when space returns', (context) => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../../sdk/host-client/index.ts';
+import { callBridge, launchUrlIn } from '../../fixtures/bridge-call.ts';
 import { acceptStep, stepOnScreen } from '../../fixtures/offered-step.ts';
 import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
@@ -44,24 +45,10 @@ async function npmStart(env: NodeJS.ProcessEnv) {
   return { dir, apiPort, lines, printed };
 }
 
-/** A bridge call as the kiosk page makes it. */
-async function callBridge(launchUrl: URL, method: string, input: unknown) {
-  const response = await fetch(`${launchUrl.origin}/bridge/${method}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-kiosk-token': new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-token')!,
-      origin: launchUrl.origin,
-    },
-    body: JSON.stringify(input),
-  });
-  return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } }; error?: { code: string } };
-}
-
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
     const { dir, apiPort, printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
-    const launchUrl = new URL(/(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec((await printed(/#kiosk-token=/)).line)![1]!);
+    const launchUrl = launchUrlIn((await printed(/#kiosk-token=/)).line);
     const call = (method: string, input: unknown) => callBridge(launchUrl, method, input);
     // The airline's application offers the step; "the screen" (these bridge calls) shows it and the passenger accepts.
     const airline = await HostClient.connect({ credentialsFile: path.join(dir, 'kiosk', 'host-api.json'), retryForMs: 10_000 });

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HostClient } from '../../sdk/host-client/index.ts';
+import { openLedgerReader } from '../../electron/ledger/ledger.ts';
+import { callBridge, launchUrlIn } from '../fixtures/bridge-call.ts';
+import { acceptStep, stepOnScreen, type KioskCall } from '../fixtures/offered-step.ts';
+import { demoProfile } from '../unit/host/host-fixture.ts';
+
+const running: ChildProcess[] = [];
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const child of running.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+  }
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+/** The real kiosk process (what npm start runs), headless: it prints the launch URL a test then calls the bridge on. */
+async function startKioskProcess(dataDir: string): Promise<{ child: ChildProcess; call: KioskCall }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/start.ts'], {
+    env: { ...process.env, KIOSK_DATA_DIR: dataDir, KIOSK_LOCAL_API: 'off', KIOSK_API_URL: '', DISPLAY: '', WAYLAND_DISPLAY: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  running.push(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (text) => {
+      if (text.includes('#kiosk-token=')) resolve(text);
+    });
+    child.once('exit', (code) => reject(new Error(`the kiosk exited with ${code}`)));
+  });
+  const launchUrl = launchUrlIn(line);
+  return { child, call: (method, input) => callBridge(launchUrl, method, input) };
+}
+
+describe('a kiosk killed mid-step', () => {
+  it('tells the host on reconnect that the step ended with the restart; nothing was recorded and the ledger verifies', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'kiosk-killed-'));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const dataDir = path.join(root, 'kiosk');
+    const credentialsFile = path.join(dataDir, 'host-api.json');
+
+    const first = await startKioskProcess(dataDir);
+    const bank = await HostClient.connect({ credentialsFile, retryForMs: 20_000 });
+    const onScreen = stepOnScreen(first.call);
+    const { sessionId } = await bank.beginSession({ locale: 'en', verifiedSubject: { phone: '+819012345678' } });
+    const outcome = bank.offer({ flowId: 'atm' });
+    const step = await onScreen;
+
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    expect(await outcome).toMatchObject({ outcome: 'unknown', reason: 'connectionLost', sessionId });
+
+    const second = await startKioskProcess(dataDir);
+    const back = await HostClient.connect({ credentialsFile, retryForMs: 20_000 });
+    cleanups.push(() => back.close());
+    expect(await back.querySession(sessionId)).toMatchObject({
+      active: false,
+      lastOffer: { result: { outcome: 'failed', errorCode: 'kioskRestarted', sessionId, flowId: 'atm' } },
+    });
+    // The old step's handle and id mean nothing to the new kiosk.
+    expect(await acceptStep(second.call, demoProfile(), step, ['balance_alerts'])).toMatchObject({ ok: false, error: { code: 'not_found' } });
+
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+    const reader = openLedgerReader({ dataDir });
+    try {
+      expect(reader.status().outbox.pending).toBe(0);
+      expect(reader.verify()).toMatchObject({ ok: true });
+    } finally {
+      reader.close();
+    }
+  }, 90_000);
+});
