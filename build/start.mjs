@@ -1,11 +1,13 @@
 /**
- * `npm start`: rebuilds the renderer and the host bundle when their sources are newer, then runs the host bundle
- * with plain Node (no TypeScript transpiling at start). Plain JavaScript, because it runs before any build.
+ * `npm start`: rebuilds the renderer, the host bundle and the example hosts when their sources are newer, starts
+ * the profile's example host application beside the kiosk (build/demo-host.mjs), then runs the host bundle with
+ * plain Node (no TypeScript transpiling at start). Plain JavaScript, because it runs before any build.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleHost, hostBundle, hostBundleIsStale, newestMtime } from './bundle-host.mjs';
+import { bundleExamples, demoHostToRun, examplesAreStale, startDemoHost } from './demo-host.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -15,6 +17,7 @@ function rendererIsStale() {
   return built === 0 ? 'Building the renderer…' : built > sources ? null : 'Renderer sources changed; rebuilding the renderer…';
 }
 
+let demoHost = null;
 try {
   const rebuildRenderer = rendererIsStale();
   if (rebuildRenderer) {
@@ -26,8 +29,15 @@ try {
     console.log('Bundling the host…');
     await bundleHost();
   }
+  demoHost = demoHostToRun(process.env);
+  if (demoHost && examplesAreStale()) {
+    console.log('Bundling the example hosts…');
+    await bundleExamples();
+  }
 } catch (error) {
   console.error(`Cannot start the kiosk: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
 await import(pathToFileURL(hostBundle).href);
+// Once the kiosk is up (its host API listening, Chromium on its way), not before: the kiosk's first screen comes first.
+if (demoHost) startDemoHost(demoHost, process.env);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ExampleDeps } from './customer-visit.ts';
 import { keepKioskConnected } from './kiosk-link.ts';
 import { startHostPage, type PageAction } from './page-server.ts';
+import { openPageWindow } from './page-window.ts';
 
 export type ExampleTerminal = { act(action: PageAction): Promise<void>; render(): string };
 
@@ -15,7 +16,8 @@ export type ExampleSettings = {
 /**
  * Runs an example host application as its own process: its page on 127.0.0.1 (EXAMPLE_HOST_PORT, default any free
  * port), its connection to the kiosk from the credentials file the kiosk wrote (KIOSK_HOST_API_FILE, default
- * .kiosk-data/host-api.json). Prints the page's address, then one JSON line per opt-in event and outcome.
+ * .kiosk-data/host-api.json). Prints the page's address, then one JSON line per opt-in event and outcome. With
+ * EXAMPLE_OPEN_WINDOW set (npm start does, with a display) it opens its page in a window of its own.
  */
 export async function runExample(settings: ExampleSettings): Promise<void> {
   const credentialsFile = path.resolve(process.env.KIOSK_HOST_API_FILE || path.join(process.env.KIOSK_DATA_DIR || '.kiosk-data', 'host-api.json'));
@@ -32,7 +34,9 @@ export async function runExample(settings: ExampleSettings): Promise<void> {
   });
   refresh = page.refresh;
   console.log(`Example host ${settings.name} (${settings.brand}) on ${page.url}`);
+  const closeWindow = process.env.EXAMPLE_OPEN_WINDOW ? openPageWindow(page.url, (line) => print({ note: line })) : async () => {};
   const stop = async () => {
+    await closeWindow();
     await link.close();
     await page.close();
     process.exit(0);

@@ -8,7 +8,7 @@ import { freePort } from '../fixtures/free-port.ts';
 import { connectWhenUp, kioskPage } from '../fixtures/kiosk-window.ts';
 import { virtualDisplay } from '../fixtures/virtual-display.ts';
 
-test('npm start opens the kiosk in its own Chromium window, and stops cleanly', async () => {
+test('npm start opens the kiosk in its own Chromium window beside the example ATM host, and stops both cleanly', async () => {
   test.setTimeout(90_000);
   const screen = await virtualDisplay();
   const work = mkdtempSync(path.join(tmpdir(), 'kiosk-npm-start-'));
@@ -36,10 +36,13 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
     await expect.poll(() => output, { timeout: 60_000 }).toMatch(/^Shell: Chromium \(/m);
     const browser = await connectWhenUp(devtools, 15_000);
     const page = await kioskPage(browser);
-    await expect(page.getByRole('button', { name: '開始', exact: true })).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止', exact: true })).toBeVisible({ timeout: 15_000 });
     // The launch token has left the address bar.
     expect(page.url()).not.toContain('kiosk-token');
     await browser.close();
+    // The profile's example host application runs beside it, in its own process and window, connected to the kiosk.
+    await expect.poll(() => output, { timeout: 30_000 }).toMatch(/"note":"connected to the kiosk"/);
+    expect(output).toMatch(/^Example host atm-host \(Sakura Bank ATM\) on http:\/\/127\.0\.0\.1:\d+\/$/m);
 
     const exited = once(started, 'exit');
     started.kill('SIGTERM');
@@ -47,6 +50,7 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
     expect(output).not.toMatch(/ENOTEMPTY|Error:/);
     expect(code).toBe(0);
     expect(readdirSync(temporary).filter((name) => name.startsWith('kiosk-chromium-'))).toEqual([]);
+    await expect.poll(() => readdirSync(temporary).filter((name) => name.startsWith('example-host-chromium-')), { timeout: 10_000 }).toEqual([]);
   } finally {
     // Best effort, and never in the way of the test's own failure: the host stops its Chromium, then the files go.
     if (started.exitCode === null) {

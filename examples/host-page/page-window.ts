@@ -1,0 +1,27 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * The example host's own window on a developer's desktop: system Chromium (KIOSK_CHROMIUM, else /usr/bin/chromium)
+ * in app mode with a throwaway profile, as the bank's own screen would be. Closed, and its profile removed, with
+ * the example.
+ */
+export function openPageWindow(url: string, log: (line: string) => void): () => Promise<void> {
+  const profile = mkdtempSync(path.join(tmpdir(), 'example-host-chromium-'));
+  const flags = [`--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--window-position=40,40', '--window-size=900,760'];
+  // Chromium refuses to run as root without this (a root-only container, say).
+  if (process.getuid?.() === 0) flags.push('--no-sandbox');
+  const browser = spawn(process.env.KIOSK_CHROMIUM || '/usr/bin/chromium', flags, { stdio: 'ignore' });
+  browser.once('error', (error) => log(`could not open a window for the page (${error.message}); open ${url} in a browser`));
+  return async () => {
+    if (browser.exitCode === null && browser.signalCode === null && browser.pid !== undefined) {
+      const gone = once(browser, 'exit');
+      browser.kill('SIGTERM');
+      await gone;
+    }
+    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+  };
+}
