@@ -12,6 +12,7 @@ import { kioskHealth } from '../integration/kiosk-health.ts';
 import { sessionRecordPath } from '../integration/session-record.ts';
 import { createStepCoordinator, type StepCoordinatorOptions } from '../integration/step-coordinator.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
+import { flowTerms } from './flow-terms.ts';
 import { createKioskHandlers } from './kiosk-handlers.ts';
 import { loadProfile } from './profile-file.ts';
 
@@ -78,8 +79,10 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const retention = setInterval(purgeExpired, RETENTION_INTERVAL_MS);
   retention.unref();
   const sync = options.sync?.(ledger, profile);
+  const terms = flowTerms(profile);
   const steps = createStepCoordinator({
     profile,
+    terms,
     ledger,
     health: kioskHealth({ dataDir: options.dataDir }),
     recordFile: sessionRecordPath(options.dataDir),
@@ -91,6 +94,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const dispatch = createDispatch(
     createKioskHandlers({
       profile,
+      terms,
       ledger,
       steps,
       syncStatus: () => sync?.status() ?? SYNC_DISABLED,

@@ -1,7 +1,8 @@
 import type { KioskHandlers } from '../../shared/contract/kiosk-api.ts';
 import type { SyncStatus } from '../../shared/contract/status.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { ConsentTerms, type Flow, type Profile } from '../../shared/contract/profile.ts';
+import type { Flow, Profile } from '../../shared/contract/profile.ts';
+import type { FlowTerms } from './flow-terms.ts';
 import { KioskFailure } from '../../shared/contract/errors.ts';
 import { stopEntryPoint } from '../../shared/entry-points.ts';
 import type { StepCoordinator } from '../integration/step-coordinator.ts';
@@ -11,6 +12,7 @@ export type LedgerPort = Pick<Ledger, 'capture' | 'status'>;
 
 export type KioskHandlerDeps = {
   profile: Profile;
+  terms: FlowTerms;
   ledger: LedgerPort;
   steps: Pick<StepCoordinator, 'awaitStep' | 'report' | 'captureForStep'>;
   syncStatus: () => SyncStatus;
@@ -52,7 +54,7 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
         throw new KioskFailure('invalid_request', 'An opt-out is recorded for the number the person types.');
       }
       const { stepId: _stepId, ...draft } = request;
-      const result = ledger.capture({ ...draft, subject: request.subject }, ConsentTerms.parse(flow));
+      const result = ledger.capture({ ...draft, subject: request.subject }, deps.terms(flow));
       deps.onCaptured?.();
       return result;
     },

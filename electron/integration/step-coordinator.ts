@@ -17,7 +17,8 @@ import { HOST_API_VERSION } from '../../shared/contract/host-api.ts';
 import type { StepCaptureRequest, StepReport, StepView } from '../../shared/contract/kiosk-api.ts';
 import type { Locale } from '../../shared/contract/primitives.ts';
 import { maskPhone } from '../../shared/phone.ts';
-import { ConsentTerms, type Flow, type Profile } from '../../shared/contract/profile.ts';
+import type { Flow, Profile } from '../../shared/contract/profile.ts';
+import type { FlowTerms } from '../host/flow-terms.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { HostConnection } from './host-connection.ts';
 import type { KioskHealth } from './kiosk-health.ts';
@@ -27,6 +28,7 @@ export type CoordinatorLedger = Pick<Ledger, 'capture' | 'recordFunnel' | 'statu
 
 export type StepCoordinatorOptions = {
   profile: Profile;
+  terms: FlowTerms;
   ledger: CoordinatorLedger;
   health: KioskHealth;
   /** The durable session record (host-session.json): what a restarted kiosk tells the host. */
@@ -73,6 +75,8 @@ type Waiter = { known: string | null; resolve(view: StepView | null): void; time
 type Ending = 'wipe' | 'keep';
 
 const RECENT_SESSIONS = 32;
+/** How long after an offer ends its record is written (two fsyncs the customer's "saved" need not wait for). */
+const RECORD_DELAY_MS = 50;
 
 const newId = (bytes: number) => randomBytes(bytes).toString('base64url');
 
@@ -159,24 +163,26 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
       lastOffer: recent.get(sessionId) ?? null,
     };
   };
-  let persistScheduled = false;
+  let persistTimer: NodeJS.Timeout | null = null;
   const persistNow = () => {
-    persistScheduled = false;
+    if (persistTimer) clearTimeout(persistTimer);
+    persistTimer = null;
     const record = currentRecord();
     if (record) writeSessionRecord(options.recordFile, record);
   };
-  /** Off the customer's path: the record is written after the completion went out (a crash before is recovered). */
+  /**
+   * Off the customer's path: the record of how an offer ended is written a moment after the completion went out.
+   * A crash before that is recovered from the ledger (session-record.ts), which alone decides an `accepted`.
+   */
+  const persistQuietly = () => {
+    try {
+      persistNow();
+    } catch (error) {
+      log(`host api: the session record could not be written (${toKioskError(error).code})`);
+    }
+  };
   const persistSoon = () => {
-    if (persistScheduled) return;
-    persistScheduled = true;
-    setImmediate(() => {
-      if (!persistScheduled) return;
-      try {
-        persistNow();
-      } catch (error) {
-        log(`host api: the session record could not be written (${toKioskError(error).code})`);
-      }
-    });
+    persistTimer ??= setTimeout(persistQuietly, RECORD_DELAY_MS).unref();
   };
 
   const recovered = readSessionRecord(options.recordFile);
@@ -500,7 +506,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     send?.event('OptIn.CustomerChoseEvent', open.requestId, { choice: 'accept', purposeIds: chosen });
     let result: CaptureResult;
     try {
-      result = ledger.capture({ ...rest, subject: draftSubject }, ConsentTerms.parse(open.flow));
+      result = ledger.capture({ ...rest, subject: draftSubject }, options.terms(open.flow));
     } catch (error) {
       const failure = toKioskError(error);
       health.noteCaptureFailed(failure.code);
@@ -587,7 +593,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
       }
       waiters.clear();
       for (const timer of offer?.timers ?? []) clearTimeout(timer);
-      if (persistScheduled) persistNow();
+      if (persistTimer) persistQuietly();
     },
   };
 }

@@ -15,7 +15,8 @@ const hosts: TestHost[] = [];
 const clients: HostClient[] = [];
 afterEach(async () => {
   for (const client of clients.splice(0)) await client.close();
-  for (const host of hosts.splice(0)) await host.dispose();
+  // The latest first: a restarted kiosk runs in the directory of the one before it.
+  for (const host of hosts.splice(0).reverse()) await host.dispose();
 });
 
 async function kioskWithHost(options: Partial<HostOptions> = {}) {
