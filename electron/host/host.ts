@@ -48,6 +48,8 @@ export type Host = {
   ledger: Ledger;
   dispatch: Dispatch;
   hostApi: { url: string; credentialsFile: string };
+  /** A step has come on screen (true) or left it (false): the Electron shell raises or hides its window. */
+  onDisplay(listener: (showing: boolean) => void): () => void;
   /** The network is back (the Electron shell hears it from Chromium): sync now, even during a backoff. */
   networkIsUp(): void;
   close(): Promise<void>;
@@ -123,6 +125,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     ledger,
     dispatch,
     hostApi: { url: hostApiServer.url, credentialsFile },
+    onDisplay: steps.onDisplay,
     networkIsUp: () => sync?.wake('network-up'),
     close: async () => {
       clearInterval(retention);

@@ -249,10 +249,17 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     }
   };
 
+  /** Who moves the kiosk's window when a step comes on screen and leaves it (the Electron shell). */
+  const displayListeners = new Set<(showing: boolean) => void>();
+  const displayChanged = (showing: boolean) => {
+    for (const listener of displayListeners) listener(showing);
+  };
+
   const closeDisplay = () => {
     if (!display) return;
     display = null;
     wakeWaiters();
+    displayChanged(false);
   };
 
   // ------------------------------------------------------------------------------------------------------ offers
@@ -361,6 +368,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     }
     display = { view, open: true, offerRequestId: requestId, sessionId: session.id };
     wakeWaiters();
+    displayChanged(true);
     announceStatus();
   };
 
@@ -586,6 +594,10 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     report,
     captureForStep,
     status: () => statusFor(connection),
+    onDisplay(listener: (showing: boolean) => void): () => void {
+      displayListeners.add(listener);
+      return () => displayListeners.delete(listener);
+    },
     close() {
       for (const waiter of waiters) {
         clearTimeout(waiter.timer);

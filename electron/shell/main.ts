@@ -4,6 +4,7 @@ import { kioskMethods } from '../host/dispatch.ts';
 import { createHost, type Host } from '../host/host.ts';
 import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from '../host/environment-settings.ts';
 import { APP_ENTRY, registerAppScheme, serveRenderer } from './app-protocol.ts';
+import { followSteps, windowFor } from './display-model.ts';
 import { METHODS_ARGUMENT, registerKioskIpc } from './ipc.ts';
 import { blockBrowserShortcuts, lockDownContents, lockDownSession } from './lockdown.ts';
 import { openSafeStorageVault } from './safe-storage-vault.ts';
@@ -34,11 +35,10 @@ async function start(): Promise<void> {
   serveRenderer(path.join(root, 'out', 'renderer'));
   registerKioskIpc(host.dispatch, host.networkIsUp);
 
+  const displayModel = host.profile.hostIntegration.displayModel;
   const window = new BrowserWindow({
-    kiosk: true,
-    fullscreen: true,
+    ...windowFor(displayModel),
     autoHideMenuBar: true,
-    backgroundColor: '#ffffff',
     webPreferences: {
       preload: path.join(root, 'out', 'shell', 'preload.cjs'),
       contextIsolation: true,
@@ -57,6 +57,7 @@ async function start(): Promise<void> {
   // A crashed or hung page must not leave a dead screen on a public terminal: start the app over.
   window.webContents.on('render-process-gone', () => void window.loadURL(APP_ENTRY));
   window.on('unresponsive', () => window.webContents.forcefullyCrashRenderer());
+  followSteps(window, displayModel, host.onDisplay);
   app.on('before-quit', () => void host.close());
   await window.loadURL(APP_ENTRY);
 }

@@ -88,6 +88,20 @@ describe('an offer', () => {
     expect((await client.status()).state).toBe('ready');
   });
 
+  it('tells the shell when a step comes on screen and when it has left, so the window can follow', async () => {
+    const { kiosk, client, call } = await kioskWithHost();
+    const changes: boolean[] = [];
+    kiosk.onDisplay((showing) => changes.push(showing));
+    const onScreen = stepOnScreen(call);
+    await client.beginSession({ locale: 'en' });
+    const outcome = client.offer({ flowId: 'airline' });
+    const step = await onScreen;
+    expect(changes).toEqual([true]);
+    await call('reportStep', { stepId: step.stepId, event: 'declined', locale: 'en' });
+    await outcome;
+    expect(changes).toEqual([true, false]);
+  });
+
   it('completes declined and timed_out when the customer says no or walks away, recording nothing', async () => {
     const { kiosk, client, call } = await kioskWithHost();
     await client.beginSession({ locale: 'en' });
