@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HostApiCredentials } from '../../shared/contract/host-api.ts';
-import { readJsonFile, writeJsonAtomic } from '../sync/json-file.ts';
+import { readJsonFile } from '../sync/json-file.ts';
 
 export const HOST_API_CREDENTIALS_FILE = 'host-api.json';
 
@@ -17,8 +17,13 @@ export function installSecret(file: string): string {
   return readJsonFile(file, HostApiCredentials)?.secret ?? randomBytes(32).toString('base64url');
 }
 
-/** Writes where the API listens now, with the secret, for the host application to read. */
+/**
+ * Writes where the API listens now, with the secret, for the host application to read: a new file (0600) renamed
+ * over the old, so a reader never sees half of one. Not fsynced: it is written again at every start, and the secret
+ * it carries is only lost with the data directory (a lost write leaves the previous file, whose secret is the same).
+ */
 export function writeCredentials(file: string, credentials: HostApiCredentials): void {
-  writeJsonAtomic(file, HostApiCredentials.parse(credentials));
-  chmodSync(file, 0o600);
+  const next = `${file}.${process.pid}.tmp`;
+  writeFileSync(next, JSON.stringify(HostApiCredentials.parse(credentials)), { mode: 0o600 });
+  renameSync(next, file);
 }

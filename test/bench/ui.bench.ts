@@ -11,15 +11,14 @@
  *   - navigation: Chromium is up and starts loading the kiosk page (the page's time origin);
  *   - app script: the renderer's first chunk has arrived;
  *   - profile: the renderer asks the bridge for the profile / has it;
- *   - first interactive: the attract screen's Start button is first painted (`elementtiming="kiosk-ready"`; React
- *     has attached its handlers before it paints);
- *   - opt-in: first interactive plus the walk to the opt-in step: the bench clicks English, Start, Insert card,
- *     Withdrawal and Continue and waits for the opt-in step's first control (a purpose checkbox) to be visible and
- *     enabled (click_through_ms; the automation's own time is included, so this is an upper bound).
+ *   - first interactive: the attract screen's main button ("Stop WhatsApp messages") is first painted
+ *     (`elementtiming="kiosk-ready"`; React has attached its handlers before it paints).
+ * The opt-in step itself comes when a host application offers it: `npm run bench:host` times that.
  * Variants run interleaved in one session, so the machine's load hits them alike (`UI_BENCH_VARIANTS`, comma-separated;
- * default `bundle,tsx,bundle+api,chromium-alone`): `bundle` is `npm start` (node build/start.mjs: prebuilt host, local
- * consent API off), `tsx` transpiles electron/start.ts on the fly, a `+api` suffix on any kiosk variant also starts
- * the local reference consent API, as `npm start` does out of the box (it must not delay the kiosk), and
+ * default `bundle,tsx,bundle+api,bundle+host,chromium-alone`): `bundle` is `npm start` (node build/start.mjs: prebuilt
+ * host, local consent API and example host off), `tsx` transpiles electron/start.ts on the fly, a `+api` suffix on any
+ * kiosk variant also starts the local reference consent API and `+host` the profile's example host application
+ * (with its own window), as `npm start` does out of the box (neither must delay the kiosk), and
  * `chromium-alone` is the floor: the same Chromium with the same flags on a static page holding one Start button,
  * timed from Chromium's spawn. `UI_BENCH_RUNS` cold starts per variant (default 5).
  * `UI_BENCH_BASELINE=DIR[,DIR…]` adds a variant `baseline:<dir name>` per directory: `npm start` of another checkout
@@ -47,7 +46,7 @@ const RUNS = Number(process.env.UI_BENCH_RUNS ?? 5);
 const SETTLE_MS = Number(process.env.UI_BENCH_SETTLE_MS ?? 4000);
 const baselines = (process.env.UI_BENCH_BASELINE ?? '').split(',').filter(Boolean);
 const BARE_CHROMIUM = 'chromium-alone';
-const VARIANTS = (process.env.UI_BENCH_VARIANTS ?? ['bundle', 'tsx', 'bundle+api', BARE_CHROMIUM, ...baselines.map((dir) => `baseline:${path.basename(dir)}`)].join(',')).split(',').filter(Boolean);
+const VARIANTS = (process.env.UI_BENCH_VARIANTS ?? ['bundle', 'tsx', 'bundle+api', 'bundle+host', BARE_CHROMIUM, ...baselines.map((dir) => `baseline:${path.basename(dir)}`)].join(',')).split(',').filter(Boolean);
 const rendererDir = path.resolve('out/renderer');
 const assetsDir = path.join(rendererDir, 'assets');
 
@@ -57,7 +56,7 @@ const commands: Record<string, string[]> = {
 };
 for (const checkout of baselines) commands[`baseline:${path.basename(checkout)}`] = [process.execPath, path.resolve(checkout, 'build/start.mjs')];
 
-const kioskCommand = (variant: string) => variant.replace(/\+api$/, '');
+const kioskCommand = (variant: string) => variant.replace(/\+(api|host)$/, '');
 
 type Phases = {
   hostReady: number;
@@ -66,8 +65,6 @@ type Phases = {
   profileRequested: number;
   profileReceived: number;
   interactive: number;
-  clickThrough: number;
-  optIn: number;
 };
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -87,27 +84,6 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<number> {
     });
     child.once('exit', (code) => reject(new Error(`the host exited (${code}) before it was ready:\n${output}`)));
   });
-}
-
-type ProbedElement = { textContent: string | null; disabled?: boolean; checkVisibility(): boolean };
-type ProbedPage = { document: { querySelectorAll(css: string): Iterable<ProbedElement> } };
-
-/** The page-clock time of the first animation frame in which `selector`'s element is visible and enabled. */
-async function frameWhenReady(page: Page, selector: string, text: RegExp | null): Promise<number> {
-  const handle = await page.waitForFunction(
-    ([css, source]) => {
-      // Runs in the page; typed by hand because this project's Node code is checked without the DOM library.
-      const { document } = globalThis as unknown as ProbedPage;
-      const pattern = source === null ? null : new RegExp(source);
-      const found = Array.from(document.querySelectorAll(css)).find(
-        (element) => (!pattern || pattern.test(element.textContent?.trim() ?? '')) && !element.disabled && element.checkVisibility(),
-      );
-      return found ? performance.now() : false;
-    },
-    [selector, text?.source ?? null] as const,
-    { polling: 'raf', timeout: 30_000 },
-  );
-  return (await handle.jsonValue()) as number;
 }
 
 type ElementTiming = { identifier: string; renderTime: number; loadTime: number };
@@ -148,6 +124,7 @@ async function launchKiosk(variant: string): Promise<Launched> {
       KIOSK_DATA_DIR: dataDir,
       KIOSK_API_URL: '',
       KIOSK_LOCAL_API: variant.endsWith('+api') ? '' : 'off',
+      KIOSK_DEMO_HOST: variant.endsWith('+host') ? '' : 'off',
       CONSENT_API_DATA_DIR: path.join(dataDir, 'api'),
       CONSENT_API_PORT: '0',
       KIOSK_CHROMIUM_FLAGS: `--remote-debugging-port=${devtools} --no-sandbox ${process.env.KIOSK_CHROMIUM_FLAGS ?? ''}`,
@@ -234,17 +211,7 @@ async function coldStart(variant: string): Promise<Phases> {
       profileRequested: fromSpawn(resource(/\/bridge\/getProfile$/)?.start),
       profileReceived: fromSpawn(resource(/\/bridge\/getProfile$/)?.end),
       interactive: fromSpawn(interactiveAt),
-      clickThrough: NaN,
-      optIn: NaN,
     };
-    if (variant === BARE_CHROMIUM) return phases;
-
-    const clicksStarted = epochNow();
-    await page.getByRole('button', { name: 'English', exact: true }).click();
-    for (const name of ['Start', 'Insert card', 'Withdrawal', 'Continue']) await page.getByRole('button', { name, exact: true }).click();
-    const optInShown = timing.origin + (await frameWhenReady(page, 'input[type="checkbox"]', null));
-    phases.clickThrough = optInShown - clicksStarted;
-    phases.optIn = phases.interactive + phases.clickThrough;
     return phases;
   } finally {
     await browser?.close().catch(() => undefined);
@@ -293,8 +260,6 @@ const summary = (phases: Phases[]) => ({
   profile_requested_ms: median(phases.map((run) => run.profileRequested)),
   profile_received_ms: median(phases.map((run) => run.profileReceived)),
   first_interactive_ms: median(phases.map((run) => run.interactive)),
-  click_through_ms: median(phases.map((run) => run.clickThrough)),
-  opt_in_ms: median(phases.map((run) => run.optIn)),
 });
 const variants = Object.fromEntries(VARIANTS.map((variant) => [variant, summary(results[variant]!)]));
 for (const [variant, figures] of Object.entries(variants)) console.log(`median ${variant}: ${JSON.stringify(figures)}`);
