@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../sdk/host-client/index.ts';
 import { openLedgerReader } from '../../electron/ledger/ledger.ts';
 import { callBridge, launchUrlIn } from '../fixtures/bridge-call.ts';
-import { acceptStep, stepOnScreen, type KioskCall } from '../fixtures/offered-step.ts';
+import { acceptStep, stepOnScreen, whenScreenIsUp, type KioskCall } from '../fixtures/offered-step.ts';
 import { demoProfile } from '../unit/host/host-fixture.ts';
 
 const running: ChildProcess[] = [];
@@ -50,6 +50,7 @@ describe('a kiosk killed mid-step', () => {
     const first = await startKioskProcess(dataDir);
     const bank = await HostClient.connect({ credentialsFile, retryForMs: 20_000 });
     const onScreen = stepOnScreen(first.call);
+    await whenScreenIsUp(bank);
     const { sessionId } = await bank.beginSession({ locale: 'en', verifiedSubject: { phone: '+819012345678' } });
     const outcome = bank.offer({ flowId: 'atm' });
     const step = await onScreen;

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../../sdk/host-client/index.ts';
 import { callBridge, launchUrlIn } from '../../fixtures/bridge-call.ts';
-import { acceptStep, stepOnScreen } from '../../fixtures/offered-step.ts';
+import { acceptStep, stepOnScreen, whenScreenIsUp } from '../../fixtures/offered-step.ts';
 import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
 
@@ -53,6 +53,7 @@ describe('npm start out of the box', () => {
     // The airline's application offers the step; "the screen" (these bridge calls) shows it and the passenger accepts.
     const airline = await HostClient.connect({ credentialsFile: path.join(dir, 'kiosk', 'host-api.json'), retryForMs: 10_000 });
     const onScreen = stepOnScreen(call);
+    await whenScreenIsUp(airline);
     await airline.beginSession({ locale: 'en' });
     const outcome = airline.offer({ flowId: 'airline' });
     const captured = await acceptStep(call, demoProfile(), await onScreen, ['gate_changes'], { typed: '090-1234-5678' });
