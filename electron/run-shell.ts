@@ -7,8 +7,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SyncStatus } from '../shared/contract/status.ts';
-import type { Dispatch } from './host/dispatch.ts';
-import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker, type SyncWorkerFactory } from './host/host.ts';
+import { couldNotStart, type Dispatch } from './host/dispatch.ts';
+import { createHost, HostStartFailure, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker, type SyncWorkerFactory } from './host/host.ts';
+import { startDegradedHostApi } from './integration/degraded-host-api.ts';
+import type { HostApiServer } from './integration/host-api-server.ts';
 import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
@@ -122,10 +124,13 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
   });
   const dispatch: Dispatch = async (method: string, input: unknown) => {
     pageCalled();
-    return (await openHost).dispatch(method, input);
+    const host = await openHost.catch(() => null);
+    // A kiosk that could not start answers its page with the reason: the page says it cannot start right now.
+    return (host?.dispatch ?? couldNotStart)(method, input);
   };
   const bridge = await startBridge({ dispatch, rendererDir, listener, token });
   let stopping: Promise<never> | undefined;
+  let degraded: HostApiServer | undefined;
   function stop(code: number): Promise<never> {
     stopping ??= (async () => {
       // Chromium's throwaway profile is deleted when it exits, so wait for that before leaving.
@@ -133,6 +138,7 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
       await browser?.exited;
       await bridge.close();
       await openHost.then((host) => host.close(), () => undefined);
+      await degraded?.close();
       process.exit(code);
     })();
     return stopping;
@@ -143,11 +149,18 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
   });
   hostStarted(createHost(options));
   const host = await openHost.catch(async (error: unknown) => {
-    browser?.process.kill('SIGTERM');
-    await bridge.close();
-    throw error;
+    if (!(error instanceof HostStartFailure)) {
+      browser?.process.kill('SIGTERM');
+      await bridge.close();
+      throw error;
+    }
+    // The terminal's application must still hear why there is no opt-in step: the host API answers, degraded.
+    console.error(`Cannot start the kiosk: ${error.message}`);
+    degraded = await startDegradedHostApi({ dataDir: options.dataDir, reason: error.reason, ...options.hostApi });
+    console.log(`Host Integration API on ${degraded.url}, degraded (${error.reason}): every offer fails at once.`);
+    return null;
   });
-  console.log(`Host Integration API on ${host.hostApi.url} (address and secret for the host application in ${host.hostApi.credentialsFile}).`);
+  if (host) console.log(`Host Integration API on ${host.hostApi.url} (address and secret for the host application in ${host.hostApi.credentialsFile}).`);
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
   } else {

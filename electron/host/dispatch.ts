@@ -9,6 +9,11 @@ export type Dispatch = {
 
 export const kioskMethods = Object.keys(kioskApi) as KioskMethod[];
 
+const notStarted: KioskResult<never> = { ok: false, error: { code: 'storage_unavailable', message: 'The kiosk could not start.' } };
+
+/** What every call answers when the kiosk could not start (its page then says so, in plain words). */
+export const couldNotStart = (async () => notStarted) as Dispatch;
+
 export function isKioskMethod(method: string): method is KioskMethod {
   return Object.hasOwn(kioskApi, method);
 }

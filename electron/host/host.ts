@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { toKioskError } from '../../shared/contract/errors.ts';
+import type { DegradedReason } from '../../shared/contract/host-api.ts';
 import type { Profile } from '../../shared/contract/profile.ts';
 import type { SyncStatus } from '../../shared/contract/status.ts';
 import type { LedgerClock } from '../ledger/clock.ts';
@@ -55,19 +56,39 @@ export type Host = {
   close(): Promise<void>;
 };
 
+/**
+ * The kiosk could not start for a reason the terminal's application should hear (Common.Status `degraded`): the
+ * shells then keep the Host Integration API answering, degraded, instead of leaving the host with a refused port.
+ */
+export class HostStartFailure extends Error {
+  constructor(
+    readonly reason: Extract<DegradedReason, 'noProfile' | 'noKey' | 'ledgerFull' | 'ledgerUnavailable'>,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'HostStartFailure';
+  }
+}
+
+function startStage<T>(reason: HostStartFailure['reason'] | ((error: unknown) => HostStartFailure['reason']), open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    throw new HostStartFailure(typeof reason === 'function' ? reason(error) : reason, error);
+  }
+}
+
 /** The composition root: one profile, one ledger, one key vault, one implementation of the kiosk's API. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const log = options.log ?? console.error;
-  const profile = loadProfile(options.profilePath);
+  const profile = startStage('noProfile', () => loadProfile(options.profilePath));
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const vault = options.vault ?? openFileKeyVault(options.dataDir, { warn: log });
+  const vault = options.vault ?? startStage('noKey', () => openFileKeyVault(options.dataDir, { warn: log }));
   const clock = options.clock;
-  const ledger = openLedger({
-    dataDir: options.dataDir,
-    vault,
-    clock,
-    retentionDays: options.retentionDays,
-  });
+  const ledger = startStage(
+    (error) => (toKioskError(error).code === 'storage_full' ? 'ledgerFull' : 'ledgerUnavailable'),
+    () => openLedger({ dataDir: options.dataDir, vault, clock, retentionDays: options.retentionDays }),
+  );
   const purgeExpired = () => {
     try {
       const erased = ledger.purgePersonalData();

@@ -103,7 +103,8 @@ const offerErrorFor: Partial<Record<KioskErrorCode, OfferErrorCode>> = {
   ledger_corrupt: 'ledgerCorrupt',
 };
 
-const errorForReason: Record<DegradedReason, OfferErrorCode> = {
+/** The offer error for each reason the kiosk is degraded. */
+export const errorForReason: Record<DegradedReason, OfferErrorCode> = {
   ledgerFull: 'ledgerFull',
   ledgerUnavailable: 'ledgerUnavailable',
   noKey: 'noKey',

@@ -24,26 +24,33 @@ afterEach(async () => {
 });
 
 /** The real kiosk process (what npm start runs), headless: it prints the launch URL a test then calls the bridge on. */
-async function startKioskProcess(dataDir: string): Promise<{ child: ChildProcess; call: KioskCall }> {
+async function startKioskProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; call: KioskCall; stderr: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'electron/start.ts'], {
-    env: { ...process.env, KIOSK_DATA_DIR: dataDir, KIOSK_LOCAL_API: 'off', KIOSK_API_URL: '', DISPLAY: '', WAYLAND_DISPLAY: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, KIOSK_DATA_DIR: dataDir, KIOSK_LOCAL_API: 'off', KIOSK_API_URL: '', DISPLAY: '', WAYLAND_DISPLAY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (text) => {
       if (text.includes('#kiosk-token=')) resolve(text);
     });
-    child.once('exit', (code) => reject(new Error(`the kiosk exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`the kiosk exited with ${code}: ${stderr}`)));
   });
   const launchUrl = launchUrlIn(line);
-  return { child, call: (method, input) => callBridge(launchUrl, method, input) };
+  return { child, call: (method, input) => callBridge(launchUrl, method, input), stderr: () => stderr };
+}
+
+function tempRoot(prefix: string): string {
+  const root = mkdtempSync(path.join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  return root;
 }
 
 describe('a kiosk killed mid-step', () => {
   it('tells the host on reconnect that the step ended with the restart; nothing was recorded and the ledger verifies', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'kiosk-killed-'));
-    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const root = tempRoot('kiosk-killed-');
     const dataDir = path.join(root, 'kiosk');
     const credentialsFile = path.join(dataDir, 'host-api.json');
 
@@ -79,4 +86,24 @@ describe('a kiosk killed mid-step', () => {
       reader.close();
     }
   }, 90_000);
+});
+
+describe('a kiosk that cannot start', () => {
+  it('says why in one sentence, keeps the host API answering degraded with the reason, and fails every offer at once', async () => {
+    const root = tempRoot('kiosk-no-profile-');
+    const dataDir = path.join(root, 'kiosk');
+    const kiosk = await startKioskProcess(dataDir, { KIOSK_PROFILE: path.join(root, 'missing.json') });
+    expect(kiosk.stderr()).toMatch(/^Cannot start the kiosk: The profile .*missing\.json cannot be loaded: there is no such file\.$/m);
+
+    const bank = await HostClient.connect({ credentialsFile: path.join(dataDir, 'host-api.json'), retryForMs: 20_000 });
+    cleanups.push(() => bank.close());
+    expect(await bank.status()).toMatchObject({ state: 'degraded', reasons: ['noProfile'], flows: [] });
+    await expect(bank.beginSession({ locale: 'en' })).rejects.toMatchObject({ name: 'HostApiError', code: 'commandErrorCode' });
+    const started = Date.now();
+    expect(await bank.offer({ flowId: 'atm' })).toMatchObject({ outcome: 'failed', errorCode: 'noProfile' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // Its own page hears the same: it shows "This kiosk cannot start right now" (KioskLoader).
+    expect(await kiosk.call('getProfile', {})).toMatchObject({ ok: false, error: { code: 'storage_unavailable' } });
+    expect(kiosk.child.exitCode).toBeNull();
+  }, 60_000);
 });
