@@ -141,6 +141,16 @@ async function launchKiosk(variant: string): Promise<Launched> {
       const exited = new Promise((resolve) => (host.exitCode === null ? host.once('exit', resolve) : resolve(null)));
       host.kill('SIGTERM');
       await exited;
+      // The example host (`+host`) stops on the kiosk's exit and removes its window's profile: give it a moment.
+      const groupAlive = () => {
+        try {
+          if (host.pid) process.kill(-host.pid, 0);
+          return Boolean(host.pid);
+        } catch {
+          return false;
+        }
+      };
+      for (let waited = 0; groupAlive() && waited < 3_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       try {
         if (host.pid) process.kill(-host.pid, 'SIGKILL');
       } catch {
