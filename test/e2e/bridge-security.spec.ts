@@ -1,6 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { kioskMethods } from '../../electron/host/dispatch.ts';
+import { otherLocalPage } from '../fixtures/other-local-page.ts';
 import { callKiosk, expect, kioskMethodNames, test } from './kiosk-fixture.ts';
 
 const capture = {
@@ -11,17 +10,6 @@ const capture = {
   consents: [{ purposeIds: ['gate_changes'], shownText: 'x' }],
   subject: { source: 'self_entered', phone: '+819011112222' },
 };
-
-/** Another web page on this machine, e.g. something a technician left running, or a page a browser was lured to. */
-async function otherLocalPage(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html' });
-    response.end('<!doctype html><title>elsewhere</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://localhost:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 test('the app gets window.kiosk with every method and the token leaves the address bar', async ({ page, kiosk }) => {
   await kiosk.open(page);

@@ -1,21 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { HostClient } from '../../sdk/host-client/index.ts';
+import { otherLocalPage } from '../fixtures/other-local-page.ts';
 import { expect, test } from './kiosk-fixture.ts';
 import { ledgerEvents } from './kiosk-screens.ts';
-
-/** A web page a browser on the terminal was lured to, on another local port. */
-async function localPage(): Promise<{ url: string; close(): Promise<void> }> {
-  const server = http.createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html' });
-    response.end('<!doctype html><title>elsewhere</title>');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 type Attempt = { opened: boolean; closeCode: number | null };
 
@@ -47,7 +35,7 @@ test('a browser page cannot open the host API, not even with the secret, and the
   const { url, secret } = JSON.parse(readFileSync(kiosk.hostApi.credentialsFile, 'utf8')) as { url: string; secret: string };
   const messages: string[] = [];
   page.on('console', (message) => messages.push(message.text()));
-  const elsewhere = await localPage();
+  const elsewhere = await otherLocalPage();
   try {
     await page.goto(elsewhere.url);
     expect(await tryToConnect(page, url, secret)).toEqual([
