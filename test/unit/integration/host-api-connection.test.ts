@@ -36,7 +36,7 @@ describe('who may connect to the host API', () => {
     try {
       expect(credentialsOf(again).secret).toBe(first);
     } finally {
-      await again.close();
+      await again.dispose();
     }
   });
 
