@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SyncStatus } from '../shared/contract/status.ts';
@@ -102,13 +103,13 @@ export async function runElectron(binary: string): Promise<void> {
   child.once('exit', (code) => process.exit(code ?? 1));
 }
 
-export type EarlyChromium = { listener: LoopbackListener; token: string; browser: RunningChromium | null };
+export type EarlyChromium = { listener: LoopbackListener; launchCode: string; browser: RunningChromium | null };
 
 /**
  * Chromium is already starting (electron/start.ts) on the listener's address; the bridge now answers there, and the
  * host opens the ledger and loads the profile meanwhile. Bridge calls that arrive before the host is ready wait.
  */
-export async function runChromium({ listener, token, browser }: EarlyChromium): Promise<void> {
+export async function runChromium({ listener, launchCode, browser }: EarlyChromium): Promise<void> {
   let pageCalled: () => void = () => {};
   const pageIsUp = new Promise<void>((resolve) => {
     pageCalled = resolve;
@@ -127,7 +128,17 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
     pageCalled();
     return (await openHost).dispatch(method, input);
   };
-  const bridge = await startBridge({ dispatch, rendererDir, listener, token });
+  const bridge = await startBridge({
+    dispatch,
+    rendererDir,
+    listener,
+    launchCode,
+    // Whoever raced the page for its code has a revoked session; the service starts over with a new code.
+    onLaunchCodeReused: () => {
+      console.error('Stopping: the launch code was used by another process. The kiosk must be started again.');
+      void stop(1);
+    },
+  });
   let stopping: Promise<never> | undefined;
   function stop(code: number): Promise<never> {
     stopping ??= (async () => {
@@ -154,7 +165,11 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
   } else {
-    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open this URL in Chromium): ${bridge.launchUrl}`);
+    // Printed, the launch code would end up in terminal scroll-back and CI logs: it goes to a file of the kiosk user's.
+    const launchFile = path.join(options.dataDir, 'launch-url');
+    rmSync(launchFile, { force: true });
+    writeFileSync(launchFile, `${bridge.issueLaunchUrl()}\n`, { mode: 0o600 });
+    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open the one-time URL in ${launchFile} in Chromium).`);
   }
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bridgeLaunchUrl, newBridgeToken } from './bridge/launch-address.ts';
+import { bridgeLaunchUrl, newBridgeSecret } from './bridge/launch-address.ts';
 import { hasDisplay, isExecutable, launchChromium } from './bridge/launch-chromium.ts';
 import { listenOnLoopback } from './host/loopback-listener.ts';
 import type { EarlyChromium } from './run-shell.ts';
@@ -27,8 +27,8 @@ function electronBinary(): string | null {
 
 async function startChromiumFirst(): Promise<EarlyChromium> {
   const listener = await listenOnLoopback(Number(process.env.KIOSK_PORT ?? 0));
-  const token = newBridgeToken();
-  return { listener, token, browser: hasDisplay() ? launchChromium(bridgeLaunchUrl(listener.origin, token)) : null };
+  const launchCode = newBridgeSecret();
+  return { listener, launchCode, browser: hasDisplay() ? launchChromium(bridgeLaunchUrl(listener.origin, launchCode)) : null };
 }
 
 let early: EarlyChromium | undefined;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -43,25 +43,29 @@ async function npmStart(env: NodeJS.ProcessEnv) {
   return { dir, apiPort, lines, printed };
 }
 
-/** A bridge call as the kiosk page makes it. */
-async function callBridge(launchUrl: URL, method: string, input: unknown) {
-  const response = await fetch(`${launchUrl.origin}/bridge/${method}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-kiosk-token': new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-token')!,
-      origin: launchUrl.origin,
-    },
-    body: JSON.stringify(input),
-  });
-  return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
+type BridgeCall = (method: string, input: unknown) => Promise<{ ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } }>;
+
+/** What the kiosk page does with its launch URL: exchange the one-time code for the session token, then call. */
+async function openBridge(launchUrl: URL): Promise<BridgeCall> {
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${launchUrl.origin}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: launchUrl.origin, ...headers },
+      body: JSON.stringify(body),
+    }).then((response) => response.json());
+  const code = new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-launch');
+  const session = (await post('/bridge-session', { code })) as { ok: boolean; value: { token: string } };
+  expect(session.ok).toBe(true);
+  return (method, input) => post(`/bridge/${method}`, input, { 'x-kiosk-token': session.value.token }) as ReturnType<BridgeCall>;
 }
 
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
-    const { dir, apiPort, printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
-    const launchUrl = new URL(/(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec((await printed(/#kiosk-token=/)).line)![1]!);
-    const call = (method: string, input: unknown) => callBridge(launchUrl, method, input);
+    const { dir, apiPort, printed, lines } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
+    const launchFile = /open the one-time URL in (\S+) in Chromium/.exec((await printed(/one-time URL in/)).line)![1]!;
+    expect(statSync(launchFile).mode & 0o777).toBe(0o600);
+    const call = await openBridge(new URL(readFileSync(launchFile, 'utf8').trim()));
+    expect(lines.filter(({ line }) => line.includes('kiosk-launch='))).toEqual([]);
     const flow = demoProfile().flows.find((candidate) => candidate.id === 'airline')!;
     const sentence = renderConsentSentence(flow, 'opt_in', ['gate_changes'], 'en');
     const captured = await call('captureConsent', {
@@ -97,7 +101,7 @@ describe('npm start out of the box', () => {
     const { printed, lines } = await npmStart({ DISPLAY: ':99', KIOSK_CHROMIUM: browser });
     await printed(/^Shell: Chromium \(/);
     await expect.poll(() => existsSync(argsFile)).toBe(true);
-    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-token='))!;
+    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-launch='))!;
     return {
       launchUrl: new URL(launchArg.replace(/^--app=/, '')),
       apiListensAt: () => lines.find(({ line }) => line.startsWith('Consent API (reference, local) on'))?.at,
@@ -109,7 +113,8 @@ describe('npm start out of the box', () => {
     // Started at once, the API listens within about a second; here it has not even been started.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(kiosk.apiListensAt()).toBeUndefined();
-    expect((await callBridge(kiosk.launchUrl, 'getStatus', {})).value.sync.state).toBe('offline');
+    const call = await openBridge(kiosk.launchUrl);
+    expect((await call('getStatus', {})).value.sync.state).toBe('offline');
     const calledAt = Date.now();
     await expect.poll(kiosk.apiListensAt, { timeout: 15_000 }).toBeGreaterThanOrEqual(calledAt);
   }, 60_000);
