@@ -143,6 +143,16 @@ describe.each(Object.entries(verifiers))('%s, before install', (_name, verify) =
     );
   });
 
+  it('accepts a release signed with a development key, and says it is one', async () => {
+    const copy = copyOfRelease();
+    const text = fs.readFileSync(copy.manifest, 'utf8').replace('Signing-Key: release', 'Signing-Key: development');
+    fs.writeFileSync(copy.manifest, text);
+    fs.writeFileSync(`${copy.manifest}.sig`, crypto.sign(null, Buffer.from(text), releaseKey.privateKey));
+    const result = await verify(copy.deb, copy.manifest, publishedKey);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[1]).toBe('Warning: this release is signed with a DEVELOPMENT release key; install it on test terminals only.');
+  });
+
   it('refuses a copy with one byte changed', async () => {
     const copy = copyOfRelease();
     changeOneByte(copy.deb);
