@@ -31,12 +31,12 @@ async function outcome(command: string, args: string[], env: NodeJS.ProcessEnv =
 }
 
 const asRoot = process.getuid?.() === 0;
-const work = fs.mkdtempSync(path.join(tmpdir(), 'kiosk-release-'));
-fs.chmodSync(work, 0o755); // the package's user must reach the scratch root below it
+// Made in beforeAll, not while the file is being collected, so a run that selects none of its tests leaves nothing.
+// Short, as mkdtemp's names are: Chromium's sockets below it must fit a Unix socket path (108 bytes).
+const work = path.join(tmpdir(), `kiosk-release-${crypto.randomBytes(3).toString('hex')}`);
 const out = path.join(work, 'release');
 const releaseKey = crypto.generateKeyPairSync('ed25519');
 const publishedKey = path.join(work, 'published-release-key.pem');
-fs.writeFileSync(publishedKey, releaseKey.publicKey.export({ type: 'spki', format: 'pem' }));
 const privatePem = releaseKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 const DEB = 'consent-kiosk-chromium_0.1.0_amd64.deb';
@@ -45,6 +45,8 @@ const manifest = path.join(out, 'consent-kiosk-0.1.0.manifest');
 let built: Outcome;
 
 beforeAll(async () => {
+  fs.mkdirSync(work, { mode: 0o755 }); // 0755: the package's user must reach the scratch root below it
+  fs.writeFileSync(publishedKey, releaseKey.publicKey.export({ type: 'spki', format: 'pem' }));
   const started = Date.now();
   built = await outcome(process.execPath, ['--import', 'tsx', 'build/release/release.ts', '--out', out], {
     ...process.env,
@@ -375,12 +377,15 @@ describe('installed into a scratch root with dpkg', () => {
   });
 
   it.runIf(asRoot)('keeps the ledger when the package is purged, and removes the enrolment token', async () => {
-    const ledger = path.join(root, 'var', 'lib', 'consent-kiosk', 'ledger.sqlite');
-    expect(fs.existsSync(ledger)).toBe(true);
+    const dataDir = path.join(root, 'var', 'lib', 'consent-kiosk');
+    // The kiosk's runs above left a ledger; run alone, this test puts one there itself.
+    const ledger = path.join(dataDir, 'ledger.sqlite');
+    if (!fs.existsSync(ledger)) fs.writeFileSync(ledger, 'a ledger');
+    const before = fs.readdirSync(dataDir).sort();
     const purged = await dpkg('--purge', 'consent-kiosk-chromium');
     expect(purged.code).toBe(0);
     expect(purged.stderr).toContain('the consent ledger in /var/lib/consent-kiosk is kept; export it (kioskctl export) before deleting it.');
-    expect(fs.existsSync(ledger)).toBe(true);
+    expect(fs.readdirSync(dataDir).sort()).toEqual(before);
     expect(fs.existsSync(path.join(root, 'etc', 'consent-kiosk', 'enrolment-token'))).toBe(false);
     expect(fs.existsSync(path.join(root, 'usr', 'lib', 'consent-kiosk'))).toBe(false);
   });
