@@ -13,6 +13,7 @@ import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker
 import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
+import { outOfServiceReason, switchableListener } from './bridge/out-of-service.ts';
 import { retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
@@ -128,10 +129,11 @@ export async function runChromium({ listener, launchCode, browser }: EarlyChromi
     pageCalled();
     return (await openHost).dispatch(method, input);
   };
+  const answering = switchableListener(listener);
   const bridge = await startBridge({
     dispatch,
     rendererDir,
-    listener,
+    listener: answering,
     launchCode,
     // Whoever raced the page for its code has a revoked session; the service starts over with a new code.
     onLaunchCodeReused: () => {
@@ -157,11 +159,18 @@ export async function runChromium({ listener, launchCode, browser }: EarlyChromi
   });
   hostStarted(createHost(options));
   const host = await openHost.catch(async (error: unknown) => {
+    // A damaged ledger stays damaged across restarts: say so on screen and stay up, rather than loop.
+    const outOfService = outOfServiceReason(error, options.dataDir);
+    if (outOfService) {
+      answering.showOutOfService(outOfService);
+      console.error(`Out of service: ${outOfService}`);
+      return null;
+    }
     browser?.process.kill('SIGTERM');
     await bridge.close();
     throw error;
   });
-  if (host.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
+  if (host?.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
   } else {
