@@ -156,7 +156,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
 /**
  * Other local users can read Chromium's command line (and so a launch code) but never own the kiosk user's
- * sockets. Where the kernel has no socket table to ask (not Linux), the token and Origin checks stand alone.
+ * sockets. Root may connect: it can read the kiosk's data and memory anyway. Where the kernel has no socket table
+ * to ask (not Linux), the token and Origin checks stand alone.
  */
 function sameUserCheck(peerUid: (socket: Socket) => number | null | undefined): (socket: Socket) => boolean {
   const ownUid = process.getuid?.();
@@ -166,7 +167,7 @@ function sameUserCheck(peerUid: (socket: Socket) => number | null | undefined): 
     let same = checked.get(socket);
     if (same === undefined) {
       const uid = peerUid(socket);
-      same = uid === undefined || uid === ownUid;
+      same = uid === undefined || uid === ownUid || uid === 0;
       checked.set(socket, same);
     }
     return same;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyFingerprint, parseManifest, sha256OfFile } from '../../electron/cli/release-manifest.ts';
+import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../fixtures/bridge-session.ts';
 import { freePort } from '../fixtures/free-port.ts';
 import { connectWhenUp, kioskPage } from '../fixtures/kiosk-window.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../unit/server/test-server.ts';
@@ -272,19 +273,14 @@ describe('installed into a scratch root with dpkg', () => {
       };
     }
 
-    /** The unit's command without cage: no display, so the host prints its URL; bridge calls as the page makes them. */
+    /** The unit's command without cage: no display, so the host writes its launch URL; bridge calls as the page makes them. */
     async function startHeadless(dirs: Record<string, string>) {
       kiosk = runUnit(root, { withCage: false, account, overrides: dirs });
-      await expect.poll(kiosk.output, { timeout: 20_000 }).toMatch(/open this URL in Chromium\): http:\S+/);
-      const launchUrl = new URL(/open this URL in Chromium\): (http:\S+)/.exec(kiosk.output())![1]!);
-      const call = async (method: string) => {
-        const response = await fetch(`${launchUrl.origin}/bridge/${method}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: launchUrl.origin, 'x-kiosk-token': new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-token')! },
-          body: '{}',
-        });
-        return (await response.json()) as { ok: boolean; value: { id?: string; sync?: { state: string; lastSuccessAt: string | null } } };
-      };
+      await expect.poll(kiosk.output, { timeout: 20_000 }).toMatch(NO_DISPLAY_LINE);
+      const launchUrl = printedLaunchUrl(kiosk.output());
+      const bridge = await openBridge(launchUrl);
+      type Answer = { ok: boolean; value: { id?: string; sync?: { state: string; lastSuccessAt: string | null } } };
+      const call = (method: string) => bridge<Answer>(method);
       return { launchUrl, call };
     }
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsentSentence } from '../../../shared/wording.ts';
+import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../../fixtures/bridge-session.ts';
 import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
 
@@ -43,28 +44,14 @@ async function npmStart(env: NodeJS.ProcessEnv) {
   return { dir, apiPort, lines, printed };
 }
 
-type BridgeCall = (method: string, input: unknown) => Promise<{ ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } }>;
-
-/** What the kiosk page does with its launch URL: exchange the one-time code for the session token, then call. */
-async function openBridge(launchUrl: URL): Promise<BridgeCall> {
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${launchUrl.origin}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: launchUrl.origin, ...headers },
-      body: JSON.stringify(body),
-    }).then((response) => response.json());
-  const code = new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-launch');
-  const session = (await post('/bridge-session', { code })) as { ok: boolean; value: { token: string } };
-  expect(session.ok).toBe(true);
-  return (method, input) => post(`/bridge/${method}`, input, { 'x-kiosk-token': session.value.token }) as ReturnType<BridgeCall>;
-}
-
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
     const { dir, apiPort, printed, lines } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
-    const launchFile = /open the one-time URL in (\S+) in Chromium/.exec((await printed(/one-time URL in/)).line)![1]!;
-    expect(statSync(launchFile).mode & 0o777).toBe(0o600);
-    const call = await openBridge(new URL(readFileSync(launchFile, 'utf8').trim()));
+    const printedLine = (await printed(NO_DISPLAY_LINE)).line;
+    expect(statSync(NO_DISPLAY_LINE.exec(printedLine)![2]!).mode & 0o777).toBe(0o600);
+    type Answer = { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
+    const bridge = await openBridge(printedLaunchUrl(printedLine));
+    const call = (method: string, input: unknown) => bridge<Answer>(method, input);
     expect(lines.filter(({ line }) => line.includes('kiosk-launch='))).toEqual([]);
     const flow = demoProfile().flows.find((candidate) => candidate.id === 'airline')!;
     const sentence = renderConsentSentence(flow, 'opt_in', ['gate_changes'], 'en');
@@ -114,7 +101,7 @@ describe('npm start out of the box', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(kiosk.apiListensAt()).toBeUndefined();
     const call = await openBridge(kiosk.launchUrl);
-    expect((await call('getStatus', {})).value.sync.state).toBe('offline');
+    expect((await call<{ value: { sync: { state: string } } }>('getStatus')).value.sync.state).toBe('offline');
     const calledAt = Date.now();
     await expect.poll(kiosk.apiListensAt, { timeout: 15_000 }).toBeGreaterThanOrEqual(calledAt);
   }, 60_000);

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_DISPLAY_LINE, printedLaunchUrl } from '../../fixtures/bridge-session.ts';
 
 let started: ChildProcess | undefined;
 afterEach(async () => {
@@ -43,8 +44,8 @@ const garbage = Buffer.alloc(8192, 'not a SQLite database, just a damaged file. 
 describe('a damaged ledger', () => {
   it('puts the kiosk out of service with one sentence, on the page and in the log, and keeps it running', async () => {
     const kiosk = startKiosk({ ledger: garbage });
-    await expect.poll(kiosk.output, { timeout: 20_000 }).toMatch(/open this URL in Chromium\): (http:\S+)/);
-    const launchUrl = new URL(/open this URL in Chromium\): (http:\S+)/.exec(kiosk.output())![1]!);
+    await expect.poll(kiosk.output, { timeout: 20_000 }).toMatch(NO_DISPLAY_LINE);
+    const launchUrl = printedLaunchUrl(kiosk.output());
     const sentence = `The consent ledger ${path.join(kiosk.dataDir, 'ledger.sqlite')} is damaged or is not a ledger, so this kiosk records nothing until a technician restores or replaces it.`;
     expect(kiosk.output()).toContain(`Out of service: ${sentence}\n`);
 
