@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SyncStatus } from '../shared/contract/status.ts';
@@ -14,6 +15,7 @@ import type { HostApiServer } from './integration/host-api-server.ts';
 import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
+import { outOfServiceReason, switchableListener } from './bridge/out-of-service.ts';
 import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
@@ -101,13 +103,13 @@ export async function runElectron(binary: string): Promise<void> {
   child.once('exit', (code) => process.exit(code ?? 1));
 }
 
-export type EarlyChromium = { listener: LoopbackListener; token: string; browser: RunningChromium | null };
+export type EarlyChromium = { listener: LoopbackListener; launchCode: string; browser: RunningChromium | null };
 
 /**
  * Chromium is already starting (electron/start.ts) on the listener's address; the bridge now answers there, and the
  * host opens the ledger and loads the profile meanwhile. Bridge calls that arrive before the host is ready wait.
  */
-export async function runChromium({ listener, token, browser }: EarlyChromium): Promise<void> {
+export async function runChromium({ listener, launchCode, browser }: EarlyChromium): Promise<void> {
   let pageCalled: () => void = () => {};
   const pageIsUp = new Promise<void>((resolve) => {
     pageCalled = resolve;
@@ -128,7 +130,18 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
     // A kiosk that could not start answers its page with the reason: the page says it cannot start right now.
     return (host?.dispatch ?? couldNotStart)(method, input);
   };
-  const bridge = await startBridge({ dispatch, rendererDir, listener, token });
+  const answering = switchableListener(listener);
+  const bridge = await startBridge({
+    dispatch,
+    rendererDir,
+    listener: answering,
+    launchCode,
+    // Whoever raced the page for its code has a revoked session; the service starts over with a new code.
+    onLaunchCodeReused: () => {
+      console.error('Stopping: the launch code was used by another process. The kiosk must be started again.');
+      void stop(1);
+    },
+  });
   let stopping: Promise<never> | undefined;
   let degraded: HostApiServer | undefined;
   function stop(code: number): Promise<never> {
@@ -154,8 +167,13 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
       await bridge.close();
       throw error;
     }
-    // The terminal's application must still hear why there is no opt-in step: the host API answers, degraded.
-    console.error(`Cannot start the kiosk: ${error.message}`);
+    // Restarting cannot fix a damaged ledger, a bad profile or a key vault that cannot be opened (under systemd it
+    // would only loop): the screen says in one sentence what a technician must fix, and the terminal's application
+    // still hears why there is no opt-in step, from the host API answering degraded.
+    const outOfService =
+      outOfServiceReason(error.cause, options.dataDir) ?? `${error.message.replace(/\.$/, '')}, so this kiosk records nothing until a technician fixes it.`;
+    answering.showOutOfService(outOfService);
+    console.error(`Out of service: ${outOfService}`);
     degraded = await startDegradedHostApi({ dataDir: options.dataDir, reason: error.reason, ...options.hostApi });
     console.log(`Host Integration API on ${degraded.url}, degraded (${error.reason}): every offer fails at once.`);
     return null;
@@ -164,7 +182,11 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
   } else {
-    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open this URL in Chromium): ${bridge.launchUrl}`);
+    // Printed, the launch code would end up in terminal scroll-back and CI logs: it goes to a file of the kiosk user's.
+    const launchFile = path.join(options.dataDir, 'launch-url');
+    rmSync(launchFile, { force: true });
+    writeFileSync(launchFile, `${bridge.issueLaunchUrl()}\n`, { mode: 0o600 });
+    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open the one-time URL in ${launchFile} in Chromium).`);
   }
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));

@@ -4,16 +4,18 @@ import { asStorageFailure } from '../ledger/storage-errors.ts';
 import { addExportCommand } from './commands/export.ts';
 import { addStatusCommand } from './commands/status.ts';
 import { addVerifyCommand } from './commands/verify.ts';
+import { addVerifyReleaseCommand } from './commands/verify-release.ts';
 
 /** The technician's and auditor's tool: every failure is one sentence on stderr and a non-zero exit, never a trace. */
 async function runKioskctl(argv: string[]): Promise<number> {
   const program = new Command('kioskctl')
-    .description('Inspect, verify and export a consent kiosk ledger.')
+    .description('Inspect, verify and export a consent kiosk ledger; verify a release before installing it.')
     .exitOverride()
     .showHelpAfterError();
   addVerifyCommand(program);
   addExportCommand(program);
   addStatusCommand(program);
+  addVerifyReleaseCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

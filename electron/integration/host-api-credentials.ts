@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HostApiCredentials } from '../../shared/contract/host-api.ts';
 import { readJsonFile } from '../sync/json-file.ts';
@@ -18,12 +18,21 @@ export function installSecret(file: string): string {
 }
 
 /**
- * Writes where the API listens now, with the secret, for the host application to read: a new file (0600) renamed
- * over the old, so a reader never sees half of one. Not fsynced: it is written again at every start, and the secret
- * it carries is only lost with the data directory (a lost write leaves the previous file, whose secret is the same).
+ * The file is the kiosk account's own (0600), unless it is put in a setgid directory: that is how an installer
+ * shares it with the host application's account (the directory's group, both accounts in it), and then the group
+ * may read it too (0640). No one else ever can.
+ */
+export function credentialsMode(file: string): number {
+  return (statSync(path.dirname(file)).mode & 0o2000) !== 0 ? 0o640 : 0o600;
+}
+
+/**
+ * Writes where the API listens now, with the secret, for the host application to read: a new file renamed over the
+ * old, so a reader never sees half of one. Not fsynced: it is written again at every start, and the secret it carries
+ * is only lost with the data directory (a lost write leaves the previous file, whose secret is the same).
  */
 export function writeCredentials(file: string, credentials: HostApiCredentials): void {
   const next = `${file}.${process.pid}.tmp`;
-  writeFileSync(next, JSON.stringify(HostApiCredentials.parse(credentials)), { mode: 0o600 });
+  writeFileSync(next, JSON.stringify(HostApiCredentials.parse(credentials)), { mode: credentialsMode(file) });
   renameSync(next, file);
 }

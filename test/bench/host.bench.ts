@@ -30,6 +30,7 @@ import { openFileKeyVault } from '../../electron/ledger/file-key-vault.ts';
 import { openLedger } from '../../electron/ledger/ledger.ts';
 import { ConsentTerms } from '../../shared/contract/profile.ts';
 import { renderConsentSentence } from '../../shared/wording.ts';
+import { NO_DISPLAY_LINE, printedLaunchUrl } from '../fixtures/bridge-session.ts';
 import { demoProfile } from '../unit/host/host-fixture.ts';
 
 const ROUNDS = Number(process.env.BENCH_HOST_ROUNDS ?? 30);
@@ -109,7 +110,7 @@ function quantile(values: number[], q: number): number {
 }
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
-/** The kiosk as npm start runs it, without a display: it prints the launch URL the bench opens. */
+/** The kiosk as npm start runs it, without a display: it says where its one-time launch URL is; the bench opens it. */
 async function startKiosk(dataDir: string): Promise<{ child: ChildProcess; launchUrl: string }> {
   const child = spawn(process.execPath, ['build/start.mjs'], {
     env: { ...process.env, KIOSK_DATA_DIR: dataDir, KIOSK_LOCAL_API: 'off', KIOSK_API_URL: '', KIOSK_DEMO_HOST: 'off', DISPLAY: '', WAYLAND_DISPLAY: '' },
@@ -117,8 +118,7 @@ async function startKiosk(dataDir: string): Promise<{ child: ChildProcess; launc
   });
   const launchUrl = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      const url = /(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec(line)?.[1];
-      if (url) resolve(url);
+      if (NO_DISPLAY_LINE.test(line)) resolve(printedLaunchUrl(line).href);
     });
     child.once('exit', (code) => reject(new Error(`the kiosk exited with ${code}`)));
   });

@@ -38,7 +38,7 @@ test('npm start opens the kiosk in its own Chromium window beside the example AT
     const page = await kioskPage(browser);
     await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止', exact: true })).toBeVisible({ timeout: 15_000 });
     // The launch token has left the address bar.
-    expect(page.url()).not.toContain('kiosk-token');
+    expect(page.url()).not.toContain('kiosk-launch');
     await browser.close();
     // The profile's example host application runs beside it, in its own process and window, connected to the kiosk.
     await expect.poll(() => output, { timeout: 30_000 }).toMatch(/"note":"connected to the kiosk"/);

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../sdk/host-client/index.ts';
 import { openLedgerReader } from '../../electron/ledger/ledger.ts';
-import { callBridge, launchUrlIn } from '../fixtures/bridge-call.ts';
+import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../fixtures/bridge-session.ts';
 import { acceptStep, stepOnScreen, whenScreenIsUp, type KioskCall } from '../fixtures/offered-step.ts';
 import { demoProfile } from '../unit/host/host-fixture.ts';
 
@@ -34,12 +34,22 @@ async function startKioskProcess(dataDir: string, env: NodeJS.ProcessEnv = {}): 
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (text) => {
-      if (text.includes('#kiosk-token=')) resolve(text);
+      if (NO_DISPLAY_LINE.test(text)) resolve(text);
     });
     child.once('exit', (code) => reject(new Error(`the kiosk exited with ${code}: ${stderr}`)));
   });
-  const launchUrl = launchUrlIn(line);
-  return { child, call: (method, input) => callBridge(launchUrl, method, input), stderr: () => stderr };
+  const launchUrl = printedLaunchUrl(line);
+  // A kiosk that could not start answers every page request itself: there is no session to open then.
+  const bridge = await openBridge(launchUrl).catch(() => null);
+  const call: KioskCall = (method, input) =>
+    bridge
+      ? bridge(method, input)
+      : fetch(`${launchUrl.origin}/bridge/${method}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: launchUrl.origin },
+          body: JSON.stringify(input),
+        }).then((response) => response.json() as ReturnType<KioskCall>);
+  return { child, call, stderr: () => stderr };
 }
 
 function tempRoot(prefix: string): string {
@@ -93,7 +103,9 @@ describe('a kiosk that cannot start', () => {
     const root = tempRoot('kiosk-no-profile-');
     const dataDir = path.join(root, 'kiosk');
     const kiosk = await startKioskProcess(dataDir, { KIOSK_PROFILE: path.join(root, 'missing.json') });
-    expect(kiosk.stderr()).toMatch(/^Cannot start the kiosk: The profile .*missing\.json cannot be loaded: there is no such file\.$/m);
+    expect(kiosk.stderr()).toMatch(
+      /^Out of service: The profile .*missing\.json cannot be loaded: there is no such file, so this kiosk records nothing until a technician fixes it\.$/m,
+    );
 
     const bank = await HostClient.connect({ credentialsFile: path.join(dataDir, 'host-api.json'), retryForMs: 20_000 });
     cleanups.push(() => bank.close());
@@ -102,8 +114,8 @@ describe('a kiosk that cannot start', () => {
     const started = Date.now();
     expect(await bank.offer({ flowId: 'atm' })).toMatchObject({ outcome: 'failed', errorCode: 'noProfile' });
     expect(Date.now() - started).toBeLessThan(1_000);
-    // Its own page hears the same: it shows "This kiosk cannot start right now" (KioskLoader).
-    expect(await kiosk.call('getProfile', {})).toMatchObject({ ok: false, error: { code: 'storage_unavailable' } });
+    // Its own screen says the same sentence, out of service.
+    expect(await kiosk.call('getProfile', {})).toMatchObject({ ok: false, error: { code: 'storage_unavailable', message: expect.stringContaining('missing.json') } });
     expect(kiosk.child.exitCode).toBeNull();
   }, 60_000);
 });

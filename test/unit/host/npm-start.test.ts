@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../../sdk/host-client/index.ts';
-import { callBridge, launchUrlIn } from '../../fixtures/bridge-call.ts';
-import { acceptStep, stepOnScreen, whenScreenIsUp } from '../../fixtures/offered-step.ts';
+import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../../fixtures/bridge-session.ts';
+import { acceptStep, stepOnScreen, whenScreenIsUp, type KioskCall } from '../../fixtures/offered-step.ts';
 import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
 
@@ -47,16 +47,20 @@ async function npmStart(env: NodeJS.ProcessEnv) {
 
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
-    const { dir, apiPort, printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
-    const launchUrl = launchUrlIn((await printed(/#kiosk-token=/)).line);
-    const call = (method: string, input: unknown) => callBridge(launchUrl, method, input);
+    const { dir, apiPort, printed, lines } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
+    const printedLine = (await printed(NO_DISPLAY_LINE)).line;
+    expect(statSync(NO_DISPLAY_LINE.exec(printedLine)![2]!).mode & 0o777).toBe(0o600);
+    type Answer = { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
+    const bridge = await openBridge(printedLaunchUrl(printedLine));
+    const call = (method: string, input: unknown) => bridge<Answer>(method, input);
+    expect(lines.filter(({ line }) => line.includes('kiosk-launch='))).toEqual([]);
     // The airline's application offers the step; "the screen" (these bridge calls) shows it and the passenger accepts.
     const airline = await HostClient.connect({ credentialsFile: path.join(dir, 'kiosk', 'host-api.json'), retryForMs: 10_000 });
-    const onScreen = stepOnScreen(call);
+    const onScreen = stepOnScreen(call as KioskCall);
     await whenScreenIsUp(airline);
     await airline.beginSession({ locale: 'en' });
     const outcome = airline.offer({ flowId: 'airline' });
-    const captured = await acceptStep(call, demoProfile(), await onScreen, ['gate_changes'], { typed: '090-1234-5678' });
+    const captured = await acceptStep(call as KioskCall, demoProfile(), await onScreen, ['gate_changes'], { typed: '090-1234-5678' });
     expect(captured.ok).toBe(true);
     expect(await outcome).toMatchObject({ outcome: 'accepted' });
     await airline.close();
@@ -84,7 +88,7 @@ describe('npm start out of the box', () => {
     const { printed, lines } = await npmStart({ DISPLAY: ':99', KIOSK_CHROMIUM: browser });
     await printed(/^Shell: Chromium \(/);
     await expect.poll(() => existsSync(argsFile)).toBe(true);
-    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-token='))!;
+    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-launch='))!;
     return {
       launchUrl: new URL(launchArg.replace(/^--app=/, '')),
       apiListensAt: () => lines.find(({ line }) => line.startsWith('Consent API (reference, local) on'))?.at,
@@ -96,7 +100,8 @@ describe('npm start out of the box', () => {
     // Started at once, the API listens within about a second; here it has not even been started.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(kiosk.apiListensAt()).toBeUndefined();
-    expect((await callBridge(kiosk.launchUrl, 'getStatus', {})).value.sync.state).toBe('offline');
+    const call = await openBridge(kiosk.launchUrl);
+    expect((await call<{ value: { sync: { state: string } } }>('getStatus')).value.sync.state).toBe('offline');
     const calledAt = Date.now();
     await expect.poll(kiosk.apiListensAt, { timeout: 15_000 }).toBeGreaterThanOrEqual(calledAt);
   }, 60_000);

@@ -1,5 +1,7 @@
 import { once } from 'node:events';
-import { statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../../shared/contract/host-api.ts';
@@ -37,6 +39,22 @@ describe('who may connect to the host API', () => {
       expect(credentialsOf(again).secret).toBe(first);
     } finally {
       await again.dispose();
+    }
+  });
+
+  it('shares the credentials file with the host application’s group only when it lies in a setgid directory', async () => {
+    const shared = mkdtempSync(path.join(tmpdir(), 'kiosk-host-api-shared-'));
+    chmodSync(shared, 0o2750);
+    try {
+      const kiosk = await startTestHost(undefined, { hostApi: { credentialsFile: path.join(shared, 'host-api.json') } });
+      try {
+        expect(statSync(kiosk.hostApi.credentialsFile).mode & 0o777).toBe(0o640);
+        expect(credentialsOf(kiosk).url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/host-api\/v1$/);
+      } finally {
+        await kiosk.dispose();
+      }
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
     }
   });
 
