@@ -18,7 +18,7 @@ export type FunnelReport = z.infer<typeof FunnelReport>;
 export const FunnelCount = z.object({
   day: z.iso.date(),
   flowId: Slug,
-  purposeId: z.string(),
+  purposeId: Slug,
   locale: Locale,
   outcome: FunnelOutcome,
   count: z.number().int().min(0),

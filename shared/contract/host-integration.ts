@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164, Slug } from './primitives.ts';
+import { E164, Slug, Text } from './primitives.ts';
 
 /**
  * What the bank's or airline's own terminal software pushes when it has identified the person at the terminal
@@ -10,7 +10,7 @@ export const VerifiedSubjectPush = z
   .object({
     flowId: Slug,
     phone: E164,
-    customerRef: z.string().min(1).max(128).optional(),
+    customerRef: Text(1, 128).optional(),
     /** How long the transaction may take to reach the opt-in step. */
     ttlSeconds: z.number().int().min(5).max(900).default(120),
   })

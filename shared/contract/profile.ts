@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { E164, Locale, PurposeCategory, Slug } from './primitives.ts';
+import { EntryPoint } from './consent-event.ts';
+import { E164, Locale, Placement, PurposeCategory, Slug, Text } from './primitives.ts';
 
-const LocalisedText = z.partialRecord(Locale, z.string().min(1).max(200));
+const LocalisedText = z.partialRecord(Locale, Text(1, 200));
 
 /** One kind of message a person may agree to receive; each is consented to on its own. */
 export const PurposeDefinition = z.object({
@@ -17,15 +18,17 @@ export type PurposeDefinition = z.infer<typeof PurposeDefinition>;
  */
 export const NoticeDefinition = z.object({
   id: Slug,
-  version: z.string().min(1).max(32),
+  version: Text(1, 32),
   locale: Locale,
-  optIn: z.string().min(1).max(1000),
-  optOut: z.string().min(1).max(1000),
+  optIn: Text(1, 1000),
+  optOut: Text(1, 1000),
 });
 export type NoticeDefinition = z.infer<typeof NoticeDefinition>;
 
+/** The business a consent is given to; `id` is how the API scopes every state and check. */
 export const Business = z.object({
-  name: z.string().min(1).max(100),
+  id: Slug,
+  name: Text(1, 100),
   whatsappNumber: E164,
 });
 export type Business = z.infer<typeof Business>;
@@ -55,14 +58,14 @@ export const VerifiedSubjectSource = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none') }).strict(),
   z.object({ kind: z.literal('integration') }).strict(),
   z
-    .object({ kind: z.literal('simulated'), phone: E164, customerRef: z.string().min(1).max(128).optional() })
+    .object({ kind: z.literal('simulated'), phone: E164, customerRef: Text(1, 128).optional() })
     .strict(),
 ]);
 
 export const Flow = ConsentTerms.extend({
   id: Slug,
   title: LocalisedText,
-  entryPoint: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must look like "atm.after_transaction"'),
+  entryPoint: EntryPoint,
   verifiedSubject: VerifiedSubjectSource,
   steps: z.array(FlowStep).min(2).max(20),
 }).strict();
@@ -73,7 +76,9 @@ export const Profile = z
   .object({
     schema: z.literal(1),
     id: Slug,
-    version: z.string().min(1).max(32),
+    version: Text(1, 32),
+    /** Where the terminals this profile is for stand; a terminal's own id can come from its local configuration. */
+    placement: Placement.optional(),
     defaultLocale: Locale,
     locales: z.array(Locale).min(1),
     idle: z
