@@ -4,6 +4,7 @@ import { KioskFailure } from '../../shared/contract/errors.ts';
 import { openFileKeyVault, plaintextSealer } from '../ledger/file-key-vault.ts';
 import { readVaultPublicKey } from '../ledger/key-vault.ts';
 import { openLedgerReader, type LedgerReader } from '../ledger/ledger.ts';
+import type { ReceiptSigner } from '../ledger/receipts/receipt-signing.ts';
 
 export const DEFAULT_DATA_DIR = './.kiosk-data';
 
@@ -28,4 +29,20 @@ export function openForInspection(dataDir: string): { reader: LedgerReader; canD
     ...(keys ? { expectedPublicKey: keys.publicKey } : {}),
   });
   return { reader, canDecrypt: dataKey !== null };
+}
+
+/**
+ * The device key, to sign receipts with. kioskctl runs on plain Node, so it reaches the key only in the file vault
+ * (development and the Chromium shell); under Electron the OS keychain seals it for the kiosk app alone.
+ */
+export function openReceiptSigner(dataDir: string): ReceiptSigner {
+  const keys = readVaultPublicKey(dataDir);
+  if (!keys) throw new KioskFailure('not_found', `There is no device key in ${dataDir}, so no receipt can be signed.`);
+  if (keys.sealer !== plaintextSealer.name) {
+    throw new KioskFailure(
+      'forbidden',
+      "The device key is sealed by the kiosk's OS keychain and signs only inside the kiosk app, so kioskctl cannot sign receipts here; export --format jsonl, whose signed events every receipt is made from.",
+    );
+  }
+  return openFileKeyVault(dataDir, { warn: () => undefined });
 }

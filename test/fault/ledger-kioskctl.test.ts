@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import canonicalize from 'canonicalize';
+import { compactVerify, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../electron/ledger/open-database.ts';
 import { consentFor, draft, freshLedger, tamper, tempDataDir, terms } from '../unit/ledger/fixtures.ts';
@@ -119,13 +120,22 @@ describe('kioskctl export', () => {
     expect(raw.equals(publicKey)).toBe(true);
   });
 
-  it('leaves out phone numbers with --no-personal-data and maps events to consent receipts', async () => {
-    const result = await kioskctl('export', '--data', ledgerWithEvents(), '--format', 'receipts', '--no-personal-data');
+  it('writes one receipt per consent, signed by the device key, without phone numbers under --no-personal-data', async () => {
+    const args = ['export', '--data', ledgerWithEvents(), '--format', 'receipts', '--no-personal-data'];
+    const result = await kioskctl(...args, '--profile', 'profiles/demo.json');
     expect(result.code).toBe(0);
-    expect(result.stdout).not.toContain('9012345678');
-    const receipts = result.stdout.trim().split('\n').slice(1).map((line) => JSON.parse(line));
-    expect(receipts.map((receipt) => receipt.iso27560.event.type)).toEqual(['given', 'given', 'given', 'withdrawn']);
-    expect(receipts[2].kantara).toMatchObject({ language: 'en', piiControllers: [{ piiController: 'Sakura Bank' }] });
+    const [header, ...lines] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: header.publicKey.raw }, 'EdDSA');
+    const receipts = [];
+    for (const { jws } of lines.filter((line) => line.record === 'receipt')) {
+      receipts.push(JSON.parse(new TextDecoder().decode((await compactVerify(jws, key, { algorithms: ['EdDSA'] })).payload)));
+    }
+    expect(JSON.stringify(receipts)).not.toContain('9012345678');
+    expect(receipts.map((receipt) => receipt.iso27560.events[0].eventState)).toEqual(
+      ['ConsentGiven', 'ConsentGiven', 'ConsentGiven', 'ConsentWithdrawn'].map((state) => `https://w3id.org/dpv#${state}`),
+    );
+    expect(receipts[2].kantara).toMatchObject({ language: 'en', piiControllers: [{ piiController: 'Sakura Bank, Ltd. (demo)' }] });
+    expectOneSentence((await kioskctl(...args)).stderr, /^kioskctl: Receipts name the data controller from the provisioning profile/);
   });
 });
 
