@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsentSentence } from '../../../shared/wording.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
 import { createHost, type Host } from '../../../electron/host/host.ts';
+import { skewedClock } from '../ledger/fixtures.ts';
 import { demoProfile, startTestHost } from './host-fixture.ts';
 
 type TestHost = Awaited<ReturnType<typeof startTestHost>>;
@@ -144,7 +145,7 @@ describe('the retention job', () => {
     const dataDir = path.join(host.dataDir, 'data');
     await host.close();
 
-    const later = { now: () => new Date(Date.now() + 31 * 86_400_000), knownGood: () => true };
+    const later = skewedClock(() => 31 * 86_400_000);
     const restarted = await createHost({ dataDir, profilePath: path.join(host.dataDir, 'profile.json'), clock: later, retentionDays: 30, log: () => {} });
     try {
       expect(subjects(restarted.ledger)).toEqual([null]);
