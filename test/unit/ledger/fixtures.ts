@@ -114,9 +114,13 @@ export function consentsOf(events: ChainEvent[]): SignedConsent[] {
   return events.filter((event): event is SignedConsent => event.v === 2 && event.type === 'consent');
 }
 
-/** The pending events of `ledger` that are consents, in seq order. */
+/** The pending events of `ledger` that are consents, in seq order (past key rotations, where outbox reads stop). */
 export function pendingConsents(ledger: Ledger, limit = 100, afterSeq = 0): SignedConsent[] {
-  return consentsOf(ledger.readOutbox(limit, afterSeq).map((item) => item.event));
+  const events: ChainEvent[] = [];
+  for (let batch = ledger.readOutbox(limit, afterSeq); batch.length > 0 && events.length < limit; batch = ledger.readOutbox(limit, batch.at(-1)!.event.seq)) {
+    events.push(...batch.map((item) => item.event));
+  }
+  return consentsOf(events.slice(0, limit));
 }
 
 type Body = Record<string, unknown> & { seq: number; prev: string; device: { id: string; keyId: string } };
