@@ -63,6 +63,8 @@ export interface Ledger extends LedgerReader, SecretSealing {
   readOutboxJson(limit: number, afterSeq?: number): OutboxJsonItem[];
   applySyncResults(results: Array<{ id: string; status: 'accepted' | 'duplicate' | 'rejected'; reason?: string }>): void;
   noteSyncFailure(ids: string[], message: string): void;
+  /** The highest seq the central API has acknowledged, 0 before the first. */
+  lastSyncedSeq(): number;
   readClock(): ClockReading;
   /** Monotonic milliseconds since this boot's last clock observation; null when this boot has none yet. */
   clockObservationAgeMs(): number | null;
@@ -127,6 +129,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       readOutboxJson: outbox.readJson,
       applySyncResults: outbox.applyResults,
       noteSyncFailure: outbox.noteFailure,
+      lastSyncedSeq: outbox.lastSyncedSeq,
       readClock: () => ({ at: clock.now().toISOString(), monoMs: clock.monoMs() }),
       clockObservationAgeMs: () => quality.ageMs(clock.monoMs()),
       recordClockObservation,

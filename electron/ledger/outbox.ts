@@ -68,6 +68,7 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
      WHERE state = 'pending' AND seq = (SELECT seq FROM events WHERE id = ?)`,
   );
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state');
+  const lastSynced = db.prepare("SELECT MAX(seq) FROM outbox WHERE state = 'synced'").pluck();
   const oldest = db.prepare("SELECT MIN(enqueued_at) AS at FROM outbox WHERE state = 'pending'");
 
   const apply = db.transaction((results: SyncResults) => {
@@ -135,6 +136,10 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
     noteFailure(ids: string[], message: string): void {
       const parsed = parseOrFail(z.array(z.uuid()), ids, 'event ids');
       withStorageErrors(() => fail.immediate(parsed, message));
+    },
+    /** The highest seq the central API has acknowledged, 0 before the first. */
+    lastSyncedSeq(): number {
+      return withStorageErrors(() => (lastSynced.get() as number | null) ?? 0);
     },
     status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'> {
       return withStorageErrors(() => {

@@ -6,6 +6,7 @@ import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
 import { consentCheck, fastWorker, startApi, tempDir, WEBHOOK_APP_SECRET } from './fixtures/sync-harness.ts';
 import { expectServerHoldsExactlyWhatWasCaptured } from './fixtures/sync-invariant.ts';
 import { atmTerms, consentDraft, openTestKiosk } from './fixtures/sync-kiosk.ts';
+import { skewedClock } from '../unit/ledger/fixtures.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -28,7 +29,7 @@ describe('consent state across kiosks that sync late', () => {
   ])('keeps an opt-out when an older offline opt-in from another kiosk (%s) syncs later', async (_label, skewMs) => {
     const api = await startApi(tempDir('sync-api'));
     cleanups.push(() => api.close());
-    const clockA: LedgerClock = { now: () => new Date(Date.now() + skewMs), knownGood: () => false };
+    const clockA: LedgerClock = skewedClock(() => skewMs);
     const dirA = tempDir('sync-kiosk-a');
     const dirB = tempDir('sync-kiosk-b');
     const a = openTestKiosk(dirA, clockA);
