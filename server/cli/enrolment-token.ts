@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { parseServerConfig } from '../config.ts';
 import { openStore } from '../store/store.ts';
 
 /** `npm run server:token -- --data DIR`: prints one new one-time enrolment token (safe while the server runs). */
@@ -10,7 +11,7 @@ const { data } = new Command()
   .opts<{ data: string }>();
 
 try {
-  const store = openStore(data);
+  const store = openStore(parseServerConfig({ dataDir: data }));
   const token = store.devices.createToken();
   store.close();
   console.log(token);
