@@ -6,7 +6,7 @@ import { KNOWN_GOOD_FOR_MS } from '../../../electron/ledger/clock-quality.ts';
 import { openFileKeyVault } from '../../../electron/ledger/file-key-vault.ts';
 import type { KeyVault } from '../../../electron/ledger/key-vault.ts';
 import { openLedger, openLedgerReader, type Ledger, type LedgerReader } from '../../../electron/ledger/ledger.ts';
-import { apiStatementKey, consentFor, draft, freshLedger, manualClock, observeClock, pendingConsents, tamper, tempDataDir, terms } from './fixtures.ts';
+import { apiStatementKey, consentFor, draft, freshLedger, manualClock, observeClock, pendingConsents, resignEvent, tamper, tempDataDir, terms } from './fixtures.ts';
 
 const open: Array<Ledger | LedgerReader> = [];
 afterEach(() => {
@@ -182,6 +182,7 @@ describe('key rotation', () => {
   it.each([
     ['a key list naming another key than the rotation did', (key: string, id: string) => `UPDATE device_keys SET key_id = '${id}', public_key = '${key}' WHERE from_seq = 4`, 3],
     ['a key list gaining a key no rotation named', (key: string, id: string) => `INSERT INTO device_keys (from_seq, key_id, public_key, added_at) VALUES (2, '${id}', '${key}', '2026-11-05')`, 1],
+    ['a key list gaining a key from beyond the chain', (key: string, id: string) => `INSERT INTO device_keys (from_seq, key_id, public_key, added_at) VALUES (100, '${id}', '${key}', '2026-11-05')`, null],
   ])('detects %s', (_name, sql, seq) => {
     const { ledger, dataDir } = ledgerWith();
     ledger.capture(draft(), terms);
@@ -192,6 +193,33 @@ describe('key rotation', () => {
     const other = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!;
     tamper(dataDir, sql(other, crypto.createHash('sha256').update(Buffer.from(other, 'base64url')).digest('hex').slice(0, 32)));
     expect(openLedgerReaderFor(dataDir).verify()).toMatchObject({ ok: false, break: { problem: 'rotation_mismatch', seq } });
+  });
+});
+
+describe('verify on the chain\'s other events', () => {
+  function observedLedger() {
+    const { ledger, clock, dataDir } = ledgerWith();
+    ledger.capture(draft(), terms);
+    observeClock(ledger, clock);
+    ledger.capture(draft({ consents: [consentFor(['offers'])] }), terms);
+    ledger.close();
+    open.splice(open.indexOf(ledger), 1);
+    return dataDir;
+  }
+
+  it.each([
+    ['a clock observation re-signed as about another device', (body: Record<string, any>) => (body.statement.statement.deviceId = crypto.randomUUID())], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ['a clock observation re-signed with its answer before its request', (body: Record<string, any>) => (body.received.monoMs = body.sent.monoMs - 1)], // eslint-disable-line @typescript-eslint/no-explicit-any
+  ])('detects %s', (_name, edit) => {
+    const dataDir = observedLedger();
+    resignEvent(dataDir, 3, edit as never);
+    expect(openLedgerReaderFor(dataDir).verify()).toMatchObject({ ok: false, break: { seq: 3, problem: 'observation_mismatch' } });
+  });
+
+  it('detects personal data attached to an event that is not a consent', () => {
+    const dataDir = observedLedger();
+    tamper(dataDir, 'UPDATE events SET opening = (SELECT opening FROM events WHERE seq = 1) WHERE seq = 3');
+    expect(openLedgerReaderFor(dataDir).verify()).toMatchObject({ ok: false, break: { seq: 3, problem: 'opening_mismatch' } });
   });
 });
 

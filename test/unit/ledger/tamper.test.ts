@@ -85,6 +85,8 @@ describe('verify names the first break', () => {
       { problem: 'head_mismatch', seq: 5 },
     ],
     ['a deleted chain head row', 'DELETE FROM chain_head', { problem: 'head_mismatch', seq: null }],
+    ["a chain head naming the last seq with another hash", `UPDATE chain_head SET hash = '${'f'.repeat(64)}'`, { problem: 'head_mismatch', seq: 5 }],
+
     ['a deleted device row', 'DELETE FROM device', { problem: 'device_missing', seq: null }],
     [
       'a device row naming another first key',
@@ -113,9 +115,10 @@ describe('verify names the first break', () => {
   });
 
   // Someone holding the device key can sign anything; what the chain still shows is where the history was bent.
-  const resigned: Array<[string, number, (body: { prev: string; device: { id: string }; clock?: { monoMs: number } }) => void, string]> = [
+  const resigned: Array<[string, number, (body: { prev: string; device: { id: string; keyId: string }; clock?: { monoMs: number } }) => void, string]> = [
     ['an event re-signed with a prev that skips the event before it', 3, (body) => (body.prev = 'f'.repeat(64)), 'prev_mismatch'],
     ['an event re-signed naming another device', 3, (body) => (body.device.id = crypto.randomUUID()), 'foreign_device'],
+    ['an event re-signed naming another key id than the one that signed it', 3, (body) => (body.device.keyId = 'e'.repeat(32)), 'foreign_device'],
     ['an event re-signed with a monotonic time before the one ahead of it', 4, (body) => (body.clock!.monoMs = 0), 'clock_regressed'],
   ];
 
