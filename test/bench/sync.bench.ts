@@ -67,7 +67,14 @@ async function startApiProcess(dataDir: string): Promise<{ url: string; cpuSecon
   const profile = process.env.SYNC_BENCH_CPU_PROFILE;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, CONSENT_API_DATA_DIR: dataDir, CONSENT_API_PORT: '0', CONSENT_API_DEV_ENROLMENT_TOKEN: DEV_TOKEN },
+    env: {
+      ...process.env,
+      CONSENT_API_DATA_DIR: dataDir,
+      CONSENT_API_PORT: '0',
+      CONSENT_API_DEV_ENROLMENT_TOKEN: DEV_TOKEN,
+      // the API refuses consents for a business it does not know
+      CONSENT_API_BUSINESSES: JSON.stringify([terms.business]),
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: child.stdout! });
