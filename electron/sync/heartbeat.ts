@@ -1,6 +1,7 @@
 import type { KioskStatus } from '../../shared/contract/status.ts';
 import type { FunnelCount } from '../../shared/contract/funnel.ts';
 import type { Placement } from '../../shared/contract/primitives.ts';
+import { ZodError } from 'zod';
 import { Heartbeat } from '../../shared/contract/sync.ts';
 import { ApiFailure, type ApiClient } from './api-client.ts';
 import type { SyncLedger } from './sync-ledger.ts';
@@ -47,19 +48,20 @@ export function createHeartbeatSender(deps: {
   return async (bearer: string, lastSyncAt: string | null): Promise<void> => {
     if (deps.now() - lastSentAt < deps.intervalMs) return;
     lastSentAt = deps.now();
-    const heartbeat = buildHeartbeat({
-      status: deps.ledger.status(),
-      funnel: deps.ledger.funnelCounts(),
-      lastSyncAt,
-      appVersion: deps.appVersion,
-      profileVersion: deps.profileVersion(),
-      placement: deps.placement(),
-    });
     try {
+      const heartbeat = buildHeartbeat({
+        status: deps.ledger.status(),
+        funnel: deps.ledger.funnelCounts(),
+        lastSyncAt,
+        appVersion: deps.appVersion,
+        profileVersion: deps.profileVersion(),
+        placement: deps.placement(),
+      });
       await deps.client.heartbeat(bearer, heartbeat);
     } catch (error) {
       if (error instanceof ApiFailure && error.kind === 'unauthorized') throw error;
-      deps.log(`heartbeat not delivered: ${(error as Error).message}`);
+      const reason = error instanceof ZodError ? `it is outside the contract (${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message})` : (error as Error).message;
+      deps.log(`heartbeat not delivered: ${reason}`);
     }
   };
 }

@@ -80,7 +80,7 @@ export function createSyncScheduler(options: SchedulerOptions) {
       wake('start');
     },
     stopping: () => stopping,
-    /** Takes no new drain; `abortAfter(ms)` cancels the running one's requests if it takes longer than that. */
+    /** Takes no new drain; `abort` cancels the running one's requests if it takes longer than `graceMs`. */
     async stop(abort: () => void, graceMs: number): Promise<void> {
       stopping = true;
       clearInterval(intervalTimer);

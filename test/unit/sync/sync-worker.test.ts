@@ -133,9 +133,13 @@ describe('the sync worker', () => {
     ]);
   });
 
-  it('tells the API its backlog, versions and last sync in a heartbeat', async () => {
+  it('tells the API its backlog, versions, last sync and funnel in a heartbeat, a flow left before any purpose showed included', async () => {
     const { api, kiosk, worker } = await world();
+    kiosk.ledger.recordFunnel({ flowId: 'atm', purposeIds: [], locale: 'ja', outcome: 'timed_out' });
     await captureAndSync(kiosk, worker, 3);
+    expect(worker.status()).toMatchObject({ state: 'idle', lastError: null });
+    const counted = api.store.db.prepare("SELECT purpose_id AS purposeId, count FROM funnel_counts WHERE outcome = 'timed_out'").all();
+    expect(counted).toEqual([{ purposeId: '', count: 1 }]);
     const heartbeat = api.store.db.prepare('SELECT pending, dead, app_version, profile_version, last_sync_at FROM heartbeats').get();
     expect(heartbeat).toMatchObject({ pending: 0, dead: 0, app_version: '0.1.0-test', profile_version: '2026-11-01' });
     expect((heartbeat as { last_sync_at: string | null }).last_sync_at).not.toBeNull();
