@@ -84,7 +84,18 @@ describe('verify names the first break', () => {
       'UPDATE chain_head SET seq = 4, hash = (SELECT hash FROM events WHERE seq = 4)',
       { problem: 'head_mismatch', seq: 5 },
     ],
+    ['a chain head moved back one seq, its hash left as it was', 'UPDATE chain_head SET seq = 4', { problem: 'head_mismatch', seq: 5 }],
     ['a deleted chain head row', 'DELETE FROM chain_head', { problem: 'head_mismatch', seq: null }],
+    [
+      'an event row given another id',
+      "UPDATE events SET id = '019ab1c2-d3e4-7f00-8a00-0123456789ab' WHERE seq = 2",
+      { problem: 'reordered', seq: 2 },
+    ],
+    [
+      'a key id recorded for the device that is not its public key\'s',
+      `UPDATE device SET key_id = '${'f'.repeat(32)}'; UPDATE device_keys SET key_id = '${'f'.repeat(32)}'`,
+      { problem: 'key_mismatch', seq: null },
+    ],
     ["a chain head naming the last seq with another hash", `UPDATE chain_head SET hash = '${'f'.repeat(64)}'`, { problem: 'head_mismatch', seq: 5 }],
 
     ['a deleted device row', 'DELETE FROM device', { problem: 'device_missing', seq: null }],
@@ -152,6 +163,17 @@ describe('verify names the first break', () => {
     const report = inspect(dataDir).verify();
     expect(report).toMatchObject({ ok: false, break: { problem: 'file_damaged' } });
     if (!report.ok) expect(report.break.message).not.toContain('\n');
+  });
+
+  it('detects damage SQLite finds in an index, away from the rows verify reads', () => {
+    const dataDir = ledgerWithFiveEvents();
+    const db = new Database(ledgerPath(dataDir), { readonly: true });
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").get() as { rootpage: number };
+    db.close();
+    const fd = fs.openSync(ledgerPath(dataDir), 'r+');
+    fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, (rootpage - 1) * 4096 + 8);
+    fs.closeSync(fd);
+    expect(inspect(dataDir).verify()).toMatchObject({ ok: false, break: { problem: 'file_damaged', message: expect.stringMatching(/^SQLite reports the file damaged: /) } });
   });
 
   it('detects a truncated tail even after new events were captured on top of it', () => {
