@@ -86,6 +86,8 @@ export const chainEvents: Migration = {
       DROP TABLE events;
       ALTER TABLE chain_events RENAME TO events;
       CREATE INDEX events_by_commitment ON events(commitment) WHERE commitment IS NOT NULL;
+      -- consents of kiosks before the trust model name no business id until a business with their name and number is registered
+      CREATE INDEX events_without_business ON events(type) WHERE business_id IS NULL AND type = 'consent';
 
       CREATE TABLE clock_observations (
         device_id TEXT NOT NULL,
