@@ -72,9 +72,8 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
     INSERT OR IGNORE INTO subjects (commitment, opening, phone_key)
     SELECT @commitment, @opening, @phoneKey WHERE NOT EXISTS (SELECT 1 FROM erased_subjects WHERE commitment = @commitment)`);
   const insertEvent = db.prepare(`
-    INSERT INTO events (id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category,
-      captured_at, received_at, body, sig)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO events (id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category, body, sig)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING`);
   const recordChain = db.prepare('UPDATE devices SET contiguous_seq = ?, contiguous_hash = ?, last_ingest_at = ? WHERE id = ?');
 
@@ -209,7 +208,7 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
       const { consent } = event;
       const { changes } = insertEvent.run(
         event.id, device.id, event.seq, event.prev, event.hash, event.keyId, event.type, consent?.kind ?? null, consent?.commitment ?? null,
-        admitted.businessId, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.capturedAt, receivedAt, event.body, event.sig,
+        admitted.businessId, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.body, event.sig,
       );
       if (changes === 0) return ID_TAKEN;
       const opening = consent?.opening;

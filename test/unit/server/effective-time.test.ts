@@ -186,6 +186,23 @@ describe('effective time: the API believes no time a kiosk merely claims', () =>
     }
   });
 
+  it('places events by the observation before them in the chain when the batch holding it arrives after them', async () => {
+    const a = await enrolled();
+    const b = await synced();
+    a.kiosk.wallOffsetMs = 3 * HOUR;
+    const observed = [await a.kiosk.observe(api.server.url, a.credential)];
+    until('09:00');
+    const optIn = a.kiosk.event({ kind: 'opt_in', purpose: OFFERS });
+    until('09:30');
+    await api.ingest(b.credential, [b.kiosk.event({ kind: 'opt_out', purpose: OFFERS })]);
+    until('10:00');
+    await api.ingest(a.credential, [optIn]);
+    expect(await decisionOf(optIn.event.id)).toMatchObject({ effectiveAt: at('10:00'), timeQuality: 'clamped' });
+    await api.ingest(a.credential, observed);
+    expect(await decisionOf(optIn.event.id)).toMatchObject({ effectiveAt: at('09:00'), timeQuality: 'bounded' });
+    expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out', effectiveAt: at('09:30') });
+  });
+
   it('stores a clock observation whose statement is not the API\'s, for the chain, but never corrects time by it', async () => {
     const a = await enrolled();
     const b = await enrolled();
