@@ -225,6 +225,40 @@ describe('effective time: the API believes no time a kiosk merely claims', () =>
     ]);
   });
 
+  it("lets an opt-in made after a kiosk's last confirmed sync beat an earlier opt-out, however wrong its clock", async () => {
+    const a = await enrolled();
+    const b = await synced();
+    until('09:30');
+    await api.ingest(b.credential, [b.kiosk.event({ kind: 'opt_out', purpose: OFFERS })]);
+    until('10:00');
+    await api.ingest(a.credential, [await a.kiosk.observe(api.server.url, a.credential)]);
+    a.kiosk.reboot();
+    a.kiosk.wallOffsetMs = -2 * HOUR;
+    until('10:30');
+    const optIn = a.kiosk.event({ kind: 'opt_in', purpose: OFFERS });
+    await api.ingest(a.credential, [optIn]);
+    // it chains after a statement the API issued at 10:00: its clock (08:30) cannot be right
+    expect(await decisionOf(optIn.event.id)).toMatchObject({ effectiveAt: at('10:00'), timeQuality: 'clamped' });
+    expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: true, state: 'opted_in' });
+  });
+
+  it('counts an opt-out no later than a later event of its chain that reached the API before it', async () => {
+    const a = await enrolled();
+    const b = await synced();
+    a.kiosk.wallOffsetMs = 3 * HOUR;
+    until('09:00');
+    const optOut = a.kiosk.event({ kind: 'opt_out', purpose: OFFERS });
+    const next = a.kiosk.event({ kind: 'opt_in', purpose: { id: 'balance-alerts', category: 'utility' } });
+    until('09:10');
+    await api.ingest(a.credential, [next]);
+    until('10:00');
+    await api.ingest(b.credential, [b.kiosk.event({ kind: 'opt_in', purpose: OFFERS })]);
+    until('11:00');
+    await api.ingest(a.credential, [optOut]);
+    expect(await decisionOf(optOut.event.id)).toMatchObject({ effectiveAt: at('09:10'), timeQuality: 'clamped' });
+    expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: true, state: 'opted_in', effectiveAt: at('10:00') });
+  });
+
   it('answers as of a past time: what it knew then, and what it knows now about then', async () => {
     const a = await synced();
     until('09:00');
@@ -241,5 +275,16 @@ describe('effective time: the API believes no time a kiosk merely claims', () =>
     });
     expect((await api.check(PHONE, 'offers', 'sakura-bank', at('09:30'))).asOf).toMatchObject({ knownThen: { state: 'opted_in' }, trueThen: { state: 'opted_in' } });
     expect((await api.check(PHONE, 'offers', 'sakura-bank', at('08:30'))).asOf).toMatchObject({ knownThen: { state: 'unknown' }, trueThen: { state: 'unknown' } });
+  });
+
+  it('does not count an opt-in whose time is not bounded as made by a time before its latest bound', async () => {
+    const a = await enrolled();
+    until('09:00');
+    const optIn = a.kiosk.event({ kind: 'opt_in', purpose: OFFERS });
+    until('12:00');
+    await api.ingest(a.credential, [optIn]);
+    expect(await decisionOf(optIn.event.id)).toMatchObject({ effectiveAt: at('09:00'), timeQuality: 'unbounded' });
+    expect((await api.check(PHONE, 'offers', 'sakura-bank', at('10:00'))).asOf).toMatchObject({ trueThen: { allowed: false, state: 'unknown' } });
+    expect((await api.check(PHONE, 'offers', 'sakura-bank', at('12:00'))).asOf).toMatchObject({ trueThen: { allowed: true, state: 'opted_in' } });
   });
 });

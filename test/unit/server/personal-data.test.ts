@@ -158,9 +158,12 @@ describe('personal data at the API', () => {
     expect(await erased.json()).toMatchObject({ openings: 1 });
     expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: false, state: 'unknown' });
     expect(await api.check('+819011112222', 'balance-alerts')).toMatchObject({ allowed: true });
-    // sent again (a kiosk retrying), the opening is not stored again
+    // sent again (a kiosk retrying), or with another event of the same capture, the opening is not stored again
     expect((await api.ingest(credential, [optIn])).results[0]!.status).toBe('duplicate');
+    const sameCapture = kiosk.event({ kind: 'opt_in', purpose: { id: 'offers', category: 'marketing' }, opening: optIn.subject! });
+    expect((await api.ingest(credential, [sameCapture])).results[0]!.status).toBe('accepted');
     expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'unknown' });
+    expect(await api.check(PHONE, 'offers')).toMatchObject({ state: 'unknown', allowed: false });
 
     const period = await api.get('/v1/admin/audit?from=2000-01-01T00:00:00.000Z&to=2100-01-01T00:00:00.000Z', ADMIN_TOKEN);
     const records = (await period.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { event: { id: string }; subject: unknown });
