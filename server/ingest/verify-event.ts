@@ -181,15 +181,19 @@ export function checkEvents(items: readonly unknown[], device: EnrolledDevice): 
         fail('invalid_event', 'next.keyId does not match next.publicKey (first 16 bytes of its SHA-256, hex).');
         continue;
       }
-      if (keys.some((held) => held.keyId === next.keyId)) {
+      const held = keys.find((k) => k.keyId === next.keyId);
+      // the same rotation sent again (its next key registered from the seq after it) is left to storage: a duplicate
+      if (held && held.fromSeq !== event.seq + 1) {
         fail('invalid_event', 'next: the rotation names a key this device already has.');
         continue;
       }
-      keys = [
-        ...keys.map((held) => (held === key ? { ...held, toSeq: event.seq } : held)),
-        { keyId: next.keyId, key: publicKeyObject(next.publicKey), fromSeq: event.seq + 1, toSeq: null },
-      ];
-      rotatedIn.set(next.keyId, event.seq);
+      if (!held) {
+        keys = [
+          ...keys.map((other) => (other === key ? { ...other, toSeq: event.seq } : other)),
+          { keyId: next.keyId, key: publicKeyObject(next.publicKey), fromSeq: event.seq + 1, toSeq: null },
+        ];
+        rotatedIn.set(next.keyId, event.seq);
+      }
     }
     checks[index] = { ok: true, verified: verifiedOf(event, opening, body, bytes, rotatedIn.get(key.keyId) ?? null) };
   }

@@ -41,6 +41,7 @@ export type AuditFilter = { businessId: string; phone: string } | { from: string
 
 interface Row {
   rowid: number;
+  seq: number;
   body: string;
   sig: string;
   commitment: string | null;
@@ -48,7 +49,7 @@ interface Row {
   deviceId: string;
   keyId: string;
   publicKey: string;
-  receivedAt: string;
+  receivedMs: number;
   opening: Buffer | null;
   effectiveMs: number;
   quality: TimeQuality;
@@ -60,8 +61,8 @@ interface Row {
   toleranceMs: number;
 }
 
-const COLUMNS = `e.rowid AS rowid, e.body, e.sig, e.commitment, e.business_id AS businessId, e.device_id AS deviceId, e.key_id AS keyId,
-  k.public_key AS publicKey, e.received_at AS receivedAt, s.opening, t.effective_ms AS effectiveMs, t.quality, t.earliest_ms AS earliestMs,
+const COLUMNS = `e.rowid AS rowid, e.seq, e.body, e.sig, e.commitment, e.business_id AS businessId, e.device_id AS deviceId, e.key_id AS keyId,
+  k.public_key AS publicKey, t.received_ms AS receivedMs, s.opening, t.effective_ms AS effectiveMs, t.quality, t.earliest_ms AS earliestMs,
   t.latest_ms AS latestMs, t.known_good AS knownGood, t.placed_by_seq AS placedBySeq, t.place_issued_ms AS placeIssuedMs, t.tolerance_ms AS toleranceMs`;
 const JOINS = `JOIN device_keys k ON k.key_id = e.key_id JOIN event_times t ON t.device_id = e.device_id AND t.seq = e.seq`;
 
@@ -71,18 +72,20 @@ const labelOf = (placement: Placement | null): string | null => (placement ? `${
 /**
  * The audit: a subject's record with one business (every consent event, every WhatsApp-originated change with the
  * delivery as received, and the business's changes still waiting for a user id to be mapped), or every chain
- * event in a period of effective time. Page by page, never the whole table in memory, in a fixed order.
+ * event that took effect in a period, device by device in chain order. Page by page, never the whole table in
+ * memory, in a fixed order.
  */
 export function createAuditExport(db: Database.Database, { dataKey, devices, whatsapp }: { dataKey: DataKey; devices: DeviceRegistry; whatsapp: WhatsAppLog }) {
   const byPhone = db.prepare(`
     SELECT ${COLUMNS} FROM subjects s JOIN events e ON e.commitment = s.commitment ${JOINS}
     WHERE s.phone_key = @key AND e.business_id = @businessId AND e.rowid > @after ORDER BY e.rowid LIMIT @limit`);
+  // In chain order (device, then seq), one pass over the table: an index on effective time would cost every ingest.
   const byPeriod = db.prepare(`
     SELECT ${COLUMNS} FROM event_times t JOIN events e ON e.device_id = t.device_id AND e.seq = t.seq
       JOIN device_keys k ON k.key_id = e.key_id LEFT JOIN subjects s ON s.commitment = e.commitment
-    WHERE t.effective_ms >= @from AND t.effective_ms < @to AND (@businessId IS NULL OR e.business_id = @businessId)
-      AND (t.effective_ms > @afterMs OR (t.effective_ms = @afterMs AND e.rowid > @after))
-    ORDER BY t.effective_ms, e.rowid LIMIT @limit`);
+    WHERE (t.device_id, t.seq) > (@afterDevice, @afterSeq) AND t.effective_ms >= @from AND t.effective_ms < @to
+      AND (@businessId IS NULL OR e.business_id = @businessId)
+    ORDER BY t.device_id, t.seq LIMIT @limit`);
 
   const toRecord = (row: Row): ChainEventRecord => {
     const placement = devices.placementAt(row.deviceId, iso(row.effectiveMs));
@@ -92,7 +95,7 @@ export function createAuditExport(db: Database.Database, { dataKey, devices, wha
       subject: row.opening === null ? null : SubjectOpening.parse(JSON.parse(dataKey.open(row.opening, `opening:${row.commitment}`).toString('utf8'))),
       businessId: row.businessId,
       device: { id: row.deviceId, keyId: row.keyId, publicKey: row.publicKey, placement, label: labelOf(placement) },
-      receivedAt: row.receivedAt,
+      receivedAt: iso(row.receivedMs),
       time: {
         effectiveAt: iso(row.effectiveMs),
         quality: row.quality,
@@ -105,13 +108,12 @@ export function createAuditExport(db: Database.Database, { dataKey, devices, wha
     };
   };
 
-  function* pages(next: (after: { rowid: number; effectiveMs: number }) => Row[]): Generator<AuditRecord[]> {
-    let after = { rowid: 0, effectiveMs: Number.MIN_SAFE_INTEGER };
+  function* pages(next: (after: Row | null) => Row[]): Generator<AuditRecord[]> {
+    let after: Row | null = null;
     for (;;) {
       const rows = next(after);
       if (rows.length === 0) return;
-      const last = rows.at(-1)!;
-      after = { rowid: last.rowid, effectiveMs: last.effectiveMs };
+      after = rows.at(-1)!;
       yield rows.map(toRecord);
     }
   }
@@ -120,13 +122,13 @@ export function createAuditExport(db: Database.Database, { dataKey, devices, wha
     *records(filter: AuditFilter, pageSize = 500): Generator<AuditRecord[]> {
       if ('phone' in filter) {
         const key = dataKey.lookup(filter.phone);
-        yield* pages((after) => byPhone.all({ key, businessId: filter.businessId, after: after.rowid, limit: pageSize }) as Row[]);
+        yield* pages((after) => byPhone.all({ key, businessId: filter.businessId, after: after?.rowid ?? 0, limit: pageSize }) as Row[]);
         yield whatsapp.changesFor(filter.businessId, filter.phone).map((entry) => ({ record: 'whatsapp_change' as const, ...entry }));
         yield whatsapp.pendingFor(filter.businessId).map((entry) => ({ record: 'pending_whatsapp_change' as const, businessId: filter.businessId, ...entry }));
         return;
       }
       const range = { from: Date.parse(filter.from), to: Date.parse(filter.to), businessId: filter.businessId ?? null };
-      yield* pages((after) => byPeriod.all({ ...range, after: after.rowid, afterMs: after.effectiveMs, limit: pageSize }) as Row[]);
+      yield* pages((after) => byPeriod.all({ ...range, afterDevice: after?.deviceId ?? '', afterSeq: after?.seq ?? 0, limit: pageSize }) as Row[]);
     },
   };
 }

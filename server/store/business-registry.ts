@@ -24,6 +24,10 @@ export function createBusinessRegistry(db: Database.Database, operators: Operato
     INSERT INTO businesses (id, name, whatsapp_number, whatsapp_phone_number_id, updated_at) VALUES (@id, @name, @whatsappNumber, @whatsappPhoneNumberId, @at)
     ON CONFLICT (id) DO UPDATE SET name = excluded.name, whatsapp_number = excluded.whatsapp_number,
       whatsapp_phone_number_id = excluded.whatsapp_phone_number_id, updated_at = excluded.updated_at`);
+  // Consents stored before businesses had ids (migration 0002) belong to the business with their name and number.
+  const claimLegacyConsents = db.prepare(`
+    UPDATE events SET business_id = @id WHERE business_id IS NULL AND type = 'consent'
+      AND json_extract(body, '$.business.name') = @name AND json_extract(body, '$.business.whatsappNumber') = @whatsappNumber`);
   let byId = new Map<string, RegisteredBusiness>();
 
   const reload = (): void => {
@@ -50,6 +54,7 @@ export function createBusinessRegistry(db: Database.Database, operators: Operato
       upsert.run({ ...business, whatsappPhoneNumberId: business.whatsappPhoneNumberId ?? null, at: now().toISOString() });
       operators.record(created ? 'business_registered' : 'business_updated', business.id, { ...business });
     }
+    claimLegacyConsents.run({ id: business.id, name: business.name, whatsappNumber: business.whatsappNumber });
     return { ok: true, created };
   });
 

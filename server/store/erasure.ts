@@ -50,7 +50,14 @@ export function createErasure(db: Database.Database, { dataKey, operators, now }
     return outcome;
   });
 
-  return { erase: (phone: string, businessId: string | null): ErasureOutcome => eraseInTransaction(phone, businessId) };
+  return {
+    erase(phone: string, businessId: string | null): ErasureOutcome {
+      const outcome = eraseInTransaction(phone, businessId);
+      // secure_delete zeroed the freed cells; the WAL still holds the pages as they were until it is truncated
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return outcome;
+    },
+  };
 }
 
 export type Erasure = ReturnType<typeof createErasure>;

@@ -72,9 +72,8 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
     INSERT OR IGNORE INTO subjects (commitment, opening, phone_key)
     SELECT @commitment, @opening, @phoneKey WHERE NOT EXISTS (SELECT 1 FROM erased_subjects WHERE commitment = @commitment)`);
   const insertEvent = db.prepare(`
-    INSERT INTO events (id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category,
-      captured_at, received_at, body, sig)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO events (id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category, body, sig)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (id) DO NOTHING`);
   const recordChain = db.prepare('UPDATE devices SET contiguous_seq = ?, contiguous_hash = ?, last_ingest_at = ? WHERE id = ?');
 
@@ -127,11 +126,8 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
     return received.monoMs < sent.monoMs ? 'readings_out_of_order' : null;
   }
 
-  /** Checks that need the database or the registry; the event's business when it may be stored. */
-  function admit(device: DeviceRecord, event: VerifiedEvent, chain: DeviceChain, rotations: ReadonlySet<number>): { businessId: string | null } | IngestResult {
-    if (event.viaRotation !== null && !rotations.has(event.viaRotation)) {
-      return reject(event.id, 'wrong_key', `The event is signed by the key the rotation at seq ${event.viaRotation} names, which was not stored.`);
-    }
+  /** Checks that need the database or the registry, after the chain's; the event's business when it may be stored. */
+  function admit(device: DeviceRecord, event: VerifiedEvent, chain: DeviceChain): { businessId: string | null } | IngestResult {
     if (event.rotation) {
       if (chain.head !== null && chain.head.seq > event.seq) {
         return reject(event.id, 'invalid_event', 'A key rotation must be the newest event of the chain; the API holds later ones.');
@@ -207,12 +203,12 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
 
     /** Stores the event unless a check refuses it; ID_TAKEN when its id is held already (found out by the insert). */
     const store = (event: VerifiedEvent): IngestResult | typeof ID_TAKEN | null => {
-      const admitted = admit(device, event, chain, rotations);
+      const admitted = admit(device, event, chain);
       if ('status' in admitted) return admitted;
       const { consent } = event;
       const { changes } = insertEvent.run(
         event.id, device.id, event.seq, event.prev, event.hash, event.keyId, event.type, consent?.kind ?? null, consent?.commitment ?? null,
-        admitted.businessId, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.capturedAt, receivedAt, event.body, event.sig,
+        admitted.businessId, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.body, event.sig,
       );
       if (changes === 0) return ID_TAKEN;
       const opening = consent?.opening;
@@ -239,6 +235,10 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
     };
 
     const results = items.map((event): IngestResult => {
+      // a key is checked before the chain, as the verify worker checks it before the signature
+      if (event.viaRotation !== null && !rotations.has(event.viaRotation)) {
+        return reject(event.id, 'wrong_key', `The event is signed by the key the rotation at seq ${event.viaRotation} names, which was not stored.`);
+      }
       const { head } = chain;
       const extendsHead = head === null ? event.seq === 1 && event.prev === GENESIS_HASH : event.seq === head.seq + 1 && event.prev === head.hash;
       const stored = extendsHead ? store(event) : ID_TAKEN;

@@ -49,40 +49,53 @@ export function createEventTimes(db: Database.Database, toleranceMs: number) {
     `SELECT ${OBSERVATION} FROM clock_observations WHERE device_id = ? AND boot_id = ? AND seq > ? AND valid = 1 ORDER BY seq LIMIT 1`,
   );
   const nextHeldReceipt = db.prepare('SELECT received_ms FROM event_times WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT 1').pluck();
+  // positional: binding an object of fifteen names costs more than the insert itself, once per ingested event
   const insertTime = db.prepare(`
     INSERT INTO event_times (device_id, seq, boot_id, mono_ms, captured_ms, known_good, received_ms, earliest_ms, latest_ms,
       placed_by_seq, place_issued_ms, place_mono_ms, offset_by_seq, offset_ms, tolerance_ms)
-    VALUES (@deviceId, @seq, @bootId, @monoMs, @capturedMs, @knownGood, @receivedMs, @earliestMs, @latestMs,
-      @placedBySeq, @placeIssuedMs, @placeMonoMs, @offsetBySeq, @offsetMs, @toleranceMs)`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertObservation = db.prepare(`
     INSERT INTO clock_observations (device_id, seq, boot_id, issued_ms, mid_mono_ms, offset_ms, round_trip_ms, statement_key_id,
       statement_head_seq, valid, fault)
     VALUES (@deviceId, @seq, @bootId, @issuedMs, @midMonoMs, @offsetMs, @roundTripMs, @keyId, @headSeq, @valid, @fault)`);
 
-  // The corrections a valid observation at seq k (boot b) makes to events already stored.
-  const becomesLastBefore = db.prepare(`
-    UPDATE event_times SET earliest_ms = @earliestMs, offset_by_seq = @seq, offset_ms = @offsetMs
-    WHERE device_id = @deviceId AND seq > @seq AND seq < @nextSeq`);
-  const becomesFirstAfter = db.prepare(`
-    UPDATE event_times SET offset_by_seq = @seq, offset_ms = @offsetMs
-    WHERE device_id = @deviceId AND seq < @seq AND (offset_by_seq IS NULL OR offset_by_seq > @seq)`);
-  const placesAfterIt = db.prepare(`
-    UPDATE event_times SET placed_by_seq = @seq, place_issued_ms = @issuedMs, place_mono_ms = @midMonoMs
-    WHERE device_id = @deviceId AND boot_id = @bootId AND seq > @seq AND seq < @nextSeq`);
-  const placesBeforeIt = db.prepare(`
-    UPDATE event_times SET placed_by_seq = @seq, place_issued_ms = @issuedMs, place_mono_ms = @midMonoMs
-    WHERE device_id = @deviceId AND boot_id = @bootId AND seq < @seq AND (placed_by_seq IS NULL OR placed_by_seq > @seq)`);
+  // The corrections a valid observation at seq k (boot b) makes to events already stored, one UPDATE each side of
+  // it. After it, up to the next observation, it is the last observation before them (their earliest bound and
+  // wall-clock offset); up to the next one of its boot, the same-boot observation that places them.
+  const correctAfter = db.prepare(`
+    UPDATE event_times SET
+      earliest_ms = CASE WHEN seq < @nextSeq THEN @earliestMs ELSE earliest_ms END,
+      offset_by_seq = CASE WHEN seq < @nextSeq THEN @seq ELSE offset_by_seq END,
+      offset_ms = CASE WHEN seq < @nextSeq THEN @offsetMs ELSE offset_ms END,
+      placed_by_seq = CASE WHEN boot_id = @bootId AND seq < @nextOfBootSeq THEN @seq ELSE placed_by_seq END,
+      place_issued_ms = CASE WHEN boot_id = @bootId AND seq < @nextOfBootSeq THEN @issuedMs ELSE place_issued_ms END,
+      place_mono_ms = CASE WHEN boot_id = @bootId AND seq < @nextOfBootSeq THEN @midMonoMs ELSE place_mono_ms END
+    WHERE device_id = @deviceId AND seq > @seq AND seq < MAX(@nextSeq, @nextOfBootSeq)
+      AND (seq < @nextSeq OR (boot_id = @bootId AND seq < @nextOfBootSeq))`);
+  // Before it: for events before any observation, the first one after them (offset); for events of its boot before
+  // the boot's first observation, the one that places them. A boot's events are one run of seqs, so those lie after
+  // any observation of another boot (@fromSeq). Rows that keep a nearer observation are not rewritten.
+  const correctBefore = db.prepare(`
+    UPDATE event_times SET
+      offset_by_seq = CASE WHEN @offsetToo AND (offset_by_seq IS NULL OR offset_by_seq > @seq) THEN @seq ELSE offset_by_seq END,
+      offset_ms = CASE WHEN @offsetToo AND (offset_by_seq IS NULL OR offset_by_seq > @seq) THEN @offsetMs ELSE offset_ms END,
+      placed_by_seq = CASE WHEN @placeToo AND boot_id = @bootId AND (placed_by_seq IS NULL OR placed_by_seq > @seq) THEN @seq ELSE placed_by_seq END,
+      place_issued_ms = CASE WHEN @placeToo AND boot_id = @bootId AND (placed_by_seq IS NULL OR placed_by_seq > @seq) THEN @issuedMs ELSE place_issued_ms END,
+      place_mono_ms = CASE WHEN @placeToo AND boot_id = @bootId AND (placed_by_seq IS NULL OR placed_by_seq > @seq) THEN @midMonoMs ELSE place_mono_ms END
+    WHERE device_id = @deviceId AND seq > @fromSeq AND seq < @seq
+      AND ((@offsetToo AND (offset_by_seq IS NULL OR offset_by_seq > @seq)) OR (@placeToo AND boot_id = @bootId AND (placed_by_seq IS NULL OR placed_by_seq > @seq)))`);
 
   const one = (statement: Database.Statement, ...params: unknown[]): Observation | null => (statement.get(...params) as Observation | undefined) ?? null;
 
   function correct(deviceId: string, enrolledMs: number, o: Observation): void {
+    const params = { deviceId, ...o };
     const next = one(firstAfter, deviceId, o.seq);
     const nextOfBoot = one(firstOfBootAfter, deviceId, o.bootId, o.seq);
-    const params = { deviceId, ...o };
-    becomesLastBefore.run({ ...params, earliestMs: Math.max(enrolledMs, o.issuedMs), nextSeq: next?.seq ?? NONE });
-    if (!one(lastBefore, deviceId, o.seq)) becomesFirstAfter.run(params);
-    placesAfterIt.run({ ...params, nextSeq: nextOfBoot?.seq ?? NONE });
-    if (!one(lastOfBootBefore, deviceId, o.bootId, o.seq)) placesBeforeIt.run(params);
+    correctAfter.run({ ...params, earliestMs: Math.max(enrolledMs, o.issuedMs), nextSeq: next?.seq ?? NONE, nextOfBootSeq: nextOfBoot?.seq ?? NONE });
+    const previous = one(lastBefore, deviceId, o.seq);
+    const offsetToo = previous === null ? 1 : 0;
+    const placeToo = one(lastOfBootBefore, deviceId, o.bootId, o.seq) === null ? 1 : 0;
+    if (offsetToo || placeToo) correctBefore.run({ ...params, offsetToo, placeToo, fromSeq: previous?.seq ?? 0 });
   }
 
   /**
@@ -94,7 +107,10 @@ export function createEventTimes(db: Database.Database, toleranceMs: number) {
     let context: Context | null = null;
 
     function contextFor(seq: number, bootId: string | null): Context {
-      if (context && seq === context.seq + 1 && bootId === context.bootId) return { ...context, seq };
+      if (context && seq === context.seq + 1 && bootId === context.bootId) {
+        context.seq = seq;
+        return context;
+      }
       const before = context && seq === context.seq + 1 ? context.before : one(lastBefore, deviceId, seq);
       const sameBootBefore = bootId === null ? null : one(lastOfBootBefore, deviceId, bootId, seq);
       const lookAhead = seq <= heldHeadSeq;
@@ -116,23 +132,23 @@ export function createEventTimes(db: Database.Database, toleranceMs: number) {
         const { before, sameBootBefore, after, sameBootAfter, nextHeldReceivedMs } = context;
         const placedBy = sameBootBefore ?? sameBootAfter;
         const offsetBy = before ?? after;
-        insertTime.run({
+        insertTime.run(
           deviceId,
-          seq: event.seq,
-          bootId: event.bootId,
-          monoMs: event.monoMs,
-          capturedMs: Date.parse(event.capturedAt),
-          knownGood: event.knownGood ? 1 : 0,
+          event.seq,
+          event.bootId,
+          event.monoMs,
+          Date.parse(event.capturedAt),
+          event.knownGood ? 1 : 0,
           receivedMs,
-          earliestMs: Math.max(enrolledMs, before?.issuedMs ?? enrolledMs),
-          latestMs: Math.min(receivedMs, nextHeldReceivedMs ?? receivedMs),
-          placedBySeq: placedBy?.seq ?? null,
-          placeIssuedMs: placedBy?.issuedMs ?? null,
-          placeMonoMs: placedBy?.midMonoMs ?? null,
-          offsetBySeq: offsetBy?.seq ?? null,
-          offsetMs: offsetBy?.offsetMs ?? null,
+          Math.max(enrolledMs, before?.issuedMs ?? enrolledMs),
+          Math.min(receivedMs, nextHeldReceivedMs ?? receivedMs),
+          placedBy?.seq ?? null,
+          placedBy?.issuedMs ?? null,
+          placedBy?.midMonoMs ?? null,
+          offsetBy?.seq ?? null,
+          offsetBy?.offsetMs ?? null,
           toleranceMs,
-        });
+        );
         const { observation } = event;
         if (!observation) return;
         const { statement, sent, received } = observation;

@@ -47,6 +47,8 @@ export function openDatabase(dataDir: string, context: MigrationContext): Databa
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    // What is deleted (an erased opening, the clear columns a migration replaces) is overwritten, not left in free pages.
+    db.pragma('secure_delete = ON');
     // Ingest commits a whole batch at once; larger caches and rarer checkpoints keep those commits to one WAL fsync.
     db.pragma('cache_size = -65536');
     db.pragma('wal_autocheckpoint = 4000');
@@ -54,8 +56,11 @@ export function openDatabase(dataDir: string, context: MigrationContext): Databa
     const sync = db.pragma('synchronous', { simple: true });
     if (mode !== 'wal' || sync !== 2) throw new Error(`database durability settings not applied (journal_mode=${String(mode)}, synchronous=${String(sync)})`);
     checkDataKey(db, context.dataKey.keyId);
+    const before = db.pragma('user_version', { simple: true }) as number;
     migrate(db, migrations, context);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('data_key_id', ?)`).run(context.dataKey.keyId);
+    // the WAL would otherwise keep the pages the migrations replaced (clear personal data among them) until reused
+    if (before > 0 && before < migrations.at(-1)!.version) db.pragma('wal_checkpoint(TRUNCATE)');
     return db;
   } catch (error) {
     db.close();

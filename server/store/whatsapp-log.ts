@@ -1,5 +1,4 @@
 import type Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import type { UserIdMapping, WebhookChanges, WhatsAppChange } from '../consent/whatsapp-changes.ts';
 import type { DataKey } from '../keys/data-key.ts';
 
@@ -21,10 +20,10 @@ export interface WhatsAppAuditEntry {
   receivedAt: string;
   /** When a change that named only a business-scoped user id was matched to the number; null if it named the number. */
   mappedAt: string | null;
-  delivery: { id: number; signature: string; signatureVerified: true; payloadSha256: string; payload: string | null; erasedAt: string | null } | null;
+  /** `signature`: the X-Hub-Signature-256 it arrived with, verified before anything was stored; `payload`: the body as received (null once erased). */
+  delivery: { id: number; signature: string; signatureVerified: true; payload: string | null; erasedAt: string | null } | null;
 }
 
-const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 interface ChangeRow {
@@ -36,13 +35,13 @@ interface ChangeRow {
   mappedAt: string | null;
   deliveryId: number | null;
   signature: string | null;
-  payloadSha256: string | null;
+  payloadKey: string | null;
   payload: Buffer | null;
   erasedAt: string | null;
 }
 
 const CHANGE_COLUMNS = `p.value, p.source, p.at_ms AS atMs, p.claimed_ms AS claimedMs, p.received_at AS receivedAt, p.mapped_at AS mappedAt,
-  d.id AS deliveryId, d.signature, d.payload_sha256 AS payloadSha256, d.payload, d.erased_at AS erasedAt`;
+  d.id AS deliveryId, d.signature, d.payload_key AS payloadKey, d.payload, d.erased_at AS erasedAt`;
 
 /**
  * Every signed WhatsApp delivery that changed something, as received (sealed: it holds numbers), the changes it
@@ -50,8 +49,8 @@ const CHANGE_COLUMNS = `p.value, p.source, p.at_ms AS atMs, p.claimed_ms AS clai
  * nobody has mapped yet is kept and applied the moment a payload maps it: never dropped.
  */
 export function createWhatsAppLog(db: Database.Database, dataKey: DataKey, now: () => Date) {
-  const insertDelivery = db.prepare('INSERT OR IGNORE INTO whatsapp_deliveries (received_at, payload_sha256, signature, payload) VALUES (?, ?, ?, ?)');
-  const selectDelivery = db.prepare('SELECT id FROM whatsapp_deliveries WHERE payload_sha256 = ?').pluck();
+  const insertDelivery = db.prepare('INSERT OR IGNORE INTO whatsapp_deliveries (received_at, payload_key, signature, payload) VALUES (?, ?, ?, ?)');
+  const selectDelivery = db.prepare('SELECT id FROM whatsapp_deliveries WHERE payload_key = ?').pluck();
   const insertMapping = db.prepare('INSERT OR IGNORE INTO whatsapp_user_ids (business_id, user_key, phone_key, delivery_id) VALUES (?, ?, ?, ?)');
   const selectMapping = db.prepare('SELECT phone_key FROM whatsapp_user_ids WHERE business_id = ? AND user_key = ?').pluck();
   const insertChange = db.prepare(`
@@ -68,14 +67,15 @@ export function createWhatsAppLog(db: Database.Database, dataKey: DataKey, now: 
     WHERE p.business_id = ? AND p.phone_key IS NULL ORDER BY p.at_ms, p.value, p.source, p.id`);
 
   const userKey = (businessId: string, userId: string): string => dataKey.lookup(`user:${businessId}:${userId}`);
+  // keyed, like every index over personal data: a plain hash of a number could be tested against every number
   const changeKey = (change: WhatsAppChange): string =>
-    sha256Hex(JSON.stringify([change.businessId, change.user.phone, change.user.userId, change.value, change.claimedMs, change.source]));
+    dataKey.lookup(JSON.stringify(['change', change.businessId, change.user.phone, change.user.userId, change.value, change.claimedMs, change.source]));
 
   const recordInTransaction = db.transaction((raw: Buffer, signature: string, { changes, mappings }: WebhookChanges): RecordedDelivery => {
     const receivedAt = now().toISOString();
-    const payloadSha256 = sha256Hex(raw);
-    insertDelivery.run(receivedAt, payloadSha256, signature, dataKey.seal(raw, `webhook:${payloadSha256}`));
-    const deliveryId = selectDelivery.get(payloadSha256) as number;
+    const payloadKey = dataKey.lookup(`webhook:${raw.toString('base64')}`);
+    insertDelivery.run(receivedAt, payloadKey, signature, dataKey.seal(raw, `webhook:${payloadKey}`));
+    const deliveryId = selectDelivery.get(payloadKey) as number;
     let applied = 0;
     for (const { businessId, userId, phone } of mappings as UserIdMapping[]) {
       const key = userKey(businessId, userId);
@@ -122,8 +122,7 @@ export function createWhatsAppLog(db: Database.Database, dataKey: DataKey, now: 
             id: row.deliveryId,
             signature: row.signature!,
             signatureVerified: true,
-            payloadSha256: row.payloadSha256!,
-            payload: row.payload === null ? null : dataKey.open(row.payload, `webhook:${row.payloadSha256}`).toString('utf8'),
+            payload: row.payload === null ? null : dataKey.open(row.payload, `webhook:${row.payloadKey}`).toString('utf8'),
             erasedAt: row.erasedAt,
           },
   });

@@ -6,7 +6,8 @@ import type { Migration } from '../migrate.ts';
  * moves to `event_times`, derived and correctable, beside the immutable evidence in `events`: the bounds the API
  * knows (`earliest_ms`, `latest_ms`), the device's own clocks, the clock observation that places the event, and
  * the effective time and its quality, computed by SQLite from those in one place (docs/server.md, "Effective
- * time"). The clock offset kiosks used to claim at upload is dropped: it was never evidence.
+ * time"). The clock offset kiosks used to claim at upload is dropped: it was never evidence. No index beyond the
+ * keys: every one would cost every ingested event a B-tree insert (ranges are found by device and seq).
  */
 export const chainEvents: Migration = {
   version: 2,
@@ -33,17 +34,14 @@ export const chainEvents: Migration = {
         business_id TEXT,
         purpose_id TEXT,
         purpose_category TEXT,
-        captured_at TEXT NOT NULL,
-        received_at TEXT NOT NULL,
         body TEXT NOT NULL,
         sig TEXT NOT NULL,
         UNIQUE (device_id, seq),
         CHECK ((type = 'consent') = (kind IS NOT NULL AND commitment IS NOT NULL AND purpose_id IS NOT NULL))
       );
-      INSERT INTO chain_events (id, device_id, seq, prev, hash, key_id, type, kind, commitment, purpose_id, purpose_category,
-          captured_at, received_at, body, sig)
-        SELECT id, device_id, seq, prev, hash, key_id, 'consent', kind, commitment, purpose_id, purpose_category,
-          captured_at, received_at, body, sig FROM events ORDER BY rowid;
+      INSERT INTO chain_events (id, device_id, seq, prev, hash, key_id, type, kind, commitment, purpose_id, purpose_category, body, sig)
+        SELECT id, device_id, seq, prev, hash, key_id, 'consent', kind, commitment, purpose_id, purpose_category, body, sig
+        FROM events ORDER BY rowid;
 
       CREATE TABLE event_times (
         device_id TEXT NOT NULL,
@@ -69,8 +67,6 @@ export const chainEvents: Migration = {
           WHEN placed_by_seq IS NOT NULL THEN 'bounded' ELSE 'unbounded' END) STORED,
         PRIMARY KEY (device_id, seq)
       ) WITHOUT ROWID;
-      CREATE INDEX event_times_by_boot ON event_times(device_id, boot_id, seq);
-      CREATE INDEX event_times_by_effective ON event_times(effective_ms);
 
       INSERT INTO event_times (device_id, seq, boot_id, mono_ms, captured_ms, known_good, received_ms, earliest_ms, latest_ms, tolerance_ms)
         SELECT e.device_id, e.seq, NULL, NULL,
@@ -86,6 +82,8 @@ export const chainEvents: Migration = {
       DROP TABLE events;
       ALTER TABLE chain_events RENAME TO events;
       CREATE INDEX events_by_commitment ON events(commitment) WHERE commitment IS NOT NULL;
+      -- consents of kiosks before the trust model name no business id until a business with their name and number is registered
+      CREATE INDEX events_without_business ON events(type) WHERE business_id IS NULL AND type = 'consent';
 
       CREATE TABLE clock_observations (
         device_id TEXT NOT NULL,

@@ -15,7 +15,7 @@ export const whatsapp: Migration = {
       CREATE TABLE whatsapp_deliveries (
         id INTEGER PRIMARY KEY,
         received_at TEXT NOT NULL,
-        payload_sha256 TEXT NOT NULL UNIQUE,
+        payload_key TEXT NOT NULL UNIQUE,
         signature TEXT NOT NULL,
         payload BLOB,
         erased_at TEXT

@@ -20,12 +20,12 @@ export const personalData: Migration = {
       CREATE TABLE erased_subjects (commitment TEXT PRIMARY KEY, erased_at TEXT NOT NULL) WITHOUT ROWID;
     `);
     const insert = db.prepare('INSERT INTO sealed_subjects (commitment, opening, phone_key) VALUES (?, ?, ?)');
-    const subjects = db.prepare('SELECT commitment, phone, customer_ref AS customerRef, salt FROM subjects').iterate() as IterableIterator<{
+    const subjects = db.prepare('SELECT commitment, phone, customer_ref AS customerRef, salt FROM subjects').all() as {
       commitment: string;
       phone: string;
       customerRef: string | null;
       salt: string;
-    }>;
+    }[];
     for (const { commitment, phone, customerRef, salt } of subjects) {
       const opening = JSON.stringify(customerRef === null ? { phone, salt } : { phone, customerRef, salt });
       insert.run(commitment, dataKey.seal(opening, `opening:${commitment}`), dataKey.lookup(phone));

@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { verify } from 'node:crypto';
+import { generateKeyPairSync, verify } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../../../server/start-server.ts';
 import { ApiKeys, SignedApiStatement } from '../../../shared/contract/api-statement.ts';
 import { EnrolmentResponse } from '../../../shared/contract/sync.ts';
 import { canonicalApiStatement } from '../../../shared/event-bytes.ts';
@@ -82,6 +86,36 @@ describe('the API signs what it holds (statements)', () => {
     expect(await apiKeys()).toHaveLength(1);
     expect(await verifiesWithPublishedKey(before)).toBe(true);
     expect((await head(credential)).statement.keyId).toBe(before.statement.keyId);
+  });
+});
+
+describe('replacing the statement key', () => {
+  it('publishes the retired key with the end of its validity, keeps its statements checkable, and never takes it back', async () => {
+    const keyDir = mkdtempSync(join(tmpdir(), 'statement-keys-'));
+    const keyFile = (name: string) => {
+      const path = join(keyDir, name);
+      writeFileSync(path, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+      return path;
+    };
+    const [first, second] = [keyFile('first.pem'), keyFile('second.pem')];
+    try {
+      await api.stop();
+      api = await startTestServer({ statementKeyFile: first });
+      const kiosk = new TestKiosk();
+      const credential = await api.enrol(kiosk);
+      const old = await head(credential);
+      await api.server.close();
+      api.server = await startServer({ dataDir: api.dataDir, port: 0, statementKeyFile: second, log: () => {} });
+      const keys = await apiKeys();
+      expect(keys.map((k) => [k.keyId === old.statement.keyId, k.validUntil === null])).toEqual([[true, false], [false, true]]);
+      expect(await verifiesWithPublishedKey(old)).toBe(true);
+      expect((await head(credential)).statement.keyId).not.toBe(old.statement.keyId);
+      await api.server.close();
+      await expect(startServer({ dataDir: api.dataDir, port: 0, statementKeyFile: first, log: () => {} })).rejects.toThrow(/was retired at .* and is never used again/);
+      api.server = await startServer({ dataDir: api.dataDir, port: 0, statementKeyFile: second, log: () => {} });
+    } finally {
+      rmSync(keyDir, { recursive: true, force: true });
+    }
   });
 });
 

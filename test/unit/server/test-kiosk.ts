@@ -33,6 +33,8 @@ export interface EventOptions {
   business?: Business;
   /** What the device's wall clock claims, overriding its reading now. */
   capturedAt?: Date;
+  /** The subject opening of an earlier event of the same capture (the events of one capture share one). */
+  opening?: SubjectOpening;
 }
 
 const sha256Hex = (bytes: string | Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -112,6 +114,7 @@ export class TestKiosk {
   }
 
   private opening(options: EventOptions): SubjectOpening {
+    if (options.opening) return options.opening;
     return {
       phone: options.phone ?? '+819012345678',
       ...(options.customerRef ? { customerRef: options.customerRef } : {}),
