@@ -13,6 +13,8 @@ export type ClockObserverDeps = {
   client: ApiClient;
   log: (line: string) => void;
   track: (controller: AbortController) => () => void;
+  /** The pins refreshed from GET /v1/keys when a statement names a key not pinned; null when not asked this time. */
+  repin: () => Promise<PinnedApiKeys | null>;
   intervalMs?: number;
 };
 
@@ -52,7 +54,11 @@ export function createClockObserver(deps: ClockObserverDeps) {
         release();
       }
       const received = ledger.readClock();
-      const check = checkApiStatement(statement, pinned, ledger.deviceId);
+      let check = checkApiStatement(statement, pinned, ledger.deviceId);
+      if (!check.ok && check.unpinnedKey) {
+        const repinned = await deps.repin();
+        if (repinned) check = checkApiStatement(statement, repinned, ledger.deviceId);
+      }
       if (!check.ok) {
         log(`clock observation not recorded: ${check.reason}`);
         return null;

@@ -201,6 +201,17 @@ export function createCredentialSource(options: CredentialSourceOptions) {
     return enrolled;
   }
 
+  /** GET /v1/keys; null when the API gave no usable answer (logged): no statement can be checked meanwhile. */
+  async function fetchKeys(signal?: AbortSignal): Promise<PinnedApiKeys | null> {
+    try {
+      return (await client.apiKeys(signal)).keys;
+    } catch (error) {
+      if (!(error instanceof ApiFailure) || (error.kind !== 'refused' && error.kind !== 'invalid_response')) throw error;
+      log(`the API's statement keys could not be fetched: ${error.message}`);
+      return null;
+    }
+  }
+
   return {
     enrol,
     async lookup(): Promise<CredentialLookup> {
@@ -215,17 +226,27 @@ export function createCredentialSource(options: CredentialSourceOptions) {
      */
     async pinnedKeys(stored: StoredCredential, signal?: AbortSignal): Promise<PinnedApiKeys> {
       if (stored.apiKeys) return stored.apiKeys;
-      let keys: PinnedApiKeys;
-      try {
-        ({ keys } = await client.apiKeys(signal));
-      } catch (error) {
-        if (!(error instanceof ApiFailure) || (error.kind !== 'refused' && error.kind !== 'invalid_response')) throw error;
-        log(`the API's statement keys could not be fetched, so no statement can be checked this time: ${error.message}`);
-        return [];
-      }
+      const keys = await fetchKeys(signal);
+      if (keys === null) return [];
       pinApiKeys(dataDir, stored, keys, ledger);
       log(`pinned the API's statement keys ${keys.map((key) => key.keyId).join(', ')} (first use: the credential predates pinning)`);
       return keys;
+    },
+    /**
+     * A statement named a key the kiosk has not pinned: the API may have replaced its statement key. GET /v1/keys is
+     * asked again (the caller bounds how often) and every key it publishes is pinned beside those already pinned,
+     * each with the validity the API now gives it (a replaced key's ends). Trusted as the first pinning was.
+     */
+    async refreshPins(stored: StoredCredential, signal?: AbortSignal): Promise<PinnedApiKeys> {
+      const keys = await fetchKeys(signal);
+      const held = stored.apiKeys ?? [];
+      if (keys === null) return held;
+      const merged = [...new Map([...held, ...keys].map((key) => [key.keyId, key])).values()];
+      const added = merged.filter((key) => !held.some((known) => known.keyId === key.keyId));
+      if (added.length === 0 && JSON.stringify(merged) === JSON.stringify(held)) return held;
+      pinApiKeys(dataDir, stored, merged, ledger);
+      log(`pinned the API's statement keys again: ${added.length > 0 ? `added ${added.map((key) => key.keyId).join(', ')}` : 'validity updated'}`);
+      return merged;
     },
   };
 }

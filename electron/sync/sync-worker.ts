@@ -7,7 +7,7 @@ import { checkApiStatement } from './api-statements.ts';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
 import { createClockObserver } from './clock-observer.ts';
 import { createDrainPipeline, type DrainReport } from './drain-pipeline.ts';
-import { createCredentialSource, setAsideRefusedCredential, type PinnedApiKeys } from './enrolment.ts';
+import { createCredentialSource, setAsideRefusedCredential, type PinnedApiKeys, type StoredCredential } from './enrolment.ts';
 import { createHeartbeatSender } from './heartbeat.ts';
 import { createSyncScheduler, type DrainOutcome, type WakeReason } from './sync-scheduler.ts';
 import type { SyncLedger } from './sync-ledger.ts';
@@ -49,6 +49,7 @@ export type SyncWorkerOptions = {
 export type SyncWorker = ReturnType<typeof createSyncWorker>;
 
 const STATE_WRITE_INTERVAL_MS = 1_000;
+const REPIN_INTERVAL_MS = 60 * 60_000;
 
 /**
  * Forwards the ledger's outbox to the central consent API: in sequence order, in bounded batches, one sync at a
@@ -95,7 +96,17 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     log,
     ...(options.enrolmentToken ? { enrolmentToken: options.enrolmentToken } : {}),
   });
-  const observer = createClockObserver({ ledger, client, log, track, intervalMs: options.observationIntervalMs });
+  let stored: StoredCredential | null = null;
+  let lastRepinAt = Number.NEGATIVE_INFINITY;
+  /** At most once an hour: the API replaces its statement key rarely, and a stranger's key must not cost a request per drain. */
+  async function repin(): Promise<PinnedApiKeys | null> {
+    if (!stored || now() - lastRepinAt < REPIN_INTERVAL_MS) return null;
+    lastRepinAt = now();
+    pinned = await credentials.refreshPins(stored);
+    stored = { ...stored, apiKeys: pinned };
+    return pinned;
+  }
+  const observer = createClockObserver({ ledger, client, log, track, repin, intervalMs: options.observationIntervalMs });
   const sendHeartbeat = createHeartbeatSender({
     ledger,
     client,
@@ -186,7 +197,8 @@ export function createSyncWorker(options: SyncWorkerOptions) {
       const bearer = lookup.credential.credential;
       presented = true;
       setState('syncing', lastError);
-      pinned = await credentials.pinnedKeys(lookup.credential);
+      stored = lookup.credential;
+      pinned = await credentials.pinnedKeys(stored);
       if (observer.due()) {
         const observed = await observer.observe(bearer, pinned);
         if (observed) clockOffsetMs = observed.offsetMs;

@@ -1,4 +1,6 @@
-import crypto from 'node:crypto';
+import crypto, { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Placement } from '../../../shared/contract/primitives.ts';
 import { placementOf } from '../../../electron/host/environment-settings.ts';
@@ -81,6 +83,45 @@ describe('the API statements a kiosk relies on', () => {
     expect(kiosk.ledger.eventCounts()).toEqual({ consent: 3, clock_observation: 0, key_rotation: 0 });
     expect(log).toContainEqual(expect.stringMatching(/^clock observation not recorded: the statement's signature does not verify with key [0-9a-f]{32}$/));
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+  });
+
+  it("pins the API's new statement key when the API replaced its key, and records observations it signs", async () => {
+    const apiDir = tempDir('statements-api');
+    const api = await startApi(apiDir);
+    const dir = tempDir('statements-kiosk');
+    const kiosk = openTestKiosk(dir);
+    cleanups.push(() => kiosk.close());
+    const log: string[] = [];
+    const worker = () =>
+      fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: token, observationIntervalMs: 0, log: (line) => log.push(line) });
+    const token = api.store.devices.createToken();
+    const syncOnce = async (phone: string) => {
+      kiosk.ledger.capture(consentDraft(phone, 'opt_in', ['payment_notices']), atmTerms);
+      const running = worker();
+      running.start();
+      await vi.waitFor(() => expect(running.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout: 10_000, interval: 20 });
+      await running.stop();
+    };
+    await syncOnce('+819077771111');
+    const [oldKey] = (await publishedKeys(api, kiosk.ledger.deviceId)).apiKeys.keys;
+    await api.close();
+
+    const keyFile = join(tempDir('statements-key'), 'statement-key.pem');
+    writeFileSync(keyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+    const replaced = await startApi(apiDir, api.port, { statementKeyFile: keyFile });
+    cleanups.push(() => replaced.close());
+    await syncOnce('+819077772222');
+
+    // one each sync, the second signed by the API's new key
+    expect(kiosk.ledger.eventCounts().clock_observation).toBe(2);
+    const lookup = readCredential(dir, kiosk.ledger);
+    const pinned = lookup.state === 'enrolled' ? lookup.credential.apiKeys : undefined;
+    const published = (await publishedKeys(replaced, kiosk.ledger.deviceId)).apiKeys.keys;
+    expect(published).toHaveLength(2);
+    expect(pinned).toEqual(published);
+    expect(pinned?.find((key) => key.keyId === oldKey!.keyId)?.validUntil).not.toBeNull();
+    expect(log).toContainEqual(expect.stringMatching(/^pinned the API's statement keys again: added [0-9a-f]{32}$/));
+    expect(log.filter((line) => line.includes('not recorded'))).toEqual([]);
   });
 
   it('keeps the best verified statement of the ingest answers for the export, and none that does not verify', async () => {
