@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Business } from '../shared/contract/profile.ts';
 import type { SyncStatus } from '../shared/contract/status.ts';
 import type { Dispatch } from './host/dispatch.ts';
 import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker, type SyncWorkerFactory } from './host/host.ts';
@@ -13,6 +14,7 @@ import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
 import { retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
+import { loadProfile, profileBusinesses } from './host/profile-file.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +44,7 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
  */
 function startLocalApiUnlessConfigured(startWhen: Promise<unknown> = Promise.resolve()): Promise<boolean> | null {
   if (process.env.KIOSK_API_URL || process.env.KIOSK_LOCAL_API === 'off') return null;
-  return startWhen.then(() => startLocalConsentApi(process.env)).then(
+  return startWhen.then(() => startLocalConsentApi(process.env, businessesOfProfile(hostOptions(undefined).profilePath))).then(
     (api) => {
       process.env.KIOSK_API_URL = api.url;
       process.env.KIOSK_ENROLMENT_TOKEN = api.enrolmentToken;
@@ -55,6 +57,15 @@ function startLocalApiUnlessConfigured(startWhen: Promise<unknown> = Promise.res
       return false;
     },
   );
+}
+
+/** The businesses the kiosk's profile names; none when it does not load (the host then says why). */
+function businessesOfProfile(profilePath: string): Business[] {
+  try {
+    return profileBusinesses(loadProfile(profilePath));
+  } catch {
+    return [];
+  }
 }
 
 /** However slow the page, the local API does not wait longer than this for it. */

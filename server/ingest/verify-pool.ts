@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import type { EnrolledDevice } from '../store/device-registry.ts';
+import type { EnrolledDevice } from './verify-event.ts';
 import type { BatchCheck } from './check-batch.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
 

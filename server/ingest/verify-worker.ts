@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { EnrolledDevice } from '../store/device-registry.ts';
+import type { EnrolledDevice } from './verify-event.ts';
 import { checkBatch, type BatchCheck } from './check-batch.ts';
 
 /** One uploaded batch, as the raw request body, checked against the uploading device. */

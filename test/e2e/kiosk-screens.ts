@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import type { ConsentEvent } from '../../shared/contract/consent-event.ts';
 import type { Ledger } from '../../electron/ledger/ledger.ts';
+import { consentsOf, type SignedConsent } from '../unit/ledger/fixtures.ts';
 import { expect, type Kiosk } from './kiosk-fixture.ts';
 
 /** How a person gets from the attract screen to the opt-in step in each demo flow (docs/ui.md). */
@@ -41,8 +41,9 @@ export async function shownSentences(page: Page): Promise<string[]> {
   return page.locator('.sentences > li').allInnerTexts();
 }
 
-export function ledgerEvents(ledger: Ledger): ConsentEvent[] {
-  return [...ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.event] : []));
+/** The consents in the ledger, as its export carries them. */
+export function ledgerEvents(ledger: Ledger): SignedConsent[] {
+  return consentsOf([...ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.event] : [])));
 }
 
 export function ledgerSubjects(ledger: Ledger): string[] {

@@ -57,6 +57,18 @@ describe('the host integration API', () => {
     expect(await host.dispatch('startFlow', { flowId: 'atm' })).toMatchObject({ ok: true, value: { verifiedSubject: null } });
   });
 
+  it('refuses a customer reference that is not well-formed Unicode, and keeps nothing of the push', async () => {
+    const { host, call } = await startIntegratedHost();
+    const pushed = await call('/integration/v1/verified-subject', '{"flowId":"atm","phone":"+819087654321","customerRef":"card \\ud800"}');
+    expect(pushed.status).toBe(400);
+    expect(await pushed.json()).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', details: [{ path: 'customerRef', message: 'must be well-formed Unicode (no lone surrogates)' }] },
+    });
+    expect(await host.dispatch('startFlow', { flowId: 'atm' })).toMatchObject({ ok: true, value: { verifiedSubject: null } });
+    expect(host.ledger.status().chainHead).toBeNull();
+  });
+
   it('does not start when no flow takes pushed numbers', async () => {
     host = await startTestHost();
     expect(host.integration).toBeNull();
