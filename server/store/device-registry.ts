@@ -3,20 +3,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Placement } from '../../shared/contract/primitives.ts';
 import type { DeviceKeys, EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
 import { publicKeyObject } from '../keys/ed25519.ts';
-import type { DeviceKey, EnrolledDevice } from '../ingest/verify-event.ts';
+import type { EnrolledDevice } from '../ingest/verify-event.ts';
 import type { OperatorLog } from './operator-log.ts';
 
-/** A device as the API acts on it: its keys for ingest, when it was first enrolled, what it may collect for. */
-export interface DeviceRecord {
-  id: string;
-  keys: readonly DeviceKey[];
+/** A device as the API acts on it: what ingest checks (keys, businesses) and when it was first enrolled. */
+export interface DeviceRecord extends EnrolledDevice {
   enrolledMs: number;
-  /** null: every registered business. */
-  businessIds: ReadonlySet<string> | null;
 }
 
 /** Only what a verify worker needs (it is cloned into the thread with every batch). */
-export const forVerification = ({ id, keys }: DeviceRecord): EnrolledDevice => ({ id, keys });
+export const forVerification = ({ id, keys, businessIds }: DeviceRecord): EnrolledDevice => ({ id, keys, businessIds });
 
 export type EnrolmentRefusal = 'unknown_token' | 'token_used' | 'token_for_other_device' | 'device_enrolled' | 'device_revoked' | 'key_in_use';
 
@@ -107,7 +103,7 @@ export function createDeviceRegistry(db: Database.Database, operators: OperatorL
       id,
       keys,
       enrolledMs: Date.parse(row.enrolled_at),
-      businessIds: row.business_ids === null ? null : new Set(JSON.parse(row.business_ids) as string[]),
+      businessIds: row.business_ids === null ? null : (JSON.parse(row.business_ids) as string[]),
     };
     cache.set(id, device);
     return device;
