@@ -93,8 +93,8 @@ export function createEventStore(db: Database.Database, { devices, statements, t
 
   /**
    * Commitments whose opening this transaction has stored: the events of one capture share one opening, so the
-   * sealing, the phone key (an HMAC) and the insert run once per capture, not once per event. Cleared with every transaction,
-   * so a rolled-back batch leaves nothing behind.
+   * sealing, the phone key (an HMAC) and the insert run once per capture, not once per event. Cleared with every
+   * transaction, so a rolled-back batch leaves nothing behind.
    */
   const subjectsInBatch = new Set<string>();
 
