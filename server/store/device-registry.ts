@@ -128,8 +128,8 @@ export function createDeviceRegistry(db: Database.Database, operators: OperatorL
     if (token.used_at !== null) return { ok: false, reason: 'token_used' };
     if (token.for_device_id !== null && token.for_device_id !== request.deviceId) return { ok: false, reason: 'token_for_other_device' };
     const existing = selectDevice.get(request.deviceId) as DeviceRow | undefined;
-    if (existing && token.for_device_id === null) return { ok: false, reason: 'device_enrolled' };
     if (existing?.revoked_at) return { ok: false, reason: 'device_revoked' };
+    if (existing && token.for_device_id === null) return { ok: false, reason: 'device_enrolled' };
     const owner = selectKeyOwner.get(request.keyId) as string | undefined;
     if (owner !== undefined && (owner !== request.deviceId || existing?.key_id !== request.keyId)) return { ok: false, reason: 'key_in_use' };
 
