@@ -109,10 +109,10 @@ export function createDeviceRegistry(db: Database.Database, operators: OperatorL
     return device;
   };
 
-  function recordPlacement(deviceId: string, placement: Placement, source: 'enrolment' | 'operator' | 'heartbeat', at: string): void {
+  const recordPlacement = db.transaction((deviceId: string, placement: Placement, source: 'enrolment' | 'operator' | 'heartbeat', at: string): void => {
     updatePlacement.run(JSON.stringify(placement), deviceId);
     insertPlacement.run(deviceId, at, JSON.stringify(placement), source);
-  }
+  });
 
   /** A new key for a device from seq `fromSeq`; the current one then covers the seqs before it. */
   function replaceKey(deviceId: string, currentKeyId: string, next: { keyId: string; publicKey: string }, fromSeq: number, addedBy: 'rotation' | 'admin', at: string): void {
