@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KioskFailure, parseOrFail, type KioskError } from '../../shared/contract/errors.ts';
+import type { Business } from '../../shared/contract/profile.ts';
 import { IngestBatch, MAX_BATCH_EVENTS } from '../../shared/contract/sync.ts';
 import { checkEvents, type EnrolledDevice, type EventCheck } from './verify-event.ts';
 
@@ -10,11 +11,11 @@ const IngestEnvelope = IngestBatch.extend({ events: z.array(z.unknown()).min(1).
 export type BatchCheck = { ok: true; checks: EventCheck[] } | { ok: false; error: KioskError };
 
 /**
- * The request body as received (UTF-8 JSON) → envelope → each event. Synchronous: a verify worker thread runs it,
+ * The request body as received (UTF-8 JSON) → envelope → each event, against the device and the registered businesses. Synchronous: a verify worker thread runs it,
  * so the HTTP thread neither parses nor re-serialises the batch. A `clockOffsetMs` sent by an older kiosk is
  * parsed and ignored: time comes from the clock observations in the chain (docs/server.md, "Effective time").
  */
-export function checkBatch(body: Uint8Array, device: EnrolledDevice): BatchCheck {
+export function checkBatch(body: Uint8Array, device: EnrolledDevice, businesses: readonly Business[]): BatchCheck {
   let input: unknown;
   try {
     input = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
@@ -23,7 +24,7 @@ export function checkBatch(body: Uint8Array, device: EnrolledDevice): BatchCheck
   }
   try {
     const batch = parseOrFail(IngestEnvelope, input, 'ingest batch');
-    return { ok: true, checks: checkEvents(batch.events, device) };
+    return { ok: true, checks: checkEvents(batch.events, device, businesses) };
   } catch (error) {
     if (error instanceof KioskFailure) return { ok: false, error: error.toJSON() };
     throw error;

@@ -1,4 +1,5 @@
 import { KioskFailure } from '../../shared/contract/errors.ts';
+import type { Business } from '../../shared/contract/profile.ts';
 import type { IngestResponse, IngestResult } from '../../shared/contract/sync.ts';
 import type { StatementKey } from '../keys/statement-key.ts';
 import { forVerification, type DeviceRecord } from '../store/device-registry.ts';
@@ -22,10 +23,11 @@ export async function ingestBatch(
   device: DeviceRecord,
   events: EventStore,
   statements: StatementKey,
+  businesses: readonly Business[],
   now: () => Date,
   pool: VerifyPool,
 ): Promise<IngestSummary> {
-  const batch = await pool.check(forVerification(device), body);
+  const batch = await pool.check(forVerification(device), businesses, body);
   if (!batch.ok) throw new KioskFailure(batch.error.code, batch.error.message, batch.error.details);
 
   const results: IngestResult[] = new Array(batch.checks.length);

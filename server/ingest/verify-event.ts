@@ -3,6 +3,7 @@ import type { SignedApiStatement } from '../../shared/contract/api-statement.ts'
 import { chainEventType, isConsent, type ChainEvent, type ChainEventType } from '../../shared/contract/chain-event.ts';
 import type { SubjectOpening } from '../../shared/contract/consent-event.ts';
 import type { ConsentKind, PurposeCategory } from '../../shared/contract/primitives.ts';
+import type { Business } from '../../shared/contract/profile.ts';
 import { IngestItem, type IngestRejectReason, type IngestResult } from '../../shared/contract/sync.ts';
 import { canonicalEventBody, canonicalOpening } from '../../shared/event-bytes.ts';
 import { keyIdOf, publicKeyObject } from '../keys/ed25519.ts';
@@ -15,10 +16,14 @@ export interface DeviceKey {
   toSeq: number | null;
 }
 
-/** A device as ingest sees it: every key it has had, with its seq range, ready for `crypto.verify`. */
+/**
+ * A device as ingest sees it: every key it has had, with its seq range, ready for `crypto.verify`, and the
+ * businesses it was enrolled to collect for (null: every registered business).
+ */
 export interface EnrolledDevice {
   id: string;
   keys: readonly DeviceKey[];
+  businessIds: readonly string[] | null;
 }
 
 export interface ClockReading {
@@ -27,9 +32,9 @@ export interface ClockReading {
 }
 
 /**
- * An event whose schema, device, key, commitment and signature all check out; the chain, the business and the
- * observation's statement are checked at storage. Only what storage needs: it travels back from a verify worker
- * thread, and a small record clones faster than the whole parsed event.
+ * An event whose schema, device, key, business, commitment and signature all check out; the chain and the
+ * observation's statement are checked at storage. Only what storage needs, and nothing absent is sent: it travels
+ * back from a verify worker thread, and the fewer fields, the faster it clones.
  */
 export interface VerifiedEvent {
   id: string;
@@ -37,28 +42,31 @@ export interface VerifiedEvent {
   seq: number;
   prev: string;
   keyId: string;
-  capturedAt: string;
-  /** The device clock when the event was made; boot and monotonic time are null for version 1 events. */
+  capturedMs: number;
+  /** The device clock when the event was made; version 1 events have no boot and no monotonic time. */
   knownGood: boolean;
-  bootId: string | null;
-  monoMs: number | null;
+  bootId?: string;
+  monoMs?: number;
   sig: string;
   /** Canonical JSON of the body: the exact signed and hashed bytes, stored verbatim. */
   body: string;
   hash: string;
   /** Verified with a key named by a rotation earlier in the same batch (its seq): valid only if that one is stored. */
-  viaRotation: number | null;
-  consent: {
+  viaRotation?: number;
+  consent?: {
     kind: ConsentKind;
     commitment: string;
     purposeId: string;
     purposeCategory: PurposeCategory;
-    business: { id: string | null; name: string; whatsappNumber: string };
-    opening: SubjectOpening | null;
-  } | null;
-  observation: { statement: SignedApiStatement; sent: ClockReading; received: ClockReading } | null;
-  rotation: { keyId: string; publicKey: string } | null;
+    /** The registered business it names (a version 1 consent: by name and number). */
+    businessId: string;
+    opening?: SubjectOpening;
+  };
+  observation?: { statement: SignedApiStatement; sent: ClockReading; received: ClockReading };
+  rotation?: { keyId: string; publicKey: string };
 }
+
+type AnyConsentEvent = Extract<ChainEvent, { kind: unknown }>;
 
 export type Rejected = Extract<IngestResult, { status: 'rejected' }>;
 /** What the checks give back for one uploaded item. */
@@ -94,47 +102,64 @@ const keyFor = (keys: readonly DeviceKey[], keyId: string, seq: number): DeviceK
 
 const readingOf = ({ at, monoMs }: { at: string; monoMs: number }): ClockReading => ({ atMs: Date.parse(at), monoMs });
 
-function verifiedOf(event: ChainEvent, opening: SubjectOpening | null, body: string, bytes: Buffer, viaRotation: number | null): VerifiedEvent {
-  const clock = event.clock;
-  return {
+function verifiedOf(event: ChainEvent, opening: SubjectOpening | null, businessId: string | null, body: string, bytes: Buffer, viaRotation: number | undefined): VerifiedEvent {
+  const { clock } = event;
+  const verified: VerifiedEvent = {
     id: event.id,
     type: chainEventType(event),
     seq: event.seq,
     prev: event.prev,
     keyId: event.device.keyId,
-    capturedAt: event.capturedAt,
+    capturedMs: Date.parse(event.capturedAt),
     knownGood: clock.knownGood,
-    bootId: 'bootId' in clock ? clock.bootId : null,
-    monoMs: 'monoMs' in clock ? clock.monoMs : null,
     sig: event.sig,
     body,
     hash: sha256Hex(bytes),
-    viaRotation,
-    consent: isConsent(event)
-        ? {
-            kind: event.kind,
-            commitment: event.subject.commitment,
-            purposeId: event.purpose.id,
-            purposeCategory: event.purpose.category,
-            business: { id: 'id' in event.business ? event.business.id : null, name: event.business.name, whatsappNumber: event.business.whatsappNumber },
-            opening,
-          }
-        : null,
-    observation:
-      event.v === 2 && event.type === 'clock_observation'
-        ? { statement: event.statement, sent: readingOf(event.sent), received: readingOf(event.received) }
-        : null,
-    rotation: event.v === 2 && event.type === 'key_rotation' ? event.next : null,
   };
+  if ('bootId' in clock) {
+    verified.bootId = clock.bootId;
+    verified.monoMs = clock.monoMs;
+  }
+  if (viaRotation !== undefined) verified.viaRotation = viaRotation;
+  if (isConsent(event)) {
+    const { kind, subject, purpose } = event;
+    verified.consent = { kind, commitment: subject.commitment, purposeId: purpose.id, purposeCategory: purpose.category, businessId: businessId! };
+    if (opening) verified.consent.opening = opening;
+  } else if (event.type === 'clock_observation') {
+    verified.observation = { statement: event.statement, sent: readingOf(event.sent), received: readingOf(event.received) };
+  } else {
+    verified.rotation = event.next;
+  }
+  return verified;
+}
+
+/** The registered business a consent names, or why it is refused. */
+function businessOf(event: AnyConsentEvent, device: EnrolledDevice, businesses: readonly Business[]): { id: string } | { reason: IngestRejectReason; message: string } {
+  const { name, whatsappNumber } = event.business;
+  const id = 'id' in event.business ? event.business.id : null;
+  const known = businesses.find((b) => (id === null ? b.name === name && b.whatsappNumber === whatsappNumber : b.id === id));
+  if (!known || known.name !== name || known.whatsappNumber !== whatsappNumber) {
+    return {
+      reason: 'unknown_business',
+      message: id === null
+        ? 'The consent names a business (by name and number) the API does not know.'
+        : `The consent names business "${id}" with a name or number the API does not know for it.`,
+    };
+  }
+  if (device.businessIds && !device.businessIds.includes(known.id)) {
+    return { reason: 'business_not_allowed', message: `This device is not enrolled to collect consent for "${known.id}".` };
+  }
+  return { id: known.id };
 }
 
 /**
  * Everything about one uploaded batch that needs no database, event by event in seq order: schema → device → the
- * key valid for the event's seq → commitment → Ed25519 signature over the canonical body. A key rotation that
- * verifies makes its next key valid for the later events of the same batch (and ends the old key's range), so a
- * kiosk may rotate at the end of a batch. Synchronous: it runs on a verify worker thread (verify-pool.ts).
+ * key valid for the event's seq → a consent's business (`businesses`: the registry) → commitment → Ed25519
+ * signature over the canonical body. A key rotation that verifies makes its next key valid for the later events of
+ * the same batch (and ends the old key's range), so a kiosk may rotate at the end of a batch. Synchronous: it runs
+ * on a verify worker thread (verify-pool.ts).
  */
-export function checkEvents(items: readonly unknown[], device: EnrolledDevice): EventCheck[] {
+export function checkEvents(items: readonly unknown[], device: EnrolledDevice, businesses: readonly Business[]): EventCheck[] {
   const checks: EventCheck[] = new Array(items.length);
   const parsed: { index: number; item: IngestItem }[] = [];
   items.forEach((item, index) => {
@@ -163,6 +188,11 @@ export function checkEvents(items: readonly unknown[], device: EnrolledDevice): 
     const consent = isConsent(event);
     if (!consent && opening !== null) {
       fail('invalid_event', 'subject: only a consent event carries a subject opening.');
+      continue;
+    }
+    const business = consent ? businessOf(event, device, businesses) : null;
+    if (business && 'reason' in business) {
+      fail(business.reason, business.message);
       continue;
     }
     if (consent && opening && sha256Hex(canonicalOpening(opening)) !== event.subject.commitment) {
@@ -195,7 +225,7 @@ export function checkEvents(items: readonly unknown[], device: EnrolledDevice): 
         rotatedIn.set(next.keyId, event.seq);
       }
     }
-    checks[index] = { ok: true, verified: verifiedOf(event, opening, body, bytes, rotatedIn.get(key.keyId) ?? null) };
+    checks[index] = { ok: true, verified: verifiedOf(event, opening, business?.id ?? null, body, bytes, rotatedIn.get(key.keyId)) };
   }
   return checks;
 }

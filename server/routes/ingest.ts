@@ -42,7 +42,7 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
 
   app.post(INGEST_PATH, requireDevice(store.devices), async (c) => {
     const device = c.get('device');
-    const { response, counts, stored } = await ingestBatch(await readBody(c, config.bodyLimitBytes), device, store.events, store.statements, now, pool);
+    const { response, counts, stored } = await ingestBatch(await readBody(c, config.bodyLimitBytes), device, store.events, store.statements, store.businesses.list(), now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     for (const { seq, fault } of stored.voidObservations) log(`clock observation #${seq} of ${device.id} is void (${fault}): stored, never used for time`);
     reportGap(device.id, stored.gap);

@@ -3,20 +3,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Placement } from '../../shared/contract/primitives.ts';
 import type { DeviceKeys, EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
 import { publicKeyObject } from '../keys/ed25519.ts';
-import type { DeviceKey, EnrolledDevice } from '../ingest/verify-event.ts';
+import type { EnrolledDevice } from '../ingest/verify-event.ts';
 import type { OperatorLog } from './operator-log.ts';
 
-/** A device as the API acts on it: its keys for ingest, when it was first enrolled, what it may collect for. */
-export interface DeviceRecord {
-  id: string;
-  keys: readonly DeviceKey[];
+/** A device as the API acts on it: what ingest checks (keys, businesses) and when it was first enrolled. */
+export interface DeviceRecord extends EnrolledDevice {
   enrolledMs: number;
-  /** null: every registered business. */
-  businessIds: ReadonlySet<string> | null;
 }
 
 /** Only what a verify worker needs (it is cloned into the thread with every batch). */
-export const forVerification = ({ id, keys }: DeviceRecord): EnrolledDevice => ({ id, keys });
+export const forVerification = ({ id, keys, businessIds }: DeviceRecord): EnrolledDevice => ({ id, keys, businessIds });
 
 export type EnrolmentRefusal = 'unknown_token' | 'token_used' | 'token_for_other_device' | 'device_enrolled' | 'device_revoked' | 'key_in_use';
 
@@ -107,16 +103,16 @@ export function createDeviceRegistry(db: Database.Database, operators: OperatorL
       id,
       keys,
       enrolledMs: Date.parse(row.enrolled_at),
-      businessIds: row.business_ids === null ? null : new Set(JSON.parse(row.business_ids) as string[]),
+      businessIds: row.business_ids === null ? null : (JSON.parse(row.business_ids) as string[]),
     };
     cache.set(id, device);
     return device;
   };
 
-  function recordPlacement(deviceId: string, placement: Placement, source: 'enrolment' | 'operator' | 'heartbeat', at: string): void {
+  const recordPlacement = db.transaction((deviceId: string, placement: Placement, source: 'enrolment' | 'operator' | 'heartbeat', at: string): void => {
     updatePlacement.run(JSON.stringify(placement), deviceId);
     insertPlacement.run(deviceId, at, JSON.stringify(placement), source);
-  }
+  });
 
   /** A new key for a device from seq `fromSeq`; the current one then covers the seqs before it. */
   function replaceKey(deviceId: string, currentKeyId: string, next: { keyId: string; publicKey: string }, fromSeq: number, addedBy: 'rotation' | 'admin', at: string): void {
@@ -132,8 +128,8 @@ export function createDeviceRegistry(db: Database.Database, operators: OperatorL
     if (token.used_at !== null) return { ok: false, reason: 'token_used' };
     if (token.for_device_id !== null && token.for_device_id !== request.deviceId) return { ok: false, reason: 'token_for_other_device' };
     const existing = selectDevice.get(request.deviceId) as DeviceRow | undefined;
-    if (existing && token.for_device_id === null) return { ok: false, reason: 'device_enrolled' };
     if (existing?.revoked_at) return { ok: false, reason: 'device_revoked' };
+    if (existing && token.for_device_id === null) return { ok: false, reason: 'device_enrolled' };
     const owner = selectKeyOwner.get(request.keyId) as string | undefined;
     if (owner !== undefined && (owner !== request.deviceId || existing?.key_id !== request.keyId)) return { ok: false, reason: 'key_in_use' };
 

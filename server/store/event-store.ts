@@ -3,7 +3,6 @@ import { GENESIS_HASH } from '../../shared/contract/consent-event.ts';
 import type { IngestResult } from '../../shared/contract/sync.ts';
 import { reject, type VerifiedEvent } from '../ingest/verify-event.ts';
 import type { StatementKey } from '../keys/statement-key.ts';
-import type { BusinessRegistry } from './business-registry.ts';
 import type { DeviceRecord, DeviceRegistry } from './device-registry.ts';
 import type { EventTimes, ObservationFault } from './event-times.ts';
 import type { DataKey } from '../keys/data-key.ts';
@@ -48,7 +47,6 @@ interface DeviceChain {
 
 export interface EventStoreDeps {
   devices: DeviceRegistry;
-  businesses: BusinessRegistry;
   statements: StatementKey;
   times: EventTimes;
   dataKey: DataKey;
@@ -56,10 +54,10 @@ export interface EventStoreDeps {
 }
 
 /**
- * Stores verified events, checking each against the chain the server holds for its device, the businesses it may
- * collect for, and (for a clock observation) the API's own statement inside it.
+ * Stores verified events, checking each against the chain the server holds for its device and (for a clock
+ * observation) the API's own statement inside it.
  */
-export function createEventStore(db: Database.Database, { devices, businesses, statements, times, dataKey, now }: EventStoreDeps) {
+export function createEventStore(db: Database.Database, { devices, statements, times, dataKey, now }: EventStoreDeps) {
   const selectById = db.prepare('SELECT hash FROM events WHERE id = ?').pluck();
   const selectAround = db.prepare('SELECT seq, id, hash, prev FROM events WHERE device_id = ? AND seq BETWEEN ? AND ?');
   const selectHighestBelow = db.prepare('SELECT MAX(seq) FROM events WHERE device_id = ? AND seq < ?').pluck();
@@ -95,27 +93,10 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
 
   /**
    * Commitments whose opening this transaction has stored: the events of one capture share one opening, so the
-   * sealing, the phone key (an HMAC) and the insert run once per capture, not once per event. Cleared with every transaction,
-   * so a rolled-back batch leaves nothing behind.
+   * sealing, the phone key (an HMAC) and the insert run once per capture, not once per event. Cleared with every
+   * transaction, so a rolled-back batch leaves nothing behind.
    */
   const subjectsInBatch = new Set<string>();
-
-  /** The business a consent names, as the registry knows it, or why it is refused. */
-  function businessOf(device: DeviceRecord, event: VerifiedEvent): { businessId: string | null } | IngestResult {
-    const { consent } = event;
-    if (!consent) return { businessId: null };
-    const { id, name, whatsappNumber } = consent.business;
-    const known = id === null ? businesses.byNameAndNumber(name, whatsappNumber) : businesses.byId(id);
-    if (!known || known.name !== name || known.whatsappNumber !== whatsappNumber) {
-      return reject(event.id, 'unknown_business', id === null
-        ? 'The consent names a business (by name and number) the API does not know.'
-        : `The consent names business "${id}" with a name or number the API does not know for it.`);
-    }
-    if (device.businessIds && !device.businessIds.has(known.id)) {
-      return reject(event.id, 'business_not_allowed', `This device is not enrolled to collect consent for "${known.id}".`);
-    }
-    return { businessId: known.id };
-  }
 
   function observationFault(device: DeviceRecord, event: VerifiedEvent, receivedMs: number): ObservationFault | null {
     const { statement, sent, received } = event.observation!;
@@ -126,17 +107,14 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
     return received.monoMs < sent.monoMs ? 'readings_out_of_order' : null;
   }
 
-  /** Checks that need the database or the registry, after the chain's; the event's business when it may be stored. */
-  function admit(device: DeviceRecord, event: VerifiedEvent, chain: DeviceChain): { businessId: string | null } | IngestResult {
-    if (event.rotation) {
-      if (chain.head !== null && chain.head.seq > event.seq) {
-        return reject(event.id, 'invalid_event', 'A key rotation must be the newest event of the chain; the API holds later ones.');
-      }
-      if (devices.keyOwner(event.rotation.keyId) !== null) {
-        return reject(event.id, 'invalid_event', 'next: the rotation names a key that is already enrolled.');
-      }
+  /** What a key rotation must satisfy beyond its signature: it is the newest event held, and names a key nobody has. */
+  function rotationRefusal(event: VerifiedEvent, chain: DeviceChain): IngestResult | null {
+    if (!event.rotation) return null;
+    if (chain.head !== null && chain.head.seq > event.seq) {
+      return reject(event.id, 'invalid_event', 'A key rotation must be the newest event of the chain; the API holds later ones.');
     }
-    return businessOf(device, event);
+    if (devices.keyOwner(event.rotation.keyId) !== null) return reject(event.id, 'invalid_event', 'next: the rotation names a key that is already enrolled.');
+    return null;
   }
 
   /** Events that do not simply extend the head: duplicates, late arrivals, gaps, forks. */
@@ -203,12 +181,12 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
 
     /** Stores the event unless a check refuses it; ID_TAKEN when its id is held already (found out by the insert). */
     const store = (event: VerifiedEvent): IngestResult | typeof ID_TAKEN | null => {
-      const admitted = admit(device, event, chain);
-      if ('status' in admitted) return admitted;
+      const refused = rotationRefusal(event, chain);
+      if (refused) return refused;
       const { consent } = event;
       const { changes } = insertEvent.run(
         event.id, device.id, event.seq, event.prev, event.hash, event.keyId, event.type, consent?.kind ?? null, consent?.commitment ?? null,
-        admitted.businessId, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.body, event.sig,
+        consent?.businessId ?? null, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.body, event.sig,
       );
       if (changes === 0) return ID_TAKEN;
       const opening = consent?.opening;
@@ -236,7 +214,7 @@ export function createEventStore(db: Database.Database, { devices, businesses, s
 
     const results = items.map((event): IngestResult => {
       // a key is checked before the chain, as the verify worker checks it before the signature
-      if (event.viaRotation !== null && !rotations.has(event.viaRotation)) {
+      if (event.viaRotation !== undefined && !rotations.has(event.viaRotation)) {
         return reject(event.id, 'wrong_key', `The event is signed by the key the rotation at seq ${event.viaRotation} names, which was not stored.`);
       }
       const { head } = chain;

@@ -128,16 +128,16 @@ export function createEventTimes(db: Database.Database, toleranceMs: number) {
     return {
       /** Stores the event's time; for a clock observation, the observation too (valid unless `fault`). */
       insert(event: VerifiedEvent, fault: ObservationFault | null): void {
-        context = contextFor(event.seq, event.bootId);
+        context = contextFor(event.seq, event.bootId ?? null);
         const { before, sameBootBefore, after, sameBootAfter, nextHeldReceivedMs } = context;
         const placedBy = sameBootBefore ?? sameBootAfter;
         const offsetBy = before ?? after;
         insertTime.run(
           deviceId,
           event.seq,
-          event.bootId,
-          event.monoMs,
-          Date.parse(event.capturedAt),
+          event.bootId ?? null,
+          event.monoMs ?? null,
+          event.capturedMs,
           event.knownGood ? 1 : 0,
           receivedMs,
           Math.max(enrolledMs, before?.issuedMs ?? enrolledMs),

@@ -38,7 +38,7 @@ export function openStore(options: StoreOptions, now: () => Date = () => new Dat
       devices,
       businesses,
       whatsapp,
-      events: createEventStore(db, { devices, businesses, statements, times: createEventTimes(db, options.clockToleranceMs), dataKey, now }),
+      events: createEventStore(db, { devices, statements, times: createEventTimes(db, options.clockToleranceMs), dataKey, now }),
       history: createConsentHistory(db, dataKey),
       health: createDeviceHealth(db),
       audit: createAuditExport(db, { dataKey, devices, whatsapp }),

@@ -72,6 +72,8 @@ export function createWhatsAppLog(db: Database.Database, dataKey: DataKey, now: 
     dataKey.lookup(JSON.stringify(['change', change.businessId, change.user.phone, change.user.userId, change.value, change.claimedMs, change.source]));
 
   const recordInTransaction = db.transaction((raw: Buffer, signature: string, { changes, mappings }: WebhookChanges): RecordedDelivery => {
+    // a delivery that changes nothing (an ordinary message, a read receipt) is not kept: it may hold what people wrote
+    if (changes.length === 0 && mappings.length === 0) return { recorded: 0, pending: 0, applied: 0 };
     const receivedAt = now().toISOString();
     const payloadKey = dataKey.lookup(`webhook:${raw.toString('base64')}`);
     insertDelivery.run(receivedAt, payloadKey, signature, dataKey.seal(raw, `webhook:${payloadKey}`));

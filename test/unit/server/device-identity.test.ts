@@ -148,7 +148,9 @@ describe('device identity', () => {
     expect((await api.post('/v1/devices/heartbeat', heartbeat(), credential)).status).toBe(401);
     expect((await api.get('/v1/devices/head', credential)).status).toBe(401);
     expect((await reEnrolmentToken(kiosk.deviceId)).status).toBe(409);
-    expect((await enrolWith(kiosk, await api.token())).status).toBe(409);
+    const again = await enrolWith(kiosk, await api.token());
+    expect(again.status).toBe(409);
+    expect(KioskError.parse(await again.json()).message).toMatch(/revoked and cannot be enrolled again/);
     expect((await keysOf(kiosk.deviceId)).revokedAt).toEqual(expect.any(String));
     expect((await api.post(`/v1/admin/devices/${kiosk.deviceId}/revoke`, {}, ADMIN_TOKEN)).status).toBe(409);
   });
