@@ -26,34 +26,45 @@ export function hostBundleIsStale() {
 
 /**
  * Each module keeps its own `import.meta.url` (the source file's), so paths it resolves next to itself (the bridge
- * client's source, the reference API's entry) still point into the checkout.
+ * client's source, the reference API's entry, the app root) still point into the checkout. In an installed tree
+ * (`installed: true`) they point to where the same file would be there: every bundle file sits two levels below
+ * the app root (out/host/, out/cli/), which mirrors the checkout's layout, wherever the tree was unpacked.
  */
-const ownImportMetaUrl = {
+const ownImportMetaUrl = ({ installed }) => ({
   name: 'own-import-meta-url',
   setup(build) {
-    build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => ({
-      contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
-      loader: 'ts',
-    }));
+    build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
+      const fromAppRoot = path.relative(root, args.path).split(path.sep).join('/');
+      const url = installed ? `new URL(${JSON.stringify(`../../${fromAppRoot}`)}, import.meta.url).href` : JSON.stringify(pathToFileURL(args.path).href);
+      return { contents: readFileSync(args.path, 'utf8').replaceAll('import.meta.url', url), loader: 'ts' };
+    });
   },
-};
+});
 
 const forNode = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [ownImportMetaUrl],
   logLevel: 'warning',
 };
+// Loads better-sqlite3 (CommonJS, native) from node_modules beside the bundle.
+const nodeRequire = "import { createRequire as kioskCreateRequire } from 'node:module'; const require = kioskCreateRequire(import.meta.url);";
 
 /**
  * The bridge's browser script (`window.kiosk`), built now rather than at every start: this compiles
- * electron/bridge/bridge-client-bundle.ts next to the bundle, and asks it for the script.
+ * electron/bridge/bridge-client-bundle.ts into the checkout's out/ (where its packages resolve), and asks it for
+ * the script.
  */
 async function bridgeClient(build) {
-  const builder = path.join(path.dirname(hostBundle), 'bridge-client-builder.mjs');
-  await build({ ...forNode, entryPoints: [path.join(root, 'electron', 'bridge', 'bridge-client-bundle.ts')], outfile: builder, packages: 'external' });
+  const builder = path.join(root, 'out', `bridge-client-builder-${process.pid}.mjs`);
+  await build({
+    ...forNode,
+    plugins: [ownImportMetaUrl({ installed: false })],
+    entryPoints: [path.join(root, 'electron', 'bridge', 'bridge-client-bundle.ts')],
+    outfile: builder,
+    packages: 'external',
+  });
   const { bridgeClientScript } = await import(`${pathToFileURL(builder).href}?${Date.now()}`);
   const script = await bridgeClientScript();
   rmSync(builder);
@@ -66,6 +77,7 @@ export async function bundleHost() {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     ...forNode,
+    plugins: [ownImportMetaUrl({ installed: false })],
     entryPoints: [path.join(root, 'electron', 'start.ts')],
     outdir,
     // start.ts imports the rest of the host dynamically, after Chromium is on its way: that part becomes chunks of
@@ -74,10 +86,47 @@ export async function bundleHost() {
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
     external: ['better-sqlite3', 'esbuild', 'tsx'],
-    banner: { js: "import { createRequire as kioskCreateRequire } from 'node:module'; const require = kioskCreateRequire(import.meta.url);" },
+    banner: { js: nodeRequire },
     define: { KIOSK_PREBUILT_BRIDGE_CLIENT: JSON.stringify(await bridgeClient(build)) },
     sourcemap: 'linked',
   });
+}
+
+/**
+ * The host and kioskctl as a terminal runs them (the Debian package): `<appDir>/out/host/start.mjs` with its chunks
+ * beside it, and `<appDir>/out/cli/kioskctl.mjs`. Nothing but better-sqlite3 is left outside, and two settings are
+ * fixed at build time: the version the host reports, and that the reference consent API is never started on a
+ * terminal, whatever its environment says. Resolves with the absolute paths of the source files bundled.
+ */
+export async function bundleInstalledHost({ appDir, version }) {
+  const { build } = await import('esbuild');
+  const installed = {
+    ...forNode,
+    plugins: [ownImportMetaUrl({ installed: true })],
+    absWorkingDir: root,
+    metafile: true,
+    external: ['better-sqlite3'],
+    banner: { js: nodeRequire },
+    define: {
+      'process.env.npm_package_version': JSON.stringify(version),
+      'process.env.KIOSK_LOCAL_API': JSON.stringify('off'),
+    },
+  };
+  const hostDir = path.join(appDir, 'out', 'host');
+  const bridgeClientScript = await bridgeClient(build);
+  const bundles = await Promise.all([
+    build({
+      ...installed,
+      entryPoints: [path.join(root, 'electron', 'start.ts')],
+      outdir: hostDir,
+      splitting: true,
+      chunkNames: '[name]-[hash]',
+      outExtension: { '.js': '.mjs' },
+      define: { ...installed.define, KIOSK_PREBUILT_BRIDGE_CLIENT: JSON.stringify(bridgeClientScript) },
+    }),
+    build({ ...installed, entryPoints: [path.join(root, 'electron', 'cli', 'kioskctl.ts')], outfile: path.join(appDir, 'out', 'cli', 'kioskctl.mjs') }),
+  ]);
+  return bundles.flatMap(({ metafile }) => Object.keys(metafile.inputs).map((input) => path.resolve(root, input)));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

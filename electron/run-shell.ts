@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Business } from '../shared/contract/profile.ts';
@@ -13,6 +14,7 @@ import { createHost, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker
 import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
+import { outOfServiceReason, switchableListener } from './bridge/out-of-service.ts';
 import { retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
 import { loadProfile, profileBusinesses } from './host/profile-file.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
@@ -113,13 +115,13 @@ export async function runElectron(binary: string): Promise<void> {
   child.once('exit', (code) => process.exit(code ?? 1));
 }
 
-export type EarlyChromium = { listener: LoopbackListener; token: string; browser: RunningChromium | null };
+export type EarlyChromium = { listener: LoopbackListener; launchCode: string; browser: RunningChromium | null };
 
 /**
  * Chromium is already starting (electron/start.ts) on the listener's address; the bridge now answers there, and the
  * host opens the ledger and loads the profile meanwhile. Bridge calls that arrive before the host is ready wait.
  */
-export async function runChromium({ listener, token, browser }: EarlyChromium): Promise<void> {
+export async function runChromium({ listener, launchCode, browser }: EarlyChromium): Promise<void> {
   let pageCalled: () => void = () => {};
   const pageIsUp = new Promise<void>((resolve) => {
     pageCalled = resolve;
@@ -138,7 +140,18 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
     pageCalled();
     return (await openHost).dispatch(method, input);
   };
-  const bridge = await startBridge({ dispatch, rendererDir, listener, token });
+  const answering = switchableListener(listener);
+  const bridge = await startBridge({
+    dispatch,
+    rendererDir,
+    listener: answering,
+    launchCode,
+    // Whoever raced the page for its code has a revoked session; the service starts over with a new code.
+    onLaunchCodeReused: () => {
+      console.error('Stopping: the launch code was used by another process. The kiosk must be started again.');
+      void stop(1);
+    },
+  });
   let stopping: Promise<never> | undefined;
   function stop(code: number): Promise<never> {
     stopping ??= (async () => {
@@ -157,15 +170,26 @@ export async function runChromium({ listener, token, browser }: EarlyChromium): 
   });
   hostStarted(createHost(options));
   const host = await openHost.catch(async (error: unknown) => {
+    // A damaged ledger stays damaged across restarts: say so on screen and stay up, rather than loop.
+    const outOfService = outOfServiceReason(error, options.dataDir);
+    if (outOfService) {
+      answering.showOutOfService(outOfService);
+      console.error(`Out of service: ${outOfService}`);
+      return null;
+    }
     browser?.process.kill('SIGTERM');
     await bridge.close();
     throw error;
   });
-  if (host.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
+  if (host?.integration) console.log(`Host integration API on ${host.integration.origin} (token in ${options.dataDir}/integration.json).`);
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
   } else {
-    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open this URL in Chromium): ${bridge.launchUrl}`);
+    // Printed, the launch code would end up in terminal scroll-back and CI logs: it goes to a file of the kiosk user's.
+    const launchFile = path.join(options.dataDir, 'launch-url');
+    rmSync(launchFile, { force: true });
+    writeFileSync(launchFile, `${bridge.issueLaunchUrl()}\n`, { mode: 0o600 });
+    console.log(`Shell: Chromium bridge on ${bridge.origin} (no display; open the one-time URL in ${launchFile} in Chromium).`);
   }
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
+import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -9,35 +11,59 @@ import { securityHeaders } from '../host/content-security.ts';
 import { tokensMatch } from '../host/integration-api.ts';
 import type { LoopbackListener } from '../host/loopback-listener.ts';
 import { httpStatusFor, refuse, requireLoopbackHost, serveOnLoopback } from '../host/loopback-server.ts';
-import { bridgeLaunchUrl, newBridgeToken } from './launch-address.ts';
+import { bridgeLaunchUrl, newBridgeSecret } from './launch-address.ts';
 import { bridgeClientScript } from './bridge-client-bundle.ts';
+import { loopbackPeerUid } from './peer-user.ts';
 
 export const TOKEN_HEADER = 'X-Kiosk-Token';
+export const SESSION_PATH = '/bridge-session';
 const MAX_BODY_BYTES = 64 * 1024;
+
+/** Long enough for a slow start (or a developer opening the no-display URL), short enough not to lie around. */
+export const LAUNCH_CODE_TTL_MS = 10 * 60_000;
 
 export type BridgeOptions = {
   dispatch: Dispatch;
   /** The built renderer (`vite build` output). */
   rendererDir: string;
-  /** Where to answer: a listener the browser was already started on (with its token), or a new one. */
+  /** Where to answer: a listener the browser was already started on (with its launch code), or a new one. */
   listener?: LoopbackListener;
-  token?: string;
+  /** The one-time code the browser was started with (electron/start.ts). */
+  launchCode?: string;
+  /**
+   * A spent launch code came back: another process read it (from Chromium's command line) and raced the kiosk's
+   * page. The session it got is already revoked; the shell should start over with a new code.
+   */
+  onLaunchCodeReused?: () => void;
+  log?: (line: string) => void;
+  /** Who owns the client end of a connection; the kernel's socket table unless a test says otherwise. */
+  peerUid?: (socket: Socket) => number | null | undefined;
+  now?: () => number;
 };
 
 export type Bridge = {
   origin: string;
-  /** What the browser opens: the app, with the launch token in the fragment. */
-  launchUrl: string;
-  token: string;
+  /** The session token the page gets for a launch code; in memory only, never printed. */
+  readonly token: string;
+  /** A new launch URL with its own one-time code (the shell's first one is `options.launchCode`). */
+  issueLaunchUrl(): string;
   close(): Promise<void>;
 };
 
 /**
  * The Chromium shell's half of the host: serves the renderer and answers POST /bridge/:method for the page it
- * served and nobody else — loopback only, right Host, right Origin, the per-launch token, JSON within size.
+ * served and nobody else — loopback only, the kiosk's own user, right Host, right Origin, the session token, JSON
+ * within size. The page gets the token by exchanging the one-time launch code of its URL (POST /bridge-session).
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const token = options.token ?? newBridgeToken();
+  const now = options.now ?? Date.now;
+  const log = options.log ?? console.error;
+  let token = newBridgeSecret();
+  const launchCodes = new Map<string, number>();
+  const spentCodes = new Set<string>();
+  const acceptOnce = (code: string) => launchCodes.set(code, now() + LAUNCH_CODE_TTL_MS);
+  if (options.launchCode) acceptOnce(options.launchCode);
+  const peerIsKioskUser = sameUserCheck(options.peerUid ?? loopbackPeerUid);
   const rendererDir = path.resolve(options.rendererDir);
   const indexFile = path.join(rendererDir, 'index.html');
   if (!existsSync(indexFile)) {
@@ -55,19 +81,43 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   });
   app.use(requireLoopbackHost());
 
-  app.use('/bridge/*', async (c, next) => {
+  const fromKioskPage = (c: Context) => {
     if (c.req.method !== 'POST') return refuse(c, 405, 'invalid_request', 'The bridge accepts only POST.');
+    if (!peerIsKioskUser((c.env as HttpBindings).incoming.socket)) {
+      return refuse(c, 403, 'forbidden', "Only the kiosk's own user may call the bridge.");
+    }
     if (c.req.header('origin') !== origin) return refuse(c, 403, 'forbidden', 'Requests from this origin are refused.');
-    if (!tokensMatch(c.req.header(TOKEN_HEADER), token)) return refuse(c, 401, 'unauthorized', 'The bridge token is missing or wrong.');
     if (!c.req.header('content-type')?.startsWith('application/json')) {
       return refuse(c, 415, 'invalid_request', 'The bridge accepts only application/json.');
     }
+    return null;
+  };
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => refuse(c, 413, 'invalid_request', 'The request body is too large.') });
+
+  app.use(SESSION_PATH, async (c, next) => (fromKioskPage(c) ?? next()));
+  app.use(SESSION_PATH, limitBody);
+  app.post(SESSION_PATH, async (c) => {
+    const code = ((await c.req.json().catch(() => null)) as { code?: unknown } | null)?.code;
+    const expiresAt = typeof code === 'string' ? launchCodes.get(code) : undefined;
+    if (typeof code === 'string' && expiresAt !== undefined) {
+      launchCodes.delete(code);
+      spentCodes.add(code);
+      if (expiresAt >= now()) return c.json({ ok: true, value: { token } }, 200, { 'Cache-Control': 'no-store' });
+    } else if (typeof code === 'string' && spentCodes.has(code)) {
+      token = newBridgeSecret();
+      log('bridge: a spent launch code was presented again; the session given for it is revoked');
+      options.onLaunchCodeReused?.();
+    }
+    return refuse(c, 401, 'unauthorized', 'The launch code is unknown, spent or expired.');
+  });
+
+  app.use('/bridge/*', async (c, next) => {
+    const refused = fromKioskPage(c);
+    if (refused) return refused;
+    if (!tokensMatch(c.req.header(TOKEN_HEADER), token)) return refuse(c, 401, 'unauthorized', 'The bridge token is missing or wrong.');
     await next();
   });
-  app.use(
-    '/bridge/*',
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => refuse(c, 413, 'invalid_request', 'The request body is too large.') }),
-  );
+  app.use('/bridge/*', limitBody);
   app.post('/bridge/:method', async (c) => {
     let input: unknown;
     try {
@@ -90,7 +140,38 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   const server = await serveOnLoopback(app, options.listener);
   origin = server.origin;
-  return { origin, token, launchUrl: bridgeLaunchUrl(origin, token), close: server.close };
+  return {
+    origin,
+    get token() {
+      return token;
+    },
+    issueLaunchUrl: () => {
+      const code = newBridgeSecret();
+      acceptOnce(code);
+      return bridgeLaunchUrl(origin, code);
+    },
+    close: server.close,
+  };
+}
+
+/**
+ * Other local users can read Chromium's command line (and so a launch code) but never own the kiosk user's
+ * sockets. Root may connect: it can read the kiosk's data and memory anyway. Where the kernel has no socket table
+ * to ask (not Linux), the token and Origin checks stand alone.
+ */
+function sameUserCheck(peerUid: (socket: Socket) => number | null | undefined): (socket: Socket) => boolean {
+  const ownUid = process.getuid?.();
+  const checked = new WeakMap<Socket, boolean>();
+  return (socket) => {
+    if (ownUid === undefined) return true;
+    let same = checked.get(socket);
+    if (same === undefined) {
+      const uid = peerUid(socket);
+      same = uid === undefined || uid === ownUid || uid === 0;
+      checked.set(socket, same);
+    }
+    return same;
+  };
 }
 
 /**

@@ -23,9 +23,9 @@ async function otherLocalPage(): Promise<{ url: string; close(): Promise<void> }
   return { url: `http://localhost:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-test('the app gets window.kiosk with every method and the token leaves the address bar', async ({ page, kiosk }) => {
+test('the app gets window.kiosk with every method and the launch code leaves the address bar', async ({ page, kiosk }) => {
   await kiosk.open(page);
-  await expect.poll(() => page.url()).not.toContain('kiosk-token');
+  await expect.poll(() => page.url()).not.toContain('kiosk-launch');
   expect(await kioskMethodNames(page)).toEqual(kioskMethods);
   const status = await callKiosk(page, 'getStatus');
   expect(status).toMatchObject({ ok: true, value: { sync: { state: 'disabled' } } });
@@ -34,7 +34,20 @@ test('the app gets window.kiosk with every method and the token leaves the addre
   expect(await callKiosk(page, 'getStatus')).toMatchObject({ ok: true });
 });
 
-test('a page opened without the launch token cannot use the bridge', async ({ browser, kiosk }) => {
+test('a launch URL works once: whoever opens it again gets nothing, and the session it gave is revoked', async ({ browser, kiosk }) => {
+  const launchUrl = kiosk.bridge.issueLaunchUrl();
+  const first = await browser.newPage();
+  await first.goto(launchUrl);
+  expect(await callKiosk(first, 'getStatus')).toMatchObject({ ok: true });
+  const second = await browser.newPage();
+  await second.goto(launchUrl);
+  expect(await callKiosk(second, 'captureConsent', capture)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+  expect(await callKiosk(first, 'getStatus')).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+  await Promise.all([first.close(), second.close()]);
+  expect(kiosk.ledger.status().outbox.pending).toBe(0);
+});
+
+test('a page opened without a launch code cannot use the bridge', async ({ browser, kiosk }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(kiosk.bridge.origin);

@@ -12,7 +12,7 @@ export const demoProfilePath = path.resolve('profiles/demo.json');
 export type Kiosk = Host & {
   bridge: Bridge;
   dataDir: string;
-  /** Opens the app as the Chromium shell does: the launch URL with the token in its fragment (and an optional query). */
+  /** Opens the app as the Chromium shell does: a launch URL with its one-time code in the fragment (and an optional query). */
   open(page: Page, query?: Record<string, string>): Promise<void>;
 };
 
@@ -44,8 +44,9 @@ export async function startKiosk(
     bridge,
     dataDir,
     open: async (page, query = {}) => {
-      const search = new URLSearchParams(query).toString();
-      await page.goto(`${bridge.origin}/${search ? `?${search}` : ''}#kiosk-token=${bridge.token}`);
+      const url = new URL(bridge.issueLaunchUrl());
+      url.search = new URLSearchParams(query).toString();
+      await page.goto(url.toString());
     },
     dispose: async () => {
       await bridge.close();

@@ -38,7 +38,7 @@ test('npm start opens the kiosk in its own Chromium window, and stops cleanly', 
     const page = await kioskPage(browser);
     await expect(page.getByRole('button', { name: '開始', exact: true })).toBeVisible({ timeout: 15_000 });
     // The launch token has left the address bar.
-    expect(page.url()).not.toContain('kiosk-token');
+    expect(page.url()).not.toContain('kiosk-launch');
     await browser.close();
 
     const exited = once(started, 'exit');

@@ -1,7 +1,8 @@
 /**
  * `window.kiosk` for the Chromium shell, served by the bridge as /kiosk-bridge.js ahead of the app's own script.
- * The per-launch token arrives in the launch URL's fragment (never sent over HTTP, so never in a log), is moved
- * to this tab's sessionStorage (same-origin only, survives the idle reset's reload) and removed from the address.
+ * The launch URL's fragment holds a one-time launch code (never sent over HTTP, so never in a log); it is removed
+ * from the address at once and exchanged for the session token, which stays in this tab's sessionStorage
+ * (same-origin only, survives the idle reset's reload). Calls made before the exchange has answered wait for it.
  */
 import type { KioskApi, KioskMethod, KioskResult } from '../../../shared/contract/kiosk-api.ts';
 
@@ -18,13 +19,30 @@ type Page = {
 const page = globalThis as unknown as Page;
 const TOKEN_KEY = 'kiosk-bridge-token';
 
-function takeToken(): string {
-  const match = /(?:^#|&)kiosk-token=([A-Za-z0-9_-]+)/.exec(page.location.hash);
-  if (match?.[1]) {
-    page.sessionStorage.setItem(TOKEN_KEY, match[1]);
-    page.history.replaceState(null, '', page.location.pathname + page.location.search);
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(body ?? {}),
+    credentials: 'omit',
+  });
+
+async function exchange(code: string): Promise<string> {
+  try {
+    const answer = (await (await post('/bridge-session', { code })).json()) as KioskResult<{ token: string }>;
+    if (!answer.ok) return '';
+    page.sessionStorage.setItem(TOKEN_KEY, answer.value.token);
+    return answer.value.token;
+  } catch {
+    return '';
   }
-  return page.sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+function takeToken(): Promise<string> {
+  const match = /(?:^#|&)kiosk-launch=([A-Za-z0-9_-]+)/.exec(page.location.hash);
+  if (!match?.[1]) return Promise.resolve(page.sessionStorage.getItem(TOKEN_KEY) ?? '');
+  page.history.replaceState(null, '', page.location.pathname + page.location.search);
+  return exchange(match[1]);
 }
 
 const token = takeToken();
@@ -36,12 +54,7 @@ const unreachable: KioskResult<never> = {
 
 async function call(method: KioskMethod, input: unknown): Promise<KioskResult<unknown>> {
   try {
-    const response = await fetch(`/bridge/${method}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Kiosk-Token': token },
-      body: JSON.stringify(input ?? {}),
-      credentials: 'omit',
-    });
+    const response = await post(`/bridge/${method}`, input, { 'X-Kiosk-Token': await token });
     return (await response.json()) as KioskResult<unknown>;
   } catch {
     return unreachable;

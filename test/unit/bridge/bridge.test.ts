@@ -1,10 +1,12 @@
 import http from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskMethods } from '../../../electron/host/dispatch.ts';
 import { startBridge, type Bridge } from '../../../electron/bridge/bridge-server.ts';
 import { chromiumArgs } from '../../../electron/bridge/launch-chromium.ts';
+import { loopbackPeerUid } from '../../../electron/bridge/peer-user.ts';
 import { startTestHost } from '../host/host-fixture.ts';
 
 let host: Awaited<ReturnType<typeof startTestHost>>;
@@ -119,10 +121,83 @@ describe('the Chromium bridge', () => {
   });
 });
 
+describe('the launch code', () => {
+  const exchange = (target: Bridge, code: string | null, origin = target.origin) =>
+    fetch(`${target.origin}/bridge-session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({ code }),
+    });
+  const codeOf = (launchUrl: string) => new URLSearchParams(new URL(launchUrl).hash.slice(1)).get('kiosk-launch');
+  const statusWith = (target: Bridge, token: string) =>
+    fetch(`${target.origin}/bridge/getStatus`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: target.origin, 'x-kiosk-token': token },
+      body: '{}',
+    }).then((response) => response.status);
+
+  async function withBridge(options: Partial<Parameters<typeof startBridge>[0]>, run: (target: Bridge) => Promise<void>) {
+    const target = await startBridge({ dispatch: host.dispatch, rendererDir: path.join(host.dataDir, 'renderer'), log: () => {}, ...options });
+    try {
+      await run(target);
+    } finally {
+      await target.close();
+    }
+  }
+
+  it('is exchanged once for the session token, which then opens the bridge', async () => {
+    const code = codeOf(bridge.issueLaunchUrl());
+    const answer = (await (await exchange(bridge, code)).json()) as { ok: boolean; value: { token: string } };
+    expect(answer).toEqual({ ok: true, value: { token: bridge.token } });
+    expect(await statusWith(bridge, answer.value.token)).toBe(200);
+  });
+
+  it('refuses a code from another origin, an unknown code and an expired one, and gives no token', async () => {
+    let clock = 0;
+    await withBridge({ launchCode: 'C'.repeat(43), now: () => clock }, async (target) => {
+      expect((await exchange(target, 'C'.repeat(43), 'http://evil.example')).status).toBe(403);
+      expect((await exchange(target, 'D'.repeat(43))).status).toBe(401);
+      clock = 11 * 60_000;
+      const expired = await exchange(target, 'C'.repeat(43));
+      expect(expired.status).toBe(401);
+      expect(JSON.stringify(await expired.json())).not.toContain(target.token);
+    });
+  });
+
+  it('revokes the session and tells the shell when a spent code comes back: someone raced the page for it', async () => {
+    let reused = 0;
+    await withBridge({ launchCode: 'E'.repeat(43), onLaunchCodeReused: () => (reused += 1) }, async (target) => {
+      const first = (await (await exchange(target, 'E'.repeat(43))).json()) as { value: { token: string } };
+      expect(await statusWith(target, first.value.token)).toBe(200);
+      expect((await exchange(target, 'E'.repeat(43))).status).toBe(401);
+      expect(reused).toBe(1);
+      expect(await statusWith(target, first.value.token)).toBe(401);
+    });
+  });
+
+  it('is refused, with the token, to a connection another local user owns', async () => {
+    await withBridge({ launchCode: 'F'.repeat(43), peerUid: () => (process.getuid?.() ?? 0) + 1 }, async (target) => {
+      expect((await exchange(target, 'F'.repeat(43))).status).toBe(403);
+      expect(await statusWith(target, target.token)).toBe(403);
+    });
+  });
+
+  it.runIf(process.platform === 'linux')('knows the kiosk user owns its own loopback connections (the kernel socket table)', async () => {
+    const server = http.createServer((request, response) => response.end(String(loopbackPeerUid(request.socket))));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe(String(process.getuid!()));
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('the Chromium launcher', () => {
   it('opens the app in a fresh profile without background networking, in kiosk mode when asked', () => {
-    const app = chromiumArgs('http://127.0.0.1:1/#kiosk-token=t', { kiosk: false, userDataDir: '/tmp/p', gpu: true });
-    expect(app).toContain('--app=http://127.0.0.1:1/#kiosk-token=t');
+    const app = chromiumArgs('http://127.0.0.1:1/#kiosk-launch=t', { kiosk: false, userDataDir: '/tmp/p', gpu: true });
+    expect(app).toContain('--app=http://127.0.0.1:1/#kiosk-launch=t');
     expect(app).toEqual(expect.arrayContaining(['--user-data-dir=/tmp/p', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']));
     const kiosk = chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true });
     expect(kiosk).toContain('--kiosk');

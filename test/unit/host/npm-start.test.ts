@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsentSentence } from '../../../shared/wording.ts';
+import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../../fixtures/bridge-session.ts';
 import { freePort } from '../../fixtures/free-port.ts';
 import { demoProfile } from './host-fixture.ts';
 
@@ -43,25 +44,15 @@ async function npmStart(env: NodeJS.ProcessEnv) {
   return { dir, apiPort, lines, printed };
 }
 
-/** A bridge call as the kiosk page makes it. */
-async function callBridge(launchUrl: URL, method: string, input: unknown) {
-  const response = await fetch(`${launchUrl.origin}/bridge/${method}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-kiosk-token': new URLSearchParams(launchUrl.hash.slice(1)).get('kiosk-token')!,
-      origin: launchUrl.origin,
-    },
-    body: JSON.stringify(input),
-  });
-  return (await response.json()) as { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
-}
-
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
-    const { dir, apiPort, printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
-    const launchUrl = new URL(/(http:\/\/127\.0\.0\.1:\d+\/#kiosk-token=\S+)/.exec((await printed(/#kiosk-token=/)).line)![1]!);
-    const call = (method: string, input: unknown) => callBridge(launchUrl, method, input);
+    const { dir, apiPort, printed, lines } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
+    const printedLine = (await printed(NO_DISPLAY_LINE)).line;
+    expect(statSync(NO_DISPLAY_LINE.exec(printedLine)![2]!).mode & 0o777).toBe(0o600);
+    type Answer = { ok: boolean; value: { sync: { state: string }; outbox: { pending: number } } };
+    const bridge = await openBridge(printedLaunchUrl(printedLine));
+    const call = (method: string, input: unknown) => bridge<Answer>(method, input);
+    expect(lines.filter(({ line }) => line.includes('kiosk-launch='))).toEqual([]);
     const flow = demoProfile().flows.find((candidate) => candidate.id === 'airline')!;
     const sentence = renderConsentSentence(flow, 'opt_in', ['gate_changes'], 'en');
     const captured = await call('captureConsent', {
@@ -97,7 +88,7 @@ describe('npm start out of the box', () => {
     const { printed, lines } = await npmStart({ DISPLAY: ':99', KIOSK_CHROMIUM: browser });
     await printed(/^Shell: Chromium \(/);
     await expect.poll(() => existsSync(argsFile)).toBe(true);
-    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-token='))!;
+    const launchArg = readFileSync(argsFile, 'utf8').split('\n').find((arg) => arg.includes('#kiosk-launch='))!;
     return {
       launchUrl: new URL(launchArg.replace(/^--app=/, '')),
       apiListensAt: () => lines.find(({ line }) => line.startsWith('Consent API (reference, local) on'))?.at,
@@ -109,7 +100,8 @@ describe('npm start out of the box', () => {
     // Started at once, the API listens within about a second; here it has not even been started.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(kiosk.apiListensAt()).toBeUndefined();
-    expect((await callBridge(kiosk.launchUrl, 'getStatus', {})).value.sync.state).toBe('offline');
+    const call = await openBridge(kiosk.launchUrl);
+    expect((await call<{ value: { sync: { state: string } } }>('getStatus')).value.sync.state).toBe('offline');
     const calledAt = Date.now();
     await expect.poll(kiosk.apiListensAt, { timeout: 15_000 }).toBeGreaterThanOrEqual(calledAt);
   }, 60_000);
