@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Business } from '../shared/contract/profile.ts';
 import type { SyncStatus } from '../shared/contract/status.ts';
 import { couldNotStart, type Dispatch } from './host/dispatch.ts';
 import { createHost, HostStartFailure, SYNC_DISABLED, type Host, type HostOptions, type SyncWorker, type SyncWorkerFactory } from './host/host.ts';
@@ -17,6 +18,7 @@ import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
 import { outOfServiceReason, switchableListener } from './bridge/out-of-service.ts';
 import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
+import { loadProfile, profileBusinesses } from './host/profile-file.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +45,7 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
  */
 function startLocalApiUnlessConfigured(startWhen: Promise<unknown> = Promise.resolve()): Promise<boolean> | null {
   if (process.env.KIOSK_API_URL || process.env.KIOSK_LOCAL_API === 'off') return null;
-  return startWhen.then(() => startLocalConsentApi(process.env)).then(
+  return startWhen.then(() => startLocalConsentApi(process.env, businessesOfProfile(hostOptions(undefined).profilePath))).then(
     (api) => {
       process.env.KIOSK_API_URL = api.url;
       process.env.KIOSK_ENROLMENT_TOKEN = api.enrolmentToken;
@@ -56,6 +58,15 @@ function startLocalApiUnlessConfigured(startWhen: Promise<unknown> = Promise.res
       return false;
     },
   );
+}
+
+/** The businesses the kiosk's profile names; none when it does not load (the host then says why). */
+function businessesOfProfile(profilePath: string): Business[] {
+  try {
+    return profileBusinesses(loadProfile(profilePath));
+  } catch {
+    return [];
+  }
 }
 
 /** However slow the page, the local API does not wait longer than this for it. */

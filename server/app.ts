@@ -14,6 +14,8 @@ import { registerConsentRoutes } from './routes/consent.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerHeartbeatRoutes } from './routes/heartbeat.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
+import { registerKeyRoutes } from './routes/keys.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { requireToken } from './http/bearer-auth.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
@@ -75,11 +77,13 @@ export function createApp(context: ApiContext): ApiApp {
   app.get('/health', (c) => c.json({ status: 'ok', serverTime: context.now().toISOString() }));
   app.use('/v1/admin/*', requireToken([context.config.adminToken], 'admin'));
   registerEnrolmentRoutes(app, context);
+  registerKeyRoutes(app, context);
   registerIngestRoutes(app, context);
   registerConsentRoutes(app, context);
   registerWebhookRoutes(app, context);
   registerHeartbeatRoutes(app, context);
   registerAuditRoutes(app, context);
+  registerAdminRoutes(app, context);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

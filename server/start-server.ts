@@ -22,8 +22,17 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { log = (line: string) => console.error(line), now = () => new Date(), ...input } = options;
   const config = parseServerConfig(input);
-  const store = openStore(config.dataDir, now);
-  if (config.devEnrolmentToken !== undefined) store.devices.addToken(config.devEnrolmentToken);
+  const store = openStore(config, now);
+  try {
+    for (const business of config.businesses) {
+      const outcome = store.businesses.put(business);
+      if (!outcome.ok) throw new Error(`the configured business ${business.id} has the ${outcome.conflict} of ${outcome.with}`);
+    }
+    if (config.devEnrolmentToken !== undefined) store.devices.addToken(config.devEnrolmentToken);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const app = createApp({ store, config, log, now });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

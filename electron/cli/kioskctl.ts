@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { KioskFailure } from '../../shared/contract/errors.ts';
 import { asStorageFailure } from '../ledger/storage-errors.ts';
 import { addExportCommand } from './commands/export.ts';
+import { addRotateKeyCommand } from './commands/rotate-key.ts';
 import { addStatusCommand } from './commands/status.ts';
 import { addVerifyCommand } from './commands/verify.ts';
 import { addVerifyReleaseCommand } from './commands/verify-release.ts';
@@ -9,12 +10,13 @@ import { addVerifyReleaseCommand } from './commands/verify-release.ts';
 /** The technician's and auditor's tool: every failure is one sentence on stderr and a non-zero exit, never a trace. */
 async function runKioskctl(argv: string[]): Promise<number> {
   const program = new Command('kioskctl')
-    .description('Inspect, verify and export a consent kiosk ledger; verify a release before installing it.')
+    .description('Inspect, verify and export a consent kiosk ledger; rotate its device key; verify a release before installing it.')
     .exitOverride()
     .showHelpAfterError();
   addVerifyCommand(program);
   addExportCommand(program);
   addStatusCommand(program);
+  addRotateKeyCommand(program);
   addVerifyReleaseCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });

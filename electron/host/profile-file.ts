@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Profile } from '../../shared/contract/profile.ts';
+import { Profile, type Business } from '../../shared/contract/profile.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 
 /**
@@ -42,4 +42,9 @@ function checkCoverage(profile: Profile, path: string): void {
       if (unlabelled) throw bad(`purpose "${unlabelled.id}" of flow "${flow.id}" has no label in "${locale}".`);
     }
   }
+}
+
+/** The businesses a profile collects consent for, each once: what the central API must know. */
+export function profileBusinesses(profile: Profile): Business[] {
+  return [...new Map(profile.flows.map((flow) => [flow.business.id, flow.business])).values()];
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { OfferRecord, RequestId, SessionId, type OfferOutcome } from '../../shared/contract/host-api.ts';
 import { IsoTimestamp, Slug } from '../../shared/contract/primitives.ts';
+import { isExportedConsent } from '../ledger/event-export.ts';
 import type { LedgerReader } from '../ledger/ledger.ts';
 import { readJsonFile, writeJsonAtomic } from '../sync/json-file.ts';
 
@@ -40,8 +41,14 @@ export function outcomeOfInterruptedOffer(
   ledger: Pick<LedgerReader, 'exportRecords'>,
 ): OfferOutcome {
   const { sessionId, openOffer } = record;
+  // The chain also holds clock observations and key rotations (a sync may have run while the step was open): only
+  // the offer's own opt-ins count.
   const committed = [...ledger.exportRecords({ personalData: false })].flatMap((item) =>
-    item.record === 'event' && item.event.seq > openOffer.headSeq && item.event.kind === 'opt_in' && item.event.flowId === openOffer.flowId
+    item.record === 'event' &&
+    isExportedConsent(item) &&
+    item.event.seq > openOffer.headSeq &&
+    item.event.kind === 'opt_in' &&
+    item.event.flowId === openOffer.flowId
       ? [item.event]
       : [],
   );

@@ -1,20 +1,16 @@
 import type Database from 'better-sqlite3';
-import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import { ConsentDraft, type CaptureResult } from '../../shared/contract/capture.ts';
-import { ConsentEventBody, EVENT_SCHEMA_VERSION } from '../../shared/contract/consent-event.ts';
+import { ConsentEventBody } from '../../shared/contract/consent-event.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import type { ConsentTerms } from '../../shared/contract/profile.ts';
 import { mobileE164 } from '../../shared/phone.ts';
 import { renderConsentSentence } from '../../shared/wording.ts';
-import { canonicalEventBody } from '../../shared/event-bytes.ts';
-import type { LedgerClock } from './clock.ts';
-import type { DeviceIdentity } from './device-identity.ts';
+import type { ChainAppend } from './chain-append.ts';
+import { eventId } from './event-id.ts';
 import type { FunnelCounters } from './funnel.ts';
-import { sha256Hex } from './event-signing.ts';
 import type { KeyVault } from './key-vault.ts';
 import { newOpening, sealOpening } from './personal-data.ts';
-import { randomBytes } from './random-pool.ts';
 import { withStorageErrors } from './storage-errors.ts';
 
 /**
@@ -37,7 +33,7 @@ function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
       if (seen.has(purpose.id)) throw new KioskFailure('invalid_request', `Purpose "${purpose.id}" appears in two consents.`);
       seen.add(purpose.id);
       const fields = {
-        business: { name: terms.business.name, whatsappNumber: terms.business.whatsappNumber },
+        business: { id: terms.business.id, name: terms.business.name, whatsappNumber: terms.business.whatsappNumber },
         purpose: { id: purpose.id, category: purpose.category },
         notice: { ...sentence.notice, text: sentence.text },
         channel: terms.channel,
@@ -75,57 +71,40 @@ export type Capture = (draft: unknown, terms: ConsentTerms) => CaptureResult;
 const FOLD_EVERY = 1024;
 
 /**
- * Validate → sign → chain → one transaction. Returns only after the commit, so a returned result is on disk.
- * Seq and prev come from the chain_head row, not from the events table, so a truncated tail cannot be papered
- * over by the next capture: the gap stays visible to `verify`.
+ * Validate → sign → chain → one transaction. Returns only after the commit, so a returned result is on disk. Every
+ * event carries the wall clock, the monotonic clock and the boot id read once per capture, and whether the clock
+ * is known to be good (clock-quality.ts).
  */
-export function prepareCapture(
-  db: Database.Database,
-  device: DeviceIdentity,
-  vault: KeyVault,
-  clock: LedgerClock,
-  funnel: FunnelCounters,
-): Capture {
-  const selectHead = db.prepare('SELECT seq, hash FROM chain_head WHERE singleton = 1');
-  const insertEvent = db.prepare('INSERT INTO events (seq, id, body, hash, sig, opening) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertOutbox = db.prepare("INSERT INTO outbox (state, seq, enqueued_at) VALUES ('pending', ?, ?)");
-  const updateHead = db.prepare('UPDATE chain_head SET seq = ?, hash = ? WHERE singleton = 1');
+export function prepareCapture(db: Database.Database, vault: KeyVault, chain: ChainAppend, funnel: FunnelCounters): Capture {
   const dataKey = vault.dataKey();
 
   const append = db.transaction((draft: ConsentDraft, planned: PlannedEvent[], phone: string) => {
     const opening = newOpening(phone, draft.subject.customerRef);
-    const now = clock.now();
-    const capturedAt = now.toISOString();
-    const knownGood = clock.knownGood();
-    let head = selectHead.get() as { seq: number; hash: string };
+    const { now, capturedAt, clock } = chain.stamp();
+    let head = chain.head();
     const events: CaptureResult['events'] = [];
     for (const fields of planned) {
+      const seq = head.seq + 1;
       const body: ConsentEventBody = {
-        v: EVENT_SCHEMA_VERSION,
-        // The id's time is capturedAt and its counter field the event's seq (RFC 9562 method 1), so ids stay ordered
-        // within a millisecond; the rest comes from the pooled randomness, not a getRandomValues call per id.
-        id: uuidv7({ msecs: now.getTime(), seq: head.seq + 1, random: randomBytes(16) }),
-        seq: head.seq + 1,
+        v: 2,
+        type: 'consent',
+        id: eventId(now, seq),
+        seq,
         prev: head.hash,
-        device: { id: device.deviceId, keyId: device.keyId },
+        device: { id: chain.deviceId, keyId: vault.keyId },
         kind: draft.kind,
         subject: { source: draft.subject.source, commitment: opening.commitment },
         ...fields,
         entryPoint: draft.entryPoint,
         flowId: draft.flowId,
         capturedAt,
-        clock: { knownGood },
+        clock,
       };
-      const json = canonicalEventBody(body);
-      const bytes = Buffer.from(json, 'utf8');
-      const hash = sha256Hex(bytes);
-      const sig = vault.sign(bytes).toString('base64url');
-      insertEvent.run(body.seq, body.id, json, hash, sig, sealOpening(dataKey, body.id, opening.json));
-      insertOutbox.run(body.seq, now.getTime());
-      events.push({ id: body.id, seq: body.seq, purposeId: body.purpose.id });
-      head = { seq: body.seq, hash };
+      const hash = chain.write(body, sealOpening(dataKey, body.id, opening.json), now.getTime());
+      events.push({ id: body.id, seq, purposeId: body.purpose.id });
+      head = { seq, hash };
     }
-    updateHead.run(head.seq, head.hash);
+    chain.setHead(head);
     // Acceptances are counted from the events (no counter write per capture); folding them in bulk once per
     // FOLD_EVERY events bounds what a funnel report has to count from the bodies when nobody reported in between.
     if (Math.floor(head.seq / FOLD_EVERY) !== Math.floor((head.seq - events.length) / FOLD_EVERY)) funnel.fold();
@@ -140,6 +119,6 @@ export function prepareCapture(
     }
     const planned = cachedPlan(draft, terms);
     const events = withStorageErrors(() => append.immediate(draft, planned, phone));
-    return { events, committedAt: clock.now().toISOString() };
+    return { events, committedAt: chain.now().toISOString() };
   };
 }

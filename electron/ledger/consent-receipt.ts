@@ -1,62 +1,59 @@
-import type { ExportedEvent, ExportHeader } from './event-export.ts';
+import { randomUUID } from 'node:crypto';
+import { isConsent, type ChainEvent } from '../../shared/contract/chain-event.ts';
+import type { SubjectOpening } from '../../shared/contract/consent-event.ts';
+import type { Profile } from '../../shared/contract/profile.ts';
+import { iso27560View } from './receipts/iso27560-view.ts';
+import { kantaraView } from './receipts/kantara-view.ts';
+import { receiptFacts, type ConsentRecordSource, type ReceiptIssue } from './receipts/receipt-facts.ts';
+import { receiptSigning, type ReceiptSigner } from './receipts/receipt-signing.ts';
+
+/** What a receipt JWS carries (docs/receipts.md); `v` is the version of this envelope. */
+export type ConsentReceipt = ReturnType<typeof toConsentReceipt>;
 
 /**
- * One event as a standard consent receipt: Kantara Consent Receipt v1.1 field names, plus the ISO/IEC TS 27560
- * record structure, plus the signed event itself so the receipt can be verified. Mapping: docs/receipts.md.
+ * One consent event as a standard consent receipt: the Kantara Consent Receipt 1.1 view, the ISO/IEC TS 27560
+ * view (DPV vocabulary), and the signed event itself, so the consent can be verified, not only read. A pure
+ * function of the event, the profile that names its data controller, and this issue of the receipt.
  */
-export function toConsentReceipt(header: ExportHeader, exported: ExportedEvent) {
-  const { event } = exported;
-  const subject = exported.subject ?? null;
-  const principal = subject ? subject.phone : `commitment:${event.subject.commitment}`;
-  const timestamp = Date.parse(event.capturedAt);
+export function toConsentReceipt(source: ConsentRecordSource, profile: Profile, issue: ReceiptIssue) {
+  const facts = receiptFacts(source, profile, issue);
   return {
-    record: 'receipt' as const,
-    kantara: {
-      version: 'KI-CR-v1.1.0',
-      jurisdiction: null,
-      consentTimestamp: Math.floor(timestamp / 1000),
-      collectionMethod: `channel ${event.channel}, ${event.entryPoint}, number ${event.subject.source.replace('_', ' ')}`,
-      consentReceiptID: event.id,
-      publicKey: header.publicKey.raw,
-      language: event.notice.locale,
-      piiPrincipalId: principal,
-      piiControllers: [{ piiController: event.business.name, contact: 'WhatsApp', phone: event.business.whatsappNumber, onBehalf: false }],
-      policyUrl: null,
-      services: [
-        {
-          service: 'WhatsApp business messages',
-          purposes: [
-            {
-              purpose: event.notice.text,
-              purposeCategory: [event.purpose.id, event.purpose.category],
-              consentType: 'EXPLICIT',
-              piiCategory: ['phone number'],
-              primaryPurpose: event.purpose.category === 'utility',
-              termination: event.kind === 'opt_out' ? 'withdrawn' : 'until withdrawn; opt out at any time',
-              thirdPartyDisclosure: true,
-              thirdPartyName: 'WhatsApp (Meta Platforms)',
-            },
-          ],
-        },
-      ],
-      sensitive: false,
-      spiCat: [],
-    },
-    iso27560: {
-      recordId: event.id,
-      schemaVersion: event.v,
-      piiPrincipal: { id: principal, source: event.subject.source },
-      controller: { name: event.business.name, contact: event.business.whatsappNumber },
-      notice: { id: event.notice.id, version: event.notice.version, language: event.notice.locale, text: event.notice.text },
-      purposes: [{ id: event.purpose.id, category: event.purpose.category }],
-      event: {
-        type: event.kind === 'opt_in' ? 'given' : 'withdrawn',
-        timestamp: event.capturedAt,
-        clockKnownGood: event.clock.knownGood,
-      },
-      collection: { channel: event.channel, entryPoint: event.entryPoint, flowId: event.flowId, deviceId: event.device.id },
-      proof: { keyId: event.device.keyId, seq: event.seq, prev: event.prev, hash: exported.hash, signature: event.sig },
-    },
-    signedEvent: event,
+    v: 1 as const,
+    issuer: { deviceId: source.event.device.id, keyId: issue.keyId, issuedAt: issue.issuedAt },
+    kantara: kantaraView(facts),
+    iso27560: iso27560View(facts),
+    signedEvent: source.event,
   };
+}
+
+/** An export line for one receipt; only `jws` is signed, `consentReceiptID` is there to find the line. */
+export type ReceiptRecord = { record: 'receipt'; consentReceiptID: string; jws: string };
+
+type ExportedChainEvent = { record: 'event'; event: ChainEvent; hash: string; subject?: SubjectOpening | null };
+
+const isEventRecord = (record: { record: string }): record is ExportedChainEvent => record.record === 'event';
+
+/**
+ * `kioskctl export --format receipts`: the export's records with every consent event replaced by its signed
+ * receipt. Clock observations and key rotations are never consents and give no receipt; every other record (the
+ * header, the head statement) passes through as it is.
+ */
+export async function* receiptRecords<R extends { record: string }>(
+  records: Iterable<R>,
+  options: { profile: Profile; signer: ReceiptSigner; issuedAt: Date },
+): AsyncGenerator<R | ReceiptRecord> {
+  const sign = receiptSigning(options.signer);
+  const issuedAt = options.issuedAt.toISOString();
+  const publicKey = options.signer.publicKey.toString('base64url');
+  for (const record of records) {
+    if (!isEventRecord(record)) {
+      yield record;
+      continue;
+    }
+    const { event } = record;
+    if (!isConsent(event)) continue;
+    const issue = { receiptId: randomUUID(), issuedAt, keyId: options.signer.keyId, publicKey };
+    const receipt = toConsentReceipt({ event, hash: record.hash, subject: record.subject }, options.profile, issue);
+    yield { record: 'receipt', consentReceiptID: event.id, jws: await sign(receipt) };
+  }
 }

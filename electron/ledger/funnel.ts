@@ -17,8 +17,8 @@ export type FunnelCounters = {
 };
 
 /**
- * Acceptances not yet folded into the counters, counted from the signed events themselves (a capture writes no
- * counter: see migration 3). The notice's locale is the draft's, and the capture time's UTC day is the counter's day.
+ * Acceptances not yet folded into the counters, counted from the signed consent events themselves (a capture writes
+ * no counter: see migration 3); clock observations and key rotations are never acceptances. The notice's locale is the draft's, and the capture time's UTC day is the counter's day.
  * A body damaged into invalid JSON, or missing these fields, is skipped rather than failing the query, so a tampered
  * ledger still opens and `verify` can name the break.
  */
@@ -27,6 +27,7 @@ const UNFOLDED_ACCEPTANCES = `
     SELECT substr(body ->> '$.capturedAt', 1, 10) AS day, body ->> '$.flowId' AS flow_id,
       body ->> '$.purpose.id' AS purpose_id, body ->> '$.notice.locale' AS locale
     FROM events WHERE seq > (SELECT seq FROM funnel_folded WHERE singleton = 1) AND json_valid(body)
+      AND coalesce(body ->> '$.type', 'consent') = 'consent'
   )
   WHERE day IS NOT NULL AND flow_id IS NOT NULL AND purpose_id IS NOT NULL AND locale IS NOT NULL
   GROUP BY day, flow_id, purpose_id, locale`;

@@ -3,11 +3,17 @@ import { KioskFailure } from '../../shared/contract/errors.ts';
 import { eventsAndOutbox } from './migrations/0001-events-and-outbox.ts';
 import { funnelCounters } from './migrations/0002-funnel-counters.ts';
 import { acceptedCountsFromEvents } from './migrations/0003-accepted-counts-from-events.ts';
+import { deviceKeysAndClock } from './migrations/0004-device-keys-and-clock.ts';
 
 export type Migration = { version: number; name: string; sql: string };
 
 /** In order; a migration is never edited once shipped, only followed by a new one. */
-export const MIGRATIONS: readonly Migration[] = [eventsAndOutbox, funnelCounters, acceptedCountsFromEvents];
+export const MIGRATIONS: readonly Migration[] = [
+  eventsAndOutbox,
+  funnelCounters,
+  acceptedCountsFromEvents,
+  deviceKeysAndClock,
+];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 
 export function schemaVersion(db: Database.Database): number {

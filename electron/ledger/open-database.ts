@@ -13,9 +13,10 @@ export function ledgerPath(dataDir: string): string {
 /**
  * Opens the ledger file with the settings that make "committed" mean "on disk": WAL, synchronous=FULL and foreign
  * keys, each read back because a pragma SQLite cannot honour is silently ignored. `create: false` never creates a
- * file (the CLI must not leave an empty ledger behind in a wrong directory).
+ * file (the CLI must not leave an empty ledger behind in a wrong directory). `exclusive` keeps every other process
+ * out while this connection is open, and fails (locked) when one already has the file open — a running kiosk.
  */
-export function openLedgerDatabase(dataDir: string, options: { create: boolean }): Database.Database {
+export function openLedgerDatabase(dataDir: string, options: { create: boolean; exclusive?: boolean }): Database.Database {
   const file = ledgerPath(dataDir);
   if (!options.create && !fs.existsSync(file)) {
     throw new KioskFailure('not_found', `There is no ledger in ${dataDir} (${LEDGER_FILE} does not exist).`);
@@ -24,6 +25,7 @@ export function openLedgerDatabase(dataDir: string, options: { create: boolean }
   return withStorageErrors(() => {
     const db = new Database(file, { fileMustExist: !options.create, timeout: 2000 });
     try {
+      if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');

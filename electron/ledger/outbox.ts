@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { z } from 'zod';
-import type { ConsentEvent, SubjectOpening } from '../../shared/contract/consent-event.ts';
+import type { ChainEvent } from '../../shared/contract/chain-event.ts';
+import type { SubjectOpening } from '../../shared/contract/consent-event.ts';
 import { parseOrFail } from '../../shared/contract/errors.ts';
 import type { KioskStatus } from '../../shared/contract/status.ts';
 import type { LedgerClock } from './clock.ts';
@@ -18,15 +19,16 @@ export const SyncResults = z.array(
 );
 export type SyncResults = z.infer<typeof SyncResults>;
 
-export type OutboxItem = { event: ConsentEvent; subject: SubjectOpening | null };
+export type OutboxItem = { event: ChainEvent; subject: SubjectOpening | null };
 
 /**
  * One pending event ready for the wire: `json` is the JSON text of its IngestItem (`{event, subject}`), put together
  * from the stored texts — the canonical body, the signature and the unsealed opening — without parsing any of them.
+ * `rotation`: the event is a key rotation; everything after it is signed by the key it names.
  */
-export type OutboxJsonItem = { id: string; seq: number; json: string };
+export type OutboxJsonItem = { id: string; seq: number; json: string; rotation: boolean };
 
-type OutboxRow = { seq: number; id: string; body: string; sig: string; sealed: Buffer | null };
+type OutboxRow = { seq: number; id: string; body: string; sig: string; sealed: Buffer | null; rotation: number };
 
 const MAX_ERROR_LENGTH = 500;
 
@@ -46,8 +48,10 @@ function commitmentIn(body: string): string | null {
  * never touches the signed rows.
  */
 export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: () => Buffer | null) {
+  // A key rotation at seq s is the only event followed by a key from s + 1 (device_keys is keyed by from_seq).
   const pending = db.prepare(
-    `SELECT o.seq, e.id, e.body, e.sig, e.opening AS sealed FROM outbox o JOIN events e ON e.seq = o.seq
+    `SELECT o.seq, e.id, e.body, e.sig, e.opening AS sealed, EXISTS (SELECT 1 FROM device_keys k WHERE k.from_seq = o.seq + 1) AS rotation
+     FROM outbox o JOIN events e ON e.seq = o.seq
      WHERE o.state = 'pending' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
   );
   const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
@@ -64,6 +68,7 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
      WHERE state = 'pending' AND seq = (SELECT seq FROM events WHERE id = ?)`,
   );
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state');
+  const lastSynced = db.prepare("SELECT MAX(seq) FROM outbox WHERE state = 'synced'").pluck();
   const oldest = db.prepare("SELECT MIN(enqueued_at) AS at FROM outbox WHERE state = 'pending'");
 
   const apply = db.transaction((results: SyncResults) => {
@@ -90,7 +95,10 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
   });
 
   const queue = {
-    /** Pending events after `afterSeq` (so the next batch can be read while one is in flight), as JSON texts. */
+    /**
+     * Pending events after `afterSeq` (so the next batch can be read while one is in flight), as JSON texts. A batch
+     * ends at a key rotation, so nothing signed by the next key travels with the rotation that names it.
+     */
     readJson(limit: number, afterSeq = 0): OutboxJsonItem[] {
       const bounded = parseOrFail(z.number().int().min(1).max(10_000), limit, 'outbox limit');
       const after = parseOrFail(z.number().int().min(0), afterSeq, 'outbox position');
@@ -106,13 +114,16 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
         if (json !== null && commitment !== null) openings.set(commitment, json);
         return json;
       };
-      return withStorageErrors(() =>
-        (pending.all(after, bounded) as OutboxRow[]).map(({ seq, id, body, sig, sealed }) => {
+      return withStorageErrors(() => {
+        const rows = pending.all(after, bounded) as OutboxRow[];
+        const rotationAt = rows.findIndex((row) => row.rotation === 1);
+        return (rotationAt < 0 ? rows : rows.slice(0, rotationAt + 1)).map(({ seq, id, body, sig, sealed, rotation }) => {
           const subject = key && sealed ? openingOf(id, body, sealed) : null;
           // the body is a canonical JSON object: the signature goes in before its closing brace
-          return { id, seq, json: `{"event":${body.slice(0, -1)},"sig":${JSON.stringify(sig)}},"subject":${subject ?? 'null'}}` };
-        }),
-      );
+          const json = `{"event":${body.slice(0, -1)},"sig":${JSON.stringify(sig)}},"subject":${subject ?? 'null'}}`;
+          return { id, seq, json, rotation: rotation === 1 };
+        });
+      });
     },
     /** The same events as objects, for readers that want them parsed. */
     read(limit: number, afterSeq = 0): OutboxItem[] {
@@ -125,6 +136,10 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
     noteFailure(ids: string[], message: string): void {
       const parsed = parseOrFail(z.array(z.uuid()), ids, 'event ids');
       withStorageErrors(() => fail.immediate(parsed, message));
+    },
+    /** The highest seq the central API has acknowledged, 0 before the first. */
+    lastSyncedSeq(): number {
+      return withStorageErrors(() => (lastSynced.get() as number | null) ?? 0);
     },
     status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'> {
       return withStorageErrors(() => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiKeys, SignedApiStatement } from '../../shared/contract/api-statement.ts';
 import { KioskError } from '../../shared/contract/errors.ts';
 import {
   EnrolmentRequest,
@@ -33,9 +34,10 @@ export class ApiFailure extends Error {
 
 /**
  * An ingest batch whose events are already JSON texts (the ledger's stored canonical bodies, signatures and
- * openings put together): the body is written around them instead of parsing and serialising each event again.
+ * openings put together): the body is written around them instead of parsing and serialising each event again. No
+ * clock offset travels with it: the API corrects time only by the clock observations signed into the chain.
  */
-export type IngestBatchJson = { clockOffsetMs: number; eventsJson: readonly string[] };
+export type IngestBatchJson = { eventsJson: readonly string[] };
 
 export type ApiClientOptions = {
   baseUrl: string;
@@ -93,9 +95,17 @@ export function createApiClient({ baseUrl, timeoutMs, now = Date.now }: ApiClien
     enrol(request: EnrolmentRequest, signal?: AbortSignal) {
       return call('/v1/devices/enrol', { method: 'POST', body: JSON.stringify(EnrolmentRequest.parse(request)), signal }, EnrolmentResponse);
     },
-    ingest(credential: string, { clockOffsetMs, eventsJson }: IngestBatchJson, signal?: AbortSignal) {
-      const body = `{"clockOffsetMs":${JSON.stringify(clockOffsetMs)},"events":[${eventsJson.join(',')}]}`;
+    ingest(credential: string, { eventsJson }: IngestBatchJson, signal?: AbortSignal) {
+      const body = `{"events":[${eventsJson.join(',')}]}`;
       return call('/v1/ingest', { method: 'POST', body, credential, signal }, IngestResponse);
+    },
+    /** The API's signed statement of the device's chain head now: what a clock observation records. */
+    deviceHead(credential: string, signal?: AbortSignal) {
+      return call('/v1/devices/head', { method: 'GET', credential, signal }, SignedApiStatement);
+    },
+    /** The API's statement keys, for a credential enrolled before the enrolment answer carried them. */
+    apiKeys(signal?: AbortSignal) {
+      return call('/v1/keys', { method: 'GET', signal }, ApiKeys);
     },
     heartbeat(credential: string, heartbeat: Heartbeat, signal?: AbortSignal) {
       return call('/v1/devices/heartbeat', { method: 'POST', body: JSON.stringify(Heartbeat.parse(heartbeat)), credential, signal }, z.unknown());

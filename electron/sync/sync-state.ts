@@ -5,13 +5,13 @@ import { IsoTimestamp } from '../../shared/contract/primitives.ts';
 import { readJsonFile, writeJsonAtomic } from './json-file.ts';
 
 /**
- * The sync worker's state as a small JSON file in the data dir, so `kioskctl status` (another process) can show it
- * and a restarted host resumes with the last measured clock offset.
+ * The sync worker's state as a small JSON file in the data dir, so `kioskctl status` (another process) can show it,
+ * with the device clock's offset as the last clock observation measured it (null before the first).
  */
 export const SYNC_STATE_FILE = 'sync-state.json';
 
 export const PersistedSyncState = SyncStatus.extend({
-  clockOffsetMs: z.number().int(),
+  clockOffsetMs: z.number().int().nullable(),
   updatedAt: IsoTimestamp,
 });
 export type PersistedSyncState = z.infer<typeof PersistedSyncState>;
@@ -30,6 +30,7 @@ export function describeSyncState(state: PersistedSyncState | null): string[] {
   const lines = [`Sync            ${state.state.replace('_', ' ')} as of ${state.updatedAt}`];
   lines.push(`Last sync       ${state.lastSuccessAt ?? 'never'}`);
   if (state.nextAttemptAt) lines.push(`Next attempt    ${state.nextAttemptAt}`);
+  if (state.clockOffsetMs !== null) lines.push(`Clock offset    ${state.clockOffsetMs} ms (API time minus device time, last clock observation)`);
   if (state.lastError) lines.push(`Last sync error ${state.lastError}`);
   if (state.state === 'needs_enrolment') lines.push('                enrol the kiosk again with a new enrolment token');
   return lines;

@@ -1,16 +1,22 @@
 import { Command } from 'commander';
+import { loadServerConfig } from '../config.ts';
 import { openStore } from '../store/store.ts';
 
-/** `npm run server:token -- --data DIR`: prints one new one-time enrolment token (safe while the server runs). */
-const { data } = new Command()
+/**
+ * `npm run server:token -- --data DIR [--config FILE]`: prints one new one-time enrolment token (safe while the
+ * server runs). It reads the server's configuration the same way the server does (file and CONSENT_API_*
+ * variables), so it opens the database with the same key files; `--data` overrides the data directory.
+ */
+const { data, config } = new Command()
   .name('server:token')
   .description('Create a one-time device enrolment token in the consent API data directory')
-  .requiredOption('-d, --data <dir>', 'the server data directory')
+  .option('-d, --data <dir>', 'the server data directory')
+  .option('-c, --config <file>', 'the server JSON config file', process.env.CONSENT_API_CONFIG)
   .parse()
-  .opts<{ data: string }>();
+  .opts<{ data?: string; config?: string }>();
 
 try {
-  const store = openStore(data);
+  const store = openStore(loadServerConfig(config, { ...process.env, ...(data ? { CONSENT_API_DATA_DIR: data } : {}) }));
   const token = store.devices.createToken();
   store.close();
   console.log(token);

@@ -1,75 +1,138 @@
 import type { ConsentKind, PurposeCategory } from '../../shared/contract/primitives.ts';
-import type { ConsentCheckResponse, ConsentDecision, PurposeState } from '../../shared/contract/sync.ts';
+import type { ConsentCheckResponse, ConsentDecision, PurposeState, TimeQuality } from '../../shared/contract/sync.ts';
 
-export interface KioskDecision {
+/** When a decision took effect, and how far that is known. */
+export interface DecisionTime {
+  effectiveMs: number;
+  /** The hard bounds the API knows: the decision cannot have been made before `earliestMs` or after `latestMs`. */
+  earliestMs: number;
+  latestMs: number;
+  quality: TimeQuality;
+  receivedMs: number;
+}
+
+/** A kiosk consent event for one purpose, with one business. */
+export interface KioskDecision extends DecisionTime {
   eventId: string;
   kind: ConsentKind;
   purposeId: string;
   category: PurposeCategory;
-  /** capturedAt corrected by the device's clock offset recorded with the event. */
-  atMs: number;
 }
 
 /** A WhatsApp `user_preferences` change (or a 131050 send failure, recorded as a stop) for every marketing purpose. */
-export interface MarketingPreference {
+export interface MarketingPreference extends DecisionTime {
   value: 'stop' | 'resume';
-  atMs: number;
 }
 
-/** Later wins; at the same instant the opt-out wins, so doubt never turns into permission. */
-function later<T extends { atMs: number }>(a: T, b: T, isOptOut: (x: T) => boolean): T {
-  if (a.atMs !== b.atMs) return a.atMs > b.atMs ? a : b;
-  return isOptOut(b) && !isOptOut(a) ? b : a;
+/**
+ * Where a decision stands in a conflict, failing safe: a bounded time counts as it is; an opt-in whose time is not
+ * bounded counts as early as it could have been, an opt-out as late. Doubt never turns into permission.
+ */
+export function orderingKey(time: DecisionTime, optOut: boolean): number {
+  if (time.quality === 'bounded') return time.effectiveMs;
+  return optOut ? time.latestMs : time.earliestMs;
 }
 
-const latestOf = <T extends { atMs: number }>(items: readonly T[], isOptOut: (x: T) => boolean): T | undefined =>
-  items.reduce<T | undefined>((best, item) => (best === undefined ? item : later(best, item, isOptOut)), undefined);
+/** Whether a decision had certainly been made by `atMs`, failing safe the same way: an opt-in as late as it could have been. */
+function madeBy(time: DecisionTime, optOut: boolean, atMs: number): boolean {
+  if (time.quality === 'bounded') return time.effectiveMs <= atMs;
+  return (optOut ? time.earliestMs : time.latestMs) <= atMs;
+}
+
+type Ordered<T> = { item: T; key: number; optOut: boolean; tieBreak: string };
+
+/** The greater key wins; on equal keys the opt-out; after that the later received, then the id, so the answer never depends on row order. */
+function wins<T>(a: Ordered<T>, b: Ordered<T>): boolean {
+  if (a.key !== b.key) return a.key > b.key;
+  if (a.optOut !== b.optOut) return a.optOut;
+  return a.tieBreak > b.tieBreak;
+}
+
+function latestOf<T>(items: readonly Ordered<T>[]): Ordered<T> | undefined {
+  let best: Ordered<T> | undefined;
+  for (const item of items) if (!best || wins(item, best)) best = item;
+  return best;
+}
+
+const kioskOrdered = (d: KioskDecision): Ordered<KioskDecision> => ({
+  item: d,
+  key: orderingKey(d, d.kind === 'opt_out'),
+  optOut: d.kind === 'opt_out',
+  tieBreak: `${String(d.receivedMs).padStart(16, '0')}:${d.eventId}`,
+});
+const preferenceOrdered = (p: MarketingPreference): Ordered<MarketingPreference> => ({
+  item: p,
+  key: orderingKey(p, p.value === 'stop'),
+  optOut: p.value === 'stop',
+  tieBreak: `${String(p.receivedMs).padStart(16, '0')}:${p.value}`,
+});
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * A subject's state per purpose. The latest kiosk decision by effective time wins (an old offline opt-in that syncs
- * late cannot override a newer opt-out). For marketing purposes a later WhatsApp "stop" overrides it; a later
- * "resume" only restores an opt-in the person gave at a kiosk, it never grants one by itself.
+ * A subject's state per purpose with one business. The winning kiosk decision by ordering key stands (an old
+ * offline opt-in that syncs late, or one whose time is in doubt, cannot override a newer opt-out). For marketing
+ * purposes a WhatsApp "stop" that wins against it overrides it; a winning "resume" only restores an opt-in the
+ * person gave at a kiosk, it never grants one by itself.
  */
 export function resolvePurposeStates(decisions: readonly KioskDecision[], preferences: readonly MarketingPreference[]): PurposeState[] {
-  const preference = latestOf(preferences, (p) => p.value === 'stop');
-  const byPurpose = new Map<string, KioskDecision[]>();
-  for (const decision of decisions) byPurpose.set(decision.purposeId, [...(byPurpose.get(decision.purposeId) ?? []), decision]);
-  return [...byPurpose.values()].map((ofPurpose) => {
-    const kiosk = latestOf(ofPurpose, (d) => d.kind === 'opt_out')!;
-    const fromKiosk: PurposeState = {
-      purposeId: kiosk.purposeId,
-      category: kiosk.category,
-      state: kiosk.kind === 'opt_in' ? 'opted_in' : 'opted_out',
-      effectiveAt: iso(kiosk.atMs),
-      source: 'kiosk',
-      eventId: kiosk.eventId,
-    };
-    const overridden =
-      kiosk.category === 'marketing' &&
-      preference !== undefined &&
-      (preference.atMs > kiosk.atMs || (preference.atMs === kiosk.atMs && preference.value === 'stop'));
-    if (!overridden) return fromKiosk;
-    if (preference.value === 'resume' && kiosk.kind === 'opt_out') return fromKiosk;
-    return { ...fromKiosk, state: preference.value === 'stop' ? 'opted_out' : 'opted_in', effectiveAt: iso(preference.atMs), source: 'whatsapp', eventId: null };
-  });
+  const preference = latestOf(preferences.map(preferenceOrdered));
+  const byPurpose = new Map<string, Ordered<KioskDecision>[]>();
+  for (const decision of decisions) {
+    const ordered = kioskOrdered(decision);
+    const list = byPurpose.get(decision.purposeId);
+    if (list) list.push(ordered);
+    else byPurpose.set(decision.purposeId, [ordered]);
+  }
+  return [...byPurpose.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([, ofPurpose]) => {
+      const kiosk = latestOf(ofPurpose)!;
+      const { item } = kiosk;
+      const fromKiosk: PurposeState = {
+        purposeId: item.purposeId,
+        category: item.category,
+        state: item.kind === 'opt_in' ? 'opted_in' : 'opted_out',
+        effectiveAt: iso(item.effectiveMs),
+        timeQuality: item.quality,
+        source: 'kiosk',
+        eventId: item.eventId,
+      };
+      if (item.category !== 'marketing' || !preference || !wins(preference as Ordered<unknown>, kiosk as Ordered<unknown>)) return fromKiosk;
+      if (preference.item.value === 'resume' && item.kind === 'opt_out') return fromKiosk;
+      return {
+        ...fromKiosk,
+        state: preference.item.value === 'stop' ? 'opted_out' : 'opted_in',
+        effectiveAt: iso(preference.item.effectiveMs),
+        timeQuality: preference.item.quality,
+        source: 'whatsapp',
+        eventId: null,
+      };
+    });
 }
 
-export function checkPurpose(states: readonly PurposeState[], purposeId: string): ConsentCheckResponse {
+/** What had been decided by `atMs`: `knownThen` only what the API had received by then, `trueThen` all it knows now. */
+export function decisionsAsOf<D extends KioskDecision | MarketingPreference>(items: readonly D[], atMs: number, knownThen: boolean): D[] {
+  return items.filter((d) => (!knownThen || d.receivedMs <= atMs) && madeBy(d, 'kind' in d ? d.kind === 'opt_out' : d.value === 'stop', atMs));
+}
+
+export type CheckAnswer = Omit<ConsentCheckResponse, 'businessId' | 'asOf'>;
+
+export function checkPurpose(states: readonly PurposeState[], purposeId: string): CheckAnswer {
   const state = states.find((s) => s.purposeId === purposeId);
-  if (!state) return { allowed: false, state: 'unknown', effectiveAt: null };
-  return { allowed: state.state === 'opted_in', state: state.state, effectiveAt: state.effectiveAt };
+  if (!state) return { allowed: false, state: 'unknown', effectiveAt: null, timeQuality: null };
+  return { allowed: state.state === 'opted_in', state: state.state, effectiveAt: state.effectiveAt, timeQuality: state.timeQuality };
 }
 
-/** The decisions behind a state, oldest first, for the subject-state answer. */
+/** The decisions behind a state in the order they count (ordering key, then the tie-breaks), for the subject-state answer. */
 export function decisionTrail(decisions: readonly KioskDecision[], preferences: readonly MarketingPreference[]): ConsentDecision[] {
+  const common = (time: DecisionTime) => ({ effectiveAt: iso(time.effectiveMs), timeQuality: time.quality, receivedAt: iso(time.receivedMs) });
   const trail = [
-    ...decisions.map((d) => ({ atMs: d.atMs, decision: { source: 'kiosk', eventId: d.eventId, purposeId: d.purposeId, kind: d.kind } as const })),
+    ...decisions.map((d) => ({ ordered: kioskOrdered(d) as Ordered<unknown>, decision: { source: 'kiosk', eventId: d.eventId, purposeId: d.purposeId, kind: d.kind, ...common(d) } as const })),
     ...preferences.map((p) => ({
-      atMs: p.atMs,
-      decision: { source: 'whatsapp', eventId: null, purposeId: null, kind: p.value === 'stop' ? 'opt_out' : 'opt_in' } as const,
+      ordered: preferenceOrdered(p) as Ordered<unknown>,
+      decision: { source: 'whatsapp', eventId: null, purposeId: null, kind: p.value === 'stop' ? 'opt_out' : 'opt_in', ...common(p) } as const,
     })),
   ];
-  return trail.sort((a, b) => a.atMs - b.atMs).map(({ atMs, decision }) => ({ ...decision, effectiveAt: iso(atMs) }));
+  return trail.sort((a, b) => (wins(a.ordered, b.ordered) ? 1 : wins(b.ordered, a.ordered) ? -1 : 0)).map(({ decision }) => decision);
 }

@@ -1,21 +1,21 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import type { DeviceRegistry, EnrolledDevice } from '../store/device-registry.ts';
+import type { DeviceRecord, DeviceRegistry } from '../store/device-registry.ts';
 import { ApiFailure } from './api-failure.ts';
 
-export type DeviceEnv = { Variables: { device: EnrolledDevice } };
+export type DeviceEnv = { Variables: { device: DeviceRecord } };
 
 function bearerOf(header: string | undefined): string | null {
   const match = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/.exec(header ?? '');
   return match?.[1] ?? null;
 }
 
-/** 401 means "enrol again" to the kiosk's sync worker, so it is used only for a missing or unknown credential. */
+/** 401 means "enrol again" to the kiosk's sync worker: a missing, unknown, replaced or revoked credential. */
 export function requireDevice(registry: DeviceRegistry): MiddlewareHandler<DeviceEnv> {
   return async (c, next) => {
     const credential = bearerOf(c.req.header('authorization'));
     const device = credential === null ? null : registry.authenticate(credential);
-    if (!device) throw new ApiFailure('unauthorized', 'Unknown or missing device credential: enrol the device again.');
+    if (!device) throw new ApiFailure('unauthorized', 'Unknown, replaced or revoked device credential: enrol the device again.');
     c.set('device', device);
     await next();
   };

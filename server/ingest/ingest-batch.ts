@@ -1,27 +1,33 @@
 import { KioskFailure } from '../../shared/contract/errors.ts';
+import type { Business } from '../../shared/contract/profile.ts';
 import type { IngestResponse, IngestResult } from '../../shared/contract/sync.ts';
-import type { EnrolledDevice } from '../store/device-registry.ts';
-import type { EventStore } from '../store/event-store.ts';
+import type { StatementKey } from '../keys/statement-key.ts';
+import { forVerification, type DeviceRecord } from '../store/device-registry.ts';
+import type { EventStore, StoredBatch } from '../store/event-store.ts';
 import type { VerifiedEvent } from './verify-event.ts';
-import { sharedVerifyPool, type VerifyPool } from './verify-pool.ts';
+import type { VerifyPool } from './verify-pool.ts';
 
 export interface IngestSummary {
   response: IngestResponse;
   counts: Record<IngestResult['status'], number>;
+  stored: StoredBatch;
 }
 
 /**
  * One upload, from the raw request body to the per-event answer: a verify worker parses and checks it (a bad body
- * or envelope is refused whole, nothing stored), then the survivors are stored in one transaction.
+ * or envelope is refused whole, nothing stored), then the survivors are stored in one transaction, and the answer
+ * carries the API's statement of the head it now holds, signed after the commit.
  */
 export async function ingestBatch(
   body: Uint8Array,
-  device: EnrolledDevice,
+  device: DeviceRecord,
   events: EventStore,
+  statements: StatementKey,
+  businesses: readonly Business[],
   now: () => Date,
-  pool: VerifyPool = sharedVerifyPool(),
+  pool: VerifyPool,
 ): Promise<IngestSummary> {
-  const batch = await pool.check(device, body);
+  const batch = await pool.check(forVerification(device), businesses, body);
   if (!batch.ok) throw new KioskFailure(batch.error.code, batch.error.message, batch.error.details);
 
   const results: IngestResult[] = new Array(batch.checks.length);
@@ -32,12 +38,13 @@ export async function ingestBatch(
   });
   // In chain order, so events that merely arrived shuffled within a batch are not reported as gaps.
   verified.sort((a, b) => a.item.seq - b.item.seq);
-  const stored = events.storeBatch(device.id, batch.clockOffsetMs, verified.map((entry) => entry.item));
+  const stored = events.storeBatch(device, verified.map((entry) => entry.item));
   verified.forEach((entry, position) => {
-    results[entry.index] = stored[position]!;
+    results[entry.index] = stored.results[position]!;
   });
 
   const counts = { accepted: 0, duplicate: 0, rejected: 0 };
   for (const result of results) counts[result.status] += 1;
-  return { response: { serverTime: now().toISOString(), results }, counts };
+  const statement = statements.headStatement({ deviceId: device.id, head: stored.contiguous });
+  return { response: { serverTime: now().toISOString(), results, statement }, counts, stored };
 }

@@ -2,7 +2,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
-import type { EnrolledDevice } from '../store/device-registry.ts';
+import type { Business } from '../../shared/contract/profile.ts';
+import type { EnrolledDevice } from './verify-event.ts';
 import type { BatchCheck } from './check-batch.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
 
@@ -83,14 +84,14 @@ export function createVerifyPool(size = availableParallelism()) {
      * thread (the least busy), so batches in flight at once run in parallel, one per thread. Takes the body over:
      * the caller must not use it afterwards.
      */
-    async check(device: EnrolledDevice, body: Uint8Array): Promise<BatchCheck> {
+    async check(device: EnrolledDevice, businesses: readonly Business[], body: Uint8Array): Promise<BatchCheck> {
       const thread = leastLoaded(await workerScript());
       const id = nextId++;
       // a body that owns its whole buffer moves to the worker instead of being copied (the caller is done with it)
       const transfer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
       return new Promise((resolve, reject) => {
         thread.waiting.set(id, { resolve, reject });
-        thread.worker.postMessage({ id, device, body } satisfies VerifyRequest, transfer);
+        thread.worker.postMessage({ id, device, businesses, body } satisfies VerifyRequest, transfer);
       });
     },
     /** Starts the threads ahead of the first upload, so it does not wait for the build and the workers' start-up. */

@@ -1,11 +1,13 @@
 import { parentPort } from 'node:worker_threads';
-import type { EnrolledDevice } from '../store/device-registry.ts';
+import type { Business } from '../../shared/contract/profile.ts';
+import type { EnrolledDevice } from './verify-event.ts';
 import { checkBatch, type BatchCheck } from './check-batch.ts';
 
-/** One uploaded batch, as the raw request body, checked against the uploading device. */
+/** One uploaded batch, as the raw request body, checked against the uploading device and the business registry. */
 export interface VerifyRequest {
   id: number;
   device: EnrolledDevice;
+  businesses: readonly Business[];
   body: Uint8Array;
 }
 
@@ -15,6 +17,6 @@ export interface VerifyReply {
 }
 
 // The worker thread's whole job: a request body in, the batch's verdict out.
-parentPort?.on('message', ({ id, device, body }: VerifyRequest) => {
-  parentPort!.postMessage({ id, check: checkBatch(body, device) } satisfies VerifyReply);
+parentPort?.on('message', ({ id, device, businesses, body }: VerifyRequest) => {
+  parentPort!.postMessage({ id, check: checkBatch(body, device, businesses) } satisfies VerifyReply);
 });

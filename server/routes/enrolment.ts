@@ -1,51 +1,100 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
-import { IsoTimestamp } from '../../shared/contract/primitives.ts';
+import { IsoTimestamp, Placement, Slug, Text } from '../../shared/contract/primitives.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { ApiFailure } from '../http/api-failure.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
-import { keyIdOf } from '../store/device-registry.ts';
+import { keyIdOf } from '../keys/ed25519.ts';
+import type { EnrolmentRefusal } from '../store/device-registry.ts';
 
-const EnrolmentTokenCreated = z.object({ token: z.string(), createdAt: IsoTimestamp });
+/** What an operator binds an enrolment token to: the businesses the device may collect for (default: all registered). */
+const TokenTerms = z.object({ businessIds: z.array(Slug).min(1).max(100).optional(), placement: Placement.optional() }).strict();
+const TokenCreated = z.object({ token: z.string(), createdAt: IsoTimestamp, deviceId: z.uuid().optional() });
+const DeviceParam = z.object({ id: z.uuid() });
+const Revocation = z.object({ reason: Text(1, 200).optional() }).strict();
+
+const adminOnly = { 401: errorResponse('Missing or wrong admin token'), 403: errorResponse('Admin API disabled') };
 
 const enrol = createRoute({
   method: 'post',
   path: '/v1/devices/enrol',
-  summary: 'Enrol a device with a one-time enrolment token; returns the device credential',
+  summary: 'Enrol a device with a one-time enrolment token; returns the device credential and the API statement keys',
   request: { body: jsonBody(EnrolmentRequest) },
   responses: {
     200: { description: 'Enrolled', content: { 'application/json': { schema: EnrolmentResponse } } },
     400: errorResponse('Malformed request, or keyId does not match the public key'),
     401: errorResponse('Unknown enrolment token'),
-    409: errorResponse('Enrolment token already used, or the key belongs to another device'),
+    409: errorResponse('Token already used or issued for another device; device id already enrolled or revoked; key of another device'),
   },
 });
 
 const createToken = createRoute({
   method: 'post',
   path: '/v1/admin/enrolment-tokens',
-  summary: 'Create a one-time enrolment token (operator)',
+  summary: 'Create a one-time enrolment token for a new device (operator), optionally limited to some businesses and pinning a placement',
   security: [{ admin: [] }],
+  request: { body: { content: { 'application/json': { schema: TokenTerms } }, required: false } },
   responses: {
-    201: { description: 'Created; the token is shown once', content: { 'application/json': { schema: EnrolmentTokenCreated } } },
-    401: errorResponse('Missing or wrong admin token'),
-    403: errorResponse('Admin API disabled'),
+    201: { description: 'Created; the token is shown once', content: { 'application/json': { schema: TokenCreated } } },
+    400: errorResponse('Malformed terms, or a business that is not registered'),
+    ...adminOnly,
   },
 });
 
-const REFUSALS = {
+const reEnrolmentToken = createRoute({
+  method: 'post',
+  path: '/v1/admin/devices/{id}/re-enrolment-token',
+  summary: 'Create a one-time token that re-enrols this device id (new credential; a new key is valid after the highest seq held)',
+  security: [{ admin: [] }],
+  request: { params: DeviceParam, body: { content: { 'application/json': { schema: TokenTerms } }, required: false } },
+  responses: {
+    201: { description: 'Created; the token is shown once', content: { 'application/json': { schema: TokenCreated } } },
+    400: errorResponse('Malformed terms, or a business that is not registered'),
+    404: errorResponse('No such device'),
+    409: errorResponse('The device is revoked'),
+    ...adminOnly,
+  },
+});
+
+const revoke = createRoute({
+  method: 'post',
+  path: '/v1/admin/devices/{id}/revoke',
+  summary: "Revoke a device: its credential is refused (401) at ingest, heartbeat and head, for good",
+  security: [{ admin: [] }],
+  request: { params: DeviceParam, body: { content: { 'application/json': { schema: Revocation } }, required: false } },
+  responses: {
+    200: { description: 'Revoked', content: { 'application/json': { schema: z.object({ deviceId: z.uuid(), revokedAt: IsoTimestamp }) } } },
+    404: errorResponse('No such device'),
+    409: errorResponse('Already revoked'),
+    ...adminOnly,
+  },
+});
+
+const conflict = (message: string, path: string, why: string) => new ApiFailure('forbidden', message, { status: 409, details: [{ path, message: why }] });
+
+const REFUSALS: Record<EnrolmentRefusal, ApiFailure> = {
   unknown_token: new ApiFailure('unauthorized', 'Unknown enrolment token.', { details: [{ path: 'token', message: 'unknown' }] }),
-  token_used: new ApiFailure('forbidden', 'This enrolment token has already been used; ask the operator for a new one.', {
-    status: 409,
-    details: [{ path: 'token', message: 'already used' }],
-  }),
-  key_in_use: new ApiFailure('forbidden', 'This public key is already enrolled for another device.', {
-    status: 409,
-    details: [{ path: 'keyId', message: 'enrolled for another device' }],
-  }),
-} as const;
+  token_used: conflict('This enrolment token has already been used; ask the operator for a new one.', 'token', 'already used'),
+  token_for_other_device: conflict('This enrolment token was issued to re-enrol another device.', 'token', 'issued for another device'),
+  device_enrolled: conflict(
+    'This device id is already enrolled; only an operator can re-enrol it, with a re-enrolment token issued for it.',
+    'deviceId',
+    'already enrolled',
+  ),
+  device_revoked: conflict('This device has been revoked and cannot be enrolled again.', 'deviceId', 'revoked'),
+  key_in_use: conflict('This public key is already enrolled (for another device, or retired).', 'keyId', 'already enrolled'),
+};
 
 export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
+  /** The terms of a new token, its businesses checked against the registry. */
+  function checked(terms: z.infer<typeof TokenTerms>): z.infer<typeof TokenTerms> {
+    const unknown = terms.businessIds?.filter((id) => !store.businesses.byId(id)) ?? [];
+    if (unknown.length > 0) {
+      throw new ApiFailure('invalid_request', `No business is registered with the id ${unknown.join(', ')}.`, { details: [{ path: 'businessIds', message: 'not registered' }] });
+    }
+    return terms;
+  }
+
   app.openapi(enrol, (c) => {
     const request = c.req.valid('json');
     if (keyIdOf(request.publicKey) !== request.keyId) {
@@ -55,12 +104,31 @@ export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiCon
     }
     const outcome = store.devices.enrol(request);
     if (!outcome.ok) {
-      log(`enrolment refused: ${outcome.reason}`);
+      log(`enrolment refused for ${request.deviceId}: ${outcome.reason}`);
       throw REFUSALS[outcome.reason];
     }
-    log(`device enrolled: ${request.deviceId} key ${request.keyId}`);
-    return c.json(outcome.response, 200);
+    log(`device ${outcome.reEnrolled ? 're-enrolled' : 'enrolled'}: ${request.deviceId} key ${request.keyId}`);
+    return c.json({ ...outcome.response, apiKeys: store.statements.keys() }, 200);
   });
 
-  app.openapi(createToken, (c) => c.json({ token: store.devices.createToken(), createdAt: now().toISOString() }, 201));
+  app.openapi(createToken, (c) => c.json({ token: store.devices.createToken(checked(c.req.valid('json'))), createdAt: now().toISOString() }, 201));
+
+  app.openapi(reEnrolmentToken, (c) => {
+    const { id } = c.req.valid('param');
+    const terms = checked(c.req.valid('json'));
+    if (!store.devices.exists(id)) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
+    if (store.devices.isRevoked(id)) throw conflict('This device has been revoked and cannot be enrolled again.', 'id', 'revoked');
+    const token = store.devices.createToken({ ...terms, forDeviceId: id });
+    log(`re-enrolment token issued for ${id}`);
+    return c.json({ token, createdAt: now().toISOString(), deviceId: id }, 201);
+  });
+
+  app.openapi(revoke, (c) => {
+    const { id } = c.req.valid('param');
+    const { reason } = c.req.valid('json');
+    if (!store.devices.exists(id)) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
+    if (!store.devices.revoke(id, reason ?? null)) throw conflict('This device is already revoked.', 'id', 'already revoked');
+    log(`device revoked: ${id}`);
+    return c.json({ deviceId: id, revokedAt: store.devices.publicKeys(id)!.revokedAt! }, 200);
+  });
 }

@@ -12,7 +12,7 @@ const FunnelQuery = z.object({ from: z.iso.date().optional(), to: z.iso.date().o
 const heartbeat = createRoute({
   method: 'post',
   path: '/v1/devices/heartbeat',
-  summary: "A device's outbox health and funnel counters (latest kept per device; counters upserted per key)",
+  summary: "A device's outbox health, placement and funnel counters (latest kept per device; counters upserted per key)",
   security: [{ device: [] }],
   request: { body: jsonBody(Heartbeat) },
   responses: {
@@ -22,22 +22,25 @@ const heartbeat = createRoute({
   },
 });
 
-export function registerHeartbeatRoutes(app: ApiApp, { store, now }: ApiContext): void {
+export function registerHeartbeatRoutes(app: ApiApp, { store, now, config }: ApiContext): void {
   app.use(heartbeat.path, requireDevice(store.devices));
   app.openapi(heartbeat, (c) => {
     const receivedAt = now().toISOString();
-    store.health.recordHeartbeat(c.get('device').id, receivedAt, c.req.valid('json'));
+    const heartbeat = c.req.valid('json');
+    const deviceId = c.get('device').id;
+    store.health.recordHeartbeat(deviceId, receivedAt, heartbeat);
+    if (heartbeat.placement) store.devices.reportPlacement(deviceId, heartbeat.placement, receivedAt);
     return c.json({ serverTime: receivedAt }, 200);
   });
 
   app.openAPIRegistry.registerPath({
     method: 'get',
     path: '/v1/admin/devices',
-    summary: 'Enrolled devices with their latest heartbeat',
+    summary: 'Enrolled devices: placement, businesses, revocation, the chain held (missing ranges, persistent or not) and the latest heartbeat',
     security: [{ admin: [] }],
     responses: { 200: { description: 'Devices' }, 401: errorResponse('Missing or wrong admin token') },
   });
-  app.get('/v1/admin/devices', (c) => c.json({ devices: store.health.listDevices() }));
+  app.get('/v1/admin/devices', (c) => c.json({ devices: store.health.listDevices(now().getTime(), config.chainGapSettleMs) }));
 
   app.openAPIRegistry.registerPath({
     method: 'get',

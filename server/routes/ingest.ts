@@ -5,6 +5,7 @@ import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
 import { readBody } from '../http/read-body.ts';
 import { ingestBatch } from '../ingest/ingest-batch.ts';
 import { sharedVerifyPool } from '../ingest/verify-pool.ts';
+import type { ChainGap } from '../store/event-store.ts';
 
 export const INGEST_PATH = '/v1/ingest';
 
@@ -13,13 +14,13 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
   app.openAPIRegistry.registerPath({
     method: 'post',
     path: INGEST_PATH,
-    summary: 'Upload a batch of signed consent events; per-event results (accepted, duplicate, rejected with reason)',
+    summary: 'Upload a batch of signed chain events; per-event results (accepted, duplicate, rejected with reason) and the signed head',
     security: [{ device: [] }],
     request: { body: jsonBody(IngestBatch) },
     responses: {
       200: { description: 'Every accepted event is durably stored', content: { 'application/json': { schema: IngestResponse } } },
       400: errorResponse('Malformed batch (nothing stored)'),
-      401: errorResponse('Unknown device credential: enrol again'),
+      401: errorResponse('Unknown, replaced or revoked device credential: enrol again'),
       413: errorResponse('Body too large'),
       503: errorResponse('Storage unavailable (nothing stored): retry'),
     },
@@ -28,10 +29,23 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
   const pool = sharedVerifyPool();
   void pool.warm().catch((error: unknown) => log(`verify workers not started yet: ${(error as Error).message}`));
 
+  // Batches arrive out of order (a kiosk keeps several in flight), so a gap is reported only once it has outlived
+  // them: when it is still open `chainGapSettleMs` after the event beyond it arrived. Once per gap.
+  const reportedGaps = new Set<string>();
+  const reportGap = (deviceId: string, gap: ChainGap | null): void => {
+    if (!gap || now().getTime() - gap.sinceMs < config.chainGapSettleMs) return;
+    const key = `${deviceId}:${gap.fromSeq}`;
+    if (reportedGaps.has(key)) return;
+    reportedGaps.add(key);
+    log(`chain gap: device ${deviceId} is missing seq ${gap.fromSeq}–${gap.toSeq} (open since ${new Date(gap.sinceMs).toISOString()})`);
+  };
+
   app.post(INGEST_PATH, requireDevice(store.devices), async (c) => {
     const device = c.get('device');
-    const { response, counts } = await ingestBatch(await readBody(c, config.bodyLimitBytes), device, store.events, now, pool);
+    const { response, counts, stored } = await ingestBatch(await readBody(c, config.bodyLimitBytes), device, store.events, store.statements, store.businesses.list(), now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
+    for (const { seq, fault } of stored.voidObservations) log(`clock observation #${seq} of ${device.id} is void (${fault}): stored, never used for time`);
+    reportGap(device.id, stored.gap);
     return c.json(response, 200);
   });
 }

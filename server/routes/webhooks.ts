@@ -6,7 +6,7 @@ import { maskPhone } from '../../shared/phone.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { ApiFailure } from '../http/api-failure.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
-import { preferencesIn } from '../consent/whatsapp-preferences.ts';
+import { changesIn } from '../consent/whatsapp-changes.ts';
 
 const PATH = '/v1/webhooks/whatsapp';
 const notConfigured = () => new ApiFailure('forbidden', 'WhatsApp webhooks are not configured on this server.');
@@ -24,7 +24,7 @@ function signedByMeta(raw: Buffer, header: string | undefined, appSecret: string
   return timingSafeEqual(Buffer.from(match[1]!, 'hex'), expected);
 }
 
-export function registerWebhookRoutes(app: ApiApp, { store, config, log }: ApiContext): void {
+export function registerWebhookRoutes(app: ApiApp, { store, config, log, now }: ApiContext): void {
   const registry = app.openAPIRegistry;
   registry.registerPath({
     method: 'get',
@@ -36,11 +36,11 @@ export function registerWebhookRoutes(app: ApiApp, { store, config, log }: ApiCo
   registry.registerPath({
     method: 'post',
     path: PATH,
-    summary: 'WhatsApp webhook: user_preferences stop/resume and 131050 send failures become marketing preferences',
+    summary: 'WhatsApp webhook: user_preferences stop/resume and 131050 send failures become marketing preferences of the business the metadata names',
     request: { body: jsonBody(WhatsAppWebhook) },
     responses: {
-      200: { description: 'Recorded (idempotent)' },
-      400: errorResponse('Signed, but not a WhatsApp webhook payload'),
+      200: { description: 'Recorded (idempotent): {recorded, pending (named only by a user id not yet mapped), applied}' },
+      400: errorResponse('Signed, but not a WhatsApp webhook, an unknown business number, an unreadable item or a time beyond arrival (nothing stored)'),
       401: errorResponse('Missing or wrong X-Hub-Signature-256 (nothing stored)'),
     },
   });
@@ -55,8 +55,10 @@ export function registerWebhookRoutes(app: ApiApp, { store, config, log }: ApiCo
 
   app.post(PATH, async (c) => {
     if (config.webhookAppSecret === undefined) throw notConfigured();
+    const arrivalMs = now().getTime();
     const raw = Buffer.from(await c.req.arrayBuffer());
-    if (!signedByMeta(raw, c.req.header('x-hub-signature-256'), config.webhookAppSecret)) {
+    const signature = c.req.header('x-hub-signature-256');
+    if (!signedByMeta(raw, signature, config.webhookAppSecret)) {
       log('webhook refused: bad or missing X-Hub-Signature-256');
       throw new ApiFailure('unauthorized', 'Missing or invalid X-Hub-Signature-256.');
     }
@@ -66,9 +68,22 @@ export function registerWebhookRoutes(app: ApiApp, { store, config, log }: ApiCo
     } catch {
       throw new ApiFailure('invalid_request', 'The webhook body is not valid JSON.');
     }
-    const records = preferencesIn(parseOrFail(WhatsAppWebhook, json, 'WhatsApp webhook'));
-    store.history.recordPreferences(records);
-    for (const record of records) log(`whatsapp marketing ${record.value} for ${maskPhone(record.phone)} (${record.source})`);
-    return c.json({ recorded: records.length }, 200);
+    let changes;
+    try {
+      changes = changesIn(parseOrFail(WhatsAppWebhook, json, 'WhatsApp webhook'), arrivalMs, config.clockToleranceMs, (metadata) =>
+        store.businesses.byWhatsAppMetadata(metadata),
+      );
+    } catch (error) {
+      log(`webhook refused: ${error instanceof Error ? error.message : 'unreadable'}`);
+      throw error;
+    }
+    const outcome = store.whatsapp.record(raw, signature!, changes);
+    for (const change of changes.changes) {
+      const who = change.user.phone === null ? 'a business-scoped user id' : maskPhone(change.user.phone);
+      log(`whatsapp marketing ${change.value} for ${who} with ${change.businessId} (${change.source})`);
+    }
+    if (outcome.pending > 0) log(`whatsapp: ${outcome.pending} change(s) name only a user id not mapped to a number yet: stored, applied once mapped`);
+    if (outcome.applied > 0) log(`whatsapp: ${outcome.applied} pending change(s) applied, their user id now mapped`);
+    return c.json(outcome, 200);
   });
 }

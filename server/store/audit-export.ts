@@ -1,68 +1,134 @@
 import type Database from 'better-sqlite3';
-import type { ConsentEvent, SubjectOpening } from '../../shared/contract/consent-event.ts';
-import type { PhoneKey } from './phone-key.ts';
+import type { ChainEvent } from '../../shared/contract/chain-event.ts';
+import { SubjectOpening } from '../../shared/contract/consent-event.ts';
+import type { Placement } from '../../shared/contract/primitives.ts';
+import type { TimeQuality } from '../../shared/contract/sync.ts';
+import type { DataKey } from '../keys/data-key.ts';
+import type { DeviceRegistry } from './device-registry.ts';
+import type { WhatsAppAuditEntry, WhatsAppLog } from './whatsapp-log.ts';
 
-/** One line of the audit export: the event exactly as signed, its opening if still held, and the key to verify it. */
-export interface AuditRecord {
-  event: ConsentEvent;
+/**
+ * One chain event as an auditor needs it: exactly as signed, its opening if still held, the key to verify it
+ * (check it against GET /v1/devices/{id}/keys), where the terminal stood, and how far its time is evidence.
+ */
+export interface ChainEventRecord {
+  record: 'chain_event';
+  event: ChainEvent;
   subject: SubjectOpening | null;
-  device: { id: string; keyId: string; publicKey: string };
+  businessId: string | null;
+  device: { id: string; keyId: string; publicKey: string; placement: Placement | null; label: string | null };
   receivedAt: string;
-  clockOffsetMs: number;
+  time: {
+    effectiveAt: string;
+    quality: TimeQuality;
+    /** The hard bounds: the event cannot have been made before `earliest` or after `latest`. */
+    earliest: string;
+    latest: string;
+    /** The device said its clock was not known to be good when it signed. */
+    clockNotKnownGood: boolean;
+    /** The same-boot clock observation the monotonic clock was measured from, if any. */
+    placedBy: { seq: number; issuedAt: string } | null;
+    toleranceMs: number;
+  };
 }
 
-export type AuditFilter = { phone: string } | { from: string; to: string };
+export type AuditRecord =
+  | ChainEventRecord
+  | ({ record: 'whatsapp_change' } & WhatsAppAuditEntry)
+  | ({ record: 'pending_whatsapp_change'; businessId: string } & WhatsAppAuditEntry);
+
+export type AuditFilter = { businessId: string; phone: string } | { from: string; to: string; businessId?: string };
 
 interface Row {
   rowid: number;
+  seq: number;
   body: string;
   sig: string;
+  commitment: string | null;
+  businessId: string | null;
   deviceId: string;
   keyId: string;
   publicKey: string;
-  receivedAt: string;
-  clockOffsetMs: number;
-  phone: string | null;
-  customerRef: string | null;
-  salt: string | null;
+  receivedMs: number;
+  opening: Buffer | null;
+  effectiveMs: number;
+  quality: TimeQuality;
+  earliestMs: number;
+  latestMs: number;
+  knownGood: number;
+  placedBySeq: number | null;
+  placeIssuedMs: number | null;
+  toleranceMs: number;
 }
 
-const COLUMNS = `e.rowid AS rowid, e.body, e.sig, e.device_id AS deviceId, e.key_id AS keyId, k.public_key AS publicKey,
-  e.received_at AS receivedAt, e.clock_offset_ms AS clockOffsetMs, s.phone, s.customer_ref AS customerRef, s.salt`;
+const COLUMNS = `e.rowid AS rowid, e.seq, e.body, e.sig, e.commitment, e.business_id AS businessId, e.device_id AS deviceId, e.key_id AS keyId,
+  k.public_key AS publicKey, t.received_ms AS receivedMs, s.opening, t.effective_ms AS effectiveMs, t.quality, t.earliest_ms AS earliestMs,
+  t.latest_ms AS latestMs, t.known_good AS knownGood, t.placed_by_seq AS placedBySeq, t.place_issued_ms AS placeIssuedMs, t.tolerance_ms AS toleranceMs`;
+const JOINS = `JOIN device_keys k ON k.key_id = e.key_id JOIN event_times t ON t.device_id = e.device_id AND t.seq = e.seq`;
 
-/** Stored events page by page (never the whole table in memory), by number or by capture period. */
-export function createAuditExport(db: Database.Database, phoneKey: PhoneKey) {
+const iso = (ms: number): string => new Date(ms).toISOString();
+const labelOf = (placement: Placement | null): string | null => (placement ? `${placement.terminalId} at ${placement.siteName}` : null);
+
+/**
+ * The audit: a subject's record with one business (every consent event, every WhatsApp-originated change with the
+ * delivery as received, and the business's changes still waiting for a user id to be mapped), or every chain
+ * event that took effect in a period, device by device in chain order. Page by page, never the whole table in
+ * memory, in a fixed order.
+ */
+export function createAuditExport(db: Database.Database, { dataKey, devices, whatsapp }: { dataKey: DataKey; devices: DeviceRegistry; whatsapp: WhatsAppLog }) {
   const byPhone = db.prepare(`
-    SELECT ${COLUMNS} FROM subjects s JOIN events e ON e.commitment = s.commitment JOIN device_keys k ON k.key_id = e.key_id
-    WHERE s.phone_key = @key AND e.rowid > @after ORDER BY e.rowid LIMIT @limit`);
+    SELECT ${COLUMNS} FROM subjects s JOIN events e ON e.commitment = s.commitment ${JOINS}
+    WHERE s.phone_key = @key AND e.business_id = @businessId AND e.rowid > @after ORDER BY e.rowid LIMIT @limit`);
+  // In chain order (device, then seq), one pass over the table: an index on effective time would cost every ingest.
   const byPeriod = db.prepare(`
-    SELECT ${COLUMNS} FROM events e JOIN device_keys k ON k.key_id = e.key_id LEFT JOIN subjects s ON s.commitment = e.commitment
-    WHERE e.captured_at >= @from AND e.captured_at < @to AND e.rowid > @after ORDER BY e.rowid LIMIT @limit`);
+    SELECT ${COLUMNS} FROM event_times t JOIN events e ON e.device_id = t.device_id AND e.seq = t.seq
+      JOIN device_keys k ON k.key_id = e.key_id LEFT JOIN subjects s ON s.commitment = e.commitment
+    WHERE (t.device_id, t.seq) > (@afterDevice, @afterSeq) AND t.effective_ms >= @from AND t.effective_ms < @to
+      AND (@businessId IS NULL OR e.business_id = @businessId)
+    ORDER BY t.device_id, t.seq LIMIT @limit`);
 
-  const toRecord = (row: Row): AuditRecord => ({
-    event: { ...(JSON.parse(row.body) as Omit<ConsentEvent, 'sig'>), sig: row.sig },
-    subject:
-      row.phone === null || row.salt === null
-        ? null
-        : { phone: row.phone, ...(row.customerRef === null ? {} : { customerRef: row.customerRef }), salt: row.salt },
-    device: { id: row.deviceId, keyId: row.keyId, publicKey: row.publicKey },
-    receivedAt: row.receivedAt,
-    clockOffsetMs: row.clockOffsetMs,
-  });
+  const toRecord = (row: Row): ChainEventRecord => {
+    const placement = devices.placementAt(row.deviceId, iso(row.effectiveMs));
+    return {
+      record: 'chain_event',
+      event: { ...(JSON.parse(row.body) as Omit<ChainEvent, 'sig'>), sig: row.sig } as ChainEvent,
+      subject: row.opening === null ? null : SubjectOpening.parse(JSON.parse(dataKey.open(row.opening, `opening:${row.commitment}`).toString('utf8'))),
+      businessId: row.businessId,
+      device: { id: row.deviceId, keyId: row.keyId, publicKey: row.publicKey, placement, label: labelOf(placement) },
+      receivedAt: iso(row.receivedMs),
+      time: {
+        effectiveAt: iso(row.effectiveMs),
+        quality: row.quality,
+        earliest: iso(row.earliestMs),
+        latest: iso(row.latestMs),
+        clockNotKnownGood: row.knownGood === 0,
+        placedBy: row.placedBySeq === null ? null : { seq: row.placedBySeq, issuedAt: iso(row.placeIssuedMs!) },
+        toleranceMs: row.toleranceMs,
+      },
+    };
+  };
+
+  function* pages(next: (after: Row | null) => Row[]): Generator<AuditRecord[]> {
+    let after: Row | null = null;
+    for (;;) {
+      const rows = next(after);
+      if (rows.length === 0) return;
+      after = rows.at(-1)!;
+      yield rows.map(toRecord);
+    }
+  }
 
   return {
     *records(filter: AuditFilter, pageSize = 500): Generator<AuditRecord[]> {
-      let after = 0;
-      for (;;) {
-        const rows = (
-          'phone' in filter
-            ? byPhone.all({ key: phoneKey(filter.phone), after, limit: pageSize })
-            : byPeriod.all({ from: filter.from, to: filter.to, after, limit: pageSize })
-        ) as Row[];
-        if (rows.length === 0) return;
-        after = rows.at(-1)!.rowid;
-        yield rows.map(toRecord);
+      if ('phone' in filter) {
+        const key = dataKey.lookup(filter.phone);
+        yield* pages((after) => byPhone.all({ key, businessId: filter.businessId, after: after?.rowid ?? 0, limit: pageSize }) as Row[]);
+        yield whatsapp.changesFor(filter.businessId, filter.phone).map((entry) => ({ record: 'whatsapp_change' as const, ...entry }));
+        yield whatsapp.pendingFor(filter.businessId).map((entry) => ({ record: 'pending_whatsapp_change' as const, businessId: filter.businessId, ...entry }));
+        return;
       }
+      const range = { from: Date.parse(filter.from), to: Date.parse(filter.to), businessId: filter.businessId ?? null };
+      yield* pages((after) => byPeriod.all({ ...range, afterDevice: after?.deviceId ?? '', afterSeq: after?.seq ?? 0, limit: pageSize }) as Row[]);
     },
   };
 }

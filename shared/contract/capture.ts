@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConsentKind, IsoTimestamp, Locale, Slug, SubjectSource } from './primitives.ts';
+import { EntryPoint } from './consent-event.ts';
+import { ConsentKind, IsoTimestamp, Locale, Slug, SubjectSource, Text } from './primitives.ts';
 
 const RawPhone = z.string().min(1).max(32);
 const Country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code');
@@ -11,14 +12,14 @@ const Country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 co
 export const ConsentChoice = z
   .object({
     purposeIds: z.array(Slug).min(1).max(10),
-    shownText: z.string().min(1).max(2000),
+    shownText: Text(1, 2000),
   })
   .strict();
 
 const CaptureCommon = {
   kind: ConsentKind,
   flowId: Slug,
-  entryPoint: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must look like "atm.after_transaction"'),
+  entryPoint: EntryPoint,
   locale: Locale,
   consents: z.array(ConsentChoice).min(1).max(5),
 };
@@ -44,7 +45,7 @@ export const ConsentDraft = z
         source: SubjectSource,
         phone: RawPhone,
         country: Country.optional(),
-        customerRef: z.string().min(1).max(128).optional(),
+        customerRef: Text(1, 128).optional(),
       })
       .strict(),
   })

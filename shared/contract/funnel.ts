@@ -18,7 +18,8 @@ export type FunnelReport = z.infer<typeof FunnelReport>;
 export const FunnelCount = z.object({
   day: z.iso.date(),
   flowId: Slug,
-  purposeId: z.string(),
+  /** '' counts a report that named no purpose: a flow left before its purposes showed. */
+  purposeId: Slug.or(z.literal('')),
   locale: Locale,
   outcome: FunnelOutcome,
   count: z.number().int().min(0),

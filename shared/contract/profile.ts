@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { EntryPoint } from './consent-event.ts';
 import { DisplayModel } from './host-api.ts';
-import { E164, Locale, PurposeCategory, Slug } from './primitives.ts';
+import { E164, Locale, Placement, PurposeCategory, Slug, Text } from './primitives.ts';
 
-const LocalisedText = z.partialRecord(Locale, z.string().min(1).max(200));
+const LocalisedText = z.partialRecord(Locale, Text(1, 200));
 
 /** One kind of message a person may agree to receive; each is consented to on its own. */
 export const PurposeDefinition = z.object({
@@ -18,28 +19,79 @@ export type PurposeDefinition = z.infer<typeof PurposeDefinition>;
  */
 export const NoticeDefinition = z.object({
   id: Slug,
-  version: z.string().min(1).max(32),
+  version: Text(1, 32),
   locale: Locale,
-  optIn: z.string().min(1).max(1000),
-  optOut: z.string().min(1).max(1000),
+  optIn: Text(1, 1000),
+  optOut: Text(1, 1000),
 });
 export type NoticeDefinition = z.infer<typeof NoticeDefinition>;
 
+/** The business a consent is given to; `id` is how the API scopes every state and check. */
 export const Business = z.object({
-  name: z.string().min(1).max(100),
+  id: Slug,
+  name: Text(1, 100),
   whatsappNumber: E164,
 });
 export type Business = z.infer<typeof Business>;
+
+const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code');
 
 /** The part of a provisioning profile that decides what a consent says. */
 export const ConsentTerms = z.object({
   business: Business,
   channel: Slug,
-  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+  defaultCountry: CountryCode,
   purposes: z.array(PurposeDefinition).min(1).max(20),
   notices: z.array(NoticeDefinition).min(1).max(20),
 });
 export type ConsentTerms = z.infer<typeof ConsentTerms>;
+
+const HttpsUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain, error: 'must be an https URL' });
+
+/** Years, months, weeks and days only: how long a controller keeps data is never a matter of hours. */
+const IsoDuration = z
+  .string()
+  .regex(/^P(?=\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, 'must be an ISO 8601 duration in years, months, weeks or days, such as P5Y');
+
+/** schema.org PostalAddress, the shape Kantara's receipt and the DPV guide to ISO/IEC TS 27560 both use. */
+export const PostalAddress = z
+  .object({
+    streetAddress: Text(1, 200),
+    addressLocality: Text(1, 100),
+    addressRegion: Text(1, 100).optional(),
+    postalCode: Text(1, 20),
+    addressCountry: CountryCode,
+  })
+  .strict();
+export type PostalAddress = z.infer<typeof PostalAddress>;
+
+/**
+ * Who is accountable for the consents a flow collects, as a consent receipt must name them (Kantara Consent Receipt
+ * 1.1, ISO/IEC TS 27560): the legal entity behind the business, how to reach it, its privacy policy, the
+ * jurisdictions whose law applies, where it stores the records and for how long after a consent ends, and who else
+ * receives the number (WhatsApp at least). docs/receipts.md maps each field.
+ */
+export const DataController = z
+  .object({
+    legalName: Text(1, 200),
+    /** The office or role a person writes to about their data, e.g. the data protection officer. */
+    contact: Text(1, 200),
+    address: PostalAddress,
+    email: z.email('must be an email address'),
+    phone: E164,
+    url: HttpsUrl.optional(),
+    policyUrl: HttpsUrl,
+    jurisdictions: z.array(CountryCode).min(1).max(10),
+    storageLocations: z.array(CountryCode).min(1).max(10),
+    /** How long the controller keeps a consent record and its personal data after the consent ends. */
+    retention: IsoDuration,
+    recipients: z
+      .array(z.object({ name: Text(1, 200), role: z.enum(['processor', 'third_party']) }).strict())
+      .min(1)
+      .max(10),
+  })
+  .strict();
+export type DataController = z.infer<typeof DataController>;
 
 /**
  * Whether the flow takes a number the host application verified (OptIn.BeginSession's verifiedSubject), shown
@@ -53,8 +105,9 @@ export const VerifiedSubjectSource = z.discriminatedUnion('kind', [
 export const Flow = ConsentTerms.extend({
   id: Slug,
   title: LocalisedText,
-  entryPoint: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must look like "atm.after_transaction"'),
+  entryPoint: EntryPoint,
   verifiedSubject: VerifiedSubjectSource,
+  dataController: DataController,
 }).strict();
 export type Flow = z.infer<typeof Flow>;
 
@@ -73,7 +126,9 @@ export const Profile = z
   .object({
     schema: z.literal(1),
     id: Slug,
-    version: z.string().min(1).max(32),
+    version: Text(1, 32),
+    /** Where the terminals this profile is for stand; a terminal's own id can come from its local configuration. */
+    placement: Placement.optional(),
     defaultLocale: Locale,
     locales: z.array(Locale).min(1),
     idle: z

@@ -1,21 +1,23 @@
 import { z } from 'zod';
-import { ConsentEvent, SubjectOpening } from './consent-event.ts';
+import { ApiKeys, SignedApiStatement } from './api-statement.ts';
+import { ChainEvent } from './chain-event.ts';
+import { SubjectOpening } from './consent-event.ts';
 import { FunnelCount } from './funnel.ts';
-import { E164, IsoTimestamp, PurposeCategory, Slug } from './primitives.ts';
+import { E164, IsoTimestamp, KeyId, Placement, PurposeCategory, RawPublicKey, Slug, Text } from './primitives.ts';
 
 /** The kiosk ↔ central consent API protocol (brief §5). Both sides parse with these schemas. */
 
 export const MAX_BATCH_EVENTS = 500;
 
-const Base64UrlKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a raw 32-byte Ed25519 public key in base64url');
-
 export const EnrolmentRequest = z
   .object({
     token: z.string().min(16).max(128),
     deviceId: z.uuid(),
-    keyId: z.string().regex(/^[0-9a-f]{32}$/),
-    publicKey: Base64UrlKey,
-    appVersion: z.string().min(1).max(32),
+    keyId: KeyId,
+    publicKey: RawPublicKey,
+    appVersion: Text(1, 32),
+    /** Where the terminal stands, from its profile; the registry keeps it (an admin-issued token may pin it). */
+    placement: Placement.optional(),
   })
   .strict();
 export type EnrolmentRequest = z.infer<typeof EnrolmentRequest>;
@@ -24,17 +26,22 @@ export const EnrolmentResponse = z.object({
   deviceId: z.uuid(),
   credential: z.string().min(32).max(256),
   enrolledAt: IsoTimestamp,
+  /** The keys the API signs its statements with: the kiosk pins them and checks every statement it records. */
+  apiKeys: ApiKeys.shape.keys,
 });
 export type EnrolmentResponse = z.infer<typeof EnrolmentResponse>;
 
-export const IngestItem = z.object({ event: ConsentEvent, subject: SubjectOpening.nullable() }).strict();
+/** One chain event as uploaded: consents carry their subject opening until retention erases it, the others null. */
+export const IngestItem = z.object({ event: ChainEvent, subject: SubjectOpening.nullable() }).strict();
 export type IngestItem = z.infer<typeof IngestItem>;
 
 export const IngestBatch = z
   .object({
-    // server clock minus device clock, as the device last measured it (ms); lets the server order events from
-    // devices whose clocks were wrong while offline.
-    clockOffsetMs: z.number().int().min(-10 * 365 * 86_400_000).max(10 * 365 * 86_400_000),
+    /**
+     * Sent by kiosks before the trust model; accepted and ignored: the API corrects time only by the clock
+     * observations signed into the chain (docs/server.md, "Effective time").
+     */
+    clockOffsetMs: z.number().int().optional(),
     events: z.array(IngestItem).min(1).max(MAX_BATCH_EVENTS),
   })
   .strict();
@@ -47,6 +54,9 @@ export const IngestRejectReason = z.enum([
   'bad_signature',
   'commitment_mismatch',
   'chain_conflict',
+  // the consent names a business the API does not know, or one this device was not enrolled to collect for
+  'unknown_business',
+  'business_not_allowed',
 ]);
 export type IngestRejectReason = z.infer<typeof IngestRejectReason>;
 
@@ -62,7 +72,8 @@ export const IngestResult = z.discriminatedUnion('status', [
 ]);
 export type IngestResult = z.infer<typeof IngestResult>;
 
-export const IngestResponse = z.object({ serverTime: IsoTimestamp, results: z.array(IngestResult) });
+/** `statement`: signed after the commit, naming the contiguous head the API now holds for the device. */
+export const IngestResponse = z.object({ serverTime: IsoTimestamp, results: z.array(IngestResult), statement: SignedApiStatement });
 export type IngestResponse = z.infer<typeof IngestResponse>;
 
 export const Heartbeat = z
@@ -71,8 +82,9 @@ export const Heartbeat = z
     dead: z.number().int().min(0),
     oldestPendingAgeMs: z.number().int().min(0).nullable(),
     lastSyncAt: IsoTimestamp.nullable(),
-    appVersion: z.string().min(1).max(32),
-    profileVersion: z.string().max(32).nullable(),
+    appVersion: Text(1, 32),
+    profileVersion: Text(0, 32).nullable(),
+    placement: Placement.optional(),
     funnel: z.array(FunnelCount).max(5000),
   })
   .strict();
@@ -82,12 +94,43 @@ export type Heartbeat = z.infer<typeof Heartbeat>;
 export const HealthResponse = z.object({ status: z.literal('ok'), serverTime: IsoTimestamp });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
+/**
+ * How far an effective time can be trusted (docs/server.md, "Effective time"):
+ * - `bounded`: corrected by a clock observation of the same boot (monotonic clock), inside the bounds the API knows
+ *   for itself; for a WhatsApp change, Meta's time, no later than its arrival.
+ * - `unbounded`: no observation of the same boot brackets it (a reboot while offline, a kiosk before the trust
+ *   model): the device's wall clock, kept inside the API's bounds.
+ * - `clamped`: the device's own time fell outside those bounds (a clock years off, a capture "after" its upload) and
+ *   was moved to the nearest bound.
+ * In a conflict an opt-in whose time is not `bounded` counts as early as it could have been, an opt-out as late.
+ */
+export const TimeQuality = z.enum(['bounded', 'unbounded', 'clamped']);
+export type TimeQuality = z.infer<typeof TimeQuality>;
+
+/** Consent is given to one business: every state and check names it (the profile's business id). */
+const Scope = { businessId: Slug, phone: E164 };
+
+/**
+ * "As of T": `knownThen` is what the API could have answered at T (only what it had received by then);
+ * `trueThen` what it knows now about T (everything received since, effective by T). For an audit of a past send.
+ */
+const AsOf = { asOf: IsoTimestamp.optional() };
+
 /** "May I send purpose P to number N?" — POSTed, so phone numbers never appear in URLs or access logs. */
-export const ConsentCheckRequest = z.object({ phone: E164, purposeId: Slug }).strict();
-export const ConsentCheckResponse = z.object({
+export const ConsentCheckRequest = z.object({ ...Scope, purposeId: Slug, ...AsOf }).strict();
+export type ConsentCheckRequest = z.infer<typeof ConsentCheckRequest>;
+
+const CheckAnswer = z.object({
   allowed: z.boolean(),
   state: z.enum(['opted_in', 'opted_out', 'unknown']),
   effectiveAt: IsoTimestamp.nullable(),
+  timeQuality: TimeQuality.nullable(),
+});
+
+export const ConsentCheckResponse = CheckAnswer.extend({
+  businessId: Slug,
+  /** Present when the request asked as of a time; the top-level answer is then `trueThen`'s. */
+  asOf: z.object({ at: IsoTimestamp, knownThen: CheckAnswer, trueThen: CheckAnswer }).optional(),
 });
 export type ConsentCheckResponse = z.infer<typeof ConsentCheckResponse>;
 
@@ -96,13 +139,15 @@ export const PurposeState = z.object({
   category: PurposeCategory,
   state: z.enum(['opted_in', 'opted_out']),
   effectiveAt: IsoTimestamp,
+  timeQuality: TimeQuality,
   source: z.enum(['kiosk', 'whatsapp']),
   eventId: z.string().nullable(),
 });
 export type PurposeState = z.infer<typeof PurposeState>;
 
-/** Everything recorded for one number, POSTed for the same reason as the consent check. */
-export const SubjectStateRequest = z.object({ phone: E164 }).strict();
+/** Everything recorded for one number with one business, POSTed for the same reason as the consent check. */
+export const SubjectStateRequest = z.object({ ...Scope, ...AsOf }).strict();
+export type SubjectStateRequest = z.infer<typeof SubjectStateRequest>;
 
 /** One recorded decision behind a subject's state: a kiosk consent event or a WhatsApp marketing preference. */
 export const ConsentDecision = z.object({
@@ -112,8 +157,33 @@ export const ConsentDecision = z.object({
   purposeId: Slug.nullable(),
   kind: z.enum(['opt_in', 'opt_out']),
   effectiveAt: IsoTimestamp,
+  timeQuality: TimeQuality,
+  receivedAt: IsoTimestamp,
 });
 export type ConsentDecision = z.infer<typeof ConsentDecision>;
 
-export const SubjectStateResponse = z.object({ purposes: z.array(PurposeState), decisions: z.array(ConsentDecision) });
+export const SubjectStateResponse = z.object({
+  businessId: Slug,
+  purposes: z.array(PurposeState),
+  decisions: z.array(ConsentDecision),
+});
 export type SubjectStateResponse = z.infer<typeof SubjectStateResponse>;
+
+/** GET /v1/devices/{id}/keys: every key a device has signed with and the seqs it was valid for, for auditors. */
+export const DeviceKeys = z.object({
+  deviceId: z.uuid(),
+  placement: Placement.nullable(),
+  revokedAt: IsoTimestamp.nullable(),
+  keys: z.array(
+    z.object({
+      keyId: KeyId,
+      publicKey: RawPublicKey,
+      fromSeq: z.number().int().min(1),
+      /** null while the key is in use. */
+      toSeq: z.number().int().min(0).nullable(),
+      addedAt: IsoTimestamp,
+      addedBy: z.enum(['enrolment', 'rotation', 'admin']),
+    }),
+  ),
+});
+export type DeviceKeys = z.infer<typeof DeviceKeys>;

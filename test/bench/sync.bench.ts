@@ -25,7 +25,7 @@ const DEV_TOKEN = 'bench-enrolment-token-0001';
 // Twenty utility purposes, so one capture (two consents of ten) writes twenty events in one durable transaction:
 // the fill then takes seconds instead of 100 000 fsyncs.
 const terms: ConsentTerms = {
-  business: { name: 'Bench Bank', whatsappNumber: '+81312345678' },
+  business: { id: 'bench-bank', name: 'Bench Bank', whatsappNumber: '+81312345678' },
   channel: 'atm',
   defaultCountry: 'JP',
   purposes: Array.from({ length: PER_CAPTURE }, (_, i) => ({
@@ -67,7 +67,14 @@ async function startApiProcess(dataDir: string): Promise<{ url: string; cpuSecon
   const profile = process.env.SYNC_BENCH_CPU_PROFILE;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, CONSENT_API_DATA_DIR: dataDir, CONSENT_API_PORT: '0', CONSENT_API_DEV_ENROLMENT_TOKEN: DEV_TOKEN },
+    env: {
+      ...process.env,
+      CONSENT_API_DATA_DIR: dataDir,
+      CONSENT_API_PORT: '0',
+      CONSENT_API_DEV_ENROLMENT_TOKEN: DEV_TOKEN,
+      // the API refuses consents for a business it does not know
+      CONSENT_API_BUSINESSES: JSON.stringify([terms.business]),
+    },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -170,7 +177,8 @@ await worker.stop();
 const outbox = ledger.status().outbox;
 ledger.close();
 await api.stop();
-if (outbox.synced !== EVENTS) throw new Error(`expected ${EVENTS} synced, the ledger says ${JSON.stringify(outbox)}`);
+// the drain's clock observation travels with the consents
+if (outbox.synced !== EVENTS + 1) throw new Error(`expected ${EVENTS} consents and a clock observation synced, the ledger says ${JSON.stringify(outbox)}`);
 
 const eventsPerSecond = EVENTS / drainSeconds;
 const verifyAfter = verifyRate(messageBytes);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { Profile } from '../../shared/contract/profile.ts';
-import { createHost, type Host } from '../../electron/host/host.ts';
+import { createHost, type Host, type HostOptions } from '../../electron/host/host.ts';
 import { startBridge, type Bridge } from '../../electron/bridge/bridge-server.ts';
 
 export const rendererDir = path.resolve('out/renderer');
@@ -22,8 +22,14 @@ export function demoProfile(): Profile {
   return JSON.parse(readFileSync(demoProfilePath, 'utf8')) as Profile;
 }
 
-/** The real host over a real SQLite ledger in a fresh directory, behind the real bridge on a free port. */
-export async function startKiosk(edit: (profile: Profile) => void = () => {}): Promise<Kiosk & { dispose(): Promise<void> }> {
+/**
+ * The real host over a real SQLite ledger in a fresh directory, behind the real bridge on a free port; `sync` makes
+ * a sync worker for the host's data dir (none by default).
+ */
+export async function startKiosk(
+  edit: (profile: Profile) => void = () => {},
+  sync?: (dataDir: string) => HostOptions['sync'],
+): Promise<Kiosk & { dispose(): Promise<void> }> {
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error('out/renderer is missing: run `npm run build:renderer` before the end-to-end tests.');
   }
@@ -33,7 +39,7 @@ export async function startKiosk(edit: (profile: Profile) => void = () => {}): P
   const profilePath = path.join(root, 'profile.json');
   writeFileSync(profilePath, JSON.stringify(profile));
   const dataDir = path.join(root, 'data');
-  const host = await createHost({ dataDir, profilePath, log: () => {} });
+  const host = await createHost({ dataDir, profilePath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}) });
   const bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
   const cleanUps: Array<() => Promise<unknown>> = [];
   return {

@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import type { ConsentEvent } from '../../shared/contract/consent-event.ts';
 import type { Ledger } from '../../electron/ledger/ledger.ts';
 import { HostClient, type BeginSessionPayload, type OfferResult } from '../../sdk/host-client/index.ts';
+import { consentsOf, type SignedConsent } from '../unit/ledger/fixtures.ts';
 import { expect, type Kiosk } from './kiosk-fixture.ts';
 
 export const businessOf: Record<string, string> = { atm: 'Sakura Bank', airline: 'Sora Airlines' };
@@ -65,8 +65,9 @@ export async function shownSentences(page: Page): Promise<string[]> {
   return page.locator('.sentences > li').allInnerTexts();
 }
 
-export function ledgerEvents(ledger: Ledger): ConsentEvent[] {
-  return [...ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.event] : []));
+/** The consents in the ledger, as its export carries them. */
+export function ledgerEvents(ledger: Ledger): SignedConsent[] {
+  return consentsOf([...ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.event] : [])));
 }
 
 export function ledgerSubjects(ledger: Ledger): string[] {

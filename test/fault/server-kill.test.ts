@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { EnrolmentResponse, IngestResponse } from '../../shared/contract/sync.ts';
 import { spawnServer, type ServerProcess } from '../../server/spawn-server.ts';
 import { TestKiosk } from '../unit/server/test-kiosk.ts';
+import { TEST_BUSINESSES } from '../unit/server/test-server.ts';
 
 const DEV_TOKEN = 'fault-test-enrolment-token-01';
 const dirs: string[] = [];
@@ -16,7 +17,7 @@ afterEach(() => {
 });
 
 async function start(dataDir: string): Promise<ServerProcess> {
-  const server = await spawnServer({ dataDir, port: 0, devEnrolmentToken: DEV_TOKEN });
+  const server = await spawnServer({ dataDir, port: 0, devEnrolmentToken: DEV_TOKEN, businesses: TEST_BUSINESSES });
   processes.push(server);
   return server;
 }
@@ -36,7 +37,7 @@ describe('the consent API under kill -9', () => {
     const acknowledged: string[] = [];
     const sending = (async () => {
       for (const batch of batches) {
-        const response = await post(`${server.url}/v1/ingest`, { clockOffsetMs: 0, events: batch }, credential);
+        const response = await post(`${server.url}/v1/ingest`, { events: batch }, credential);
         const body = (await response.json()) as IngestResponse;
         acknowledged.push(...body.results.filter((r) => r.status === 'accepted').map((r) => r.id));
       }
@@ -50,7 +51,7 @@ describe('the consent API under kill -9', () => {
     const all = batches.flat();
     const resent: IngestResponse['results'] = [];
     for (const batch of batches) {
-      const body = (await (await post(`${server.url}/v1/ingest`, { clockOffsetMs: 0, events: batch }, credential)).json()) as IngestResponse;
+      const body = (await (await post(`${server.url}/v1/ingest`, { events: batch }, credential)).json()) as IngestResponse;
       resent.push(...body.results);
     }
     const duplicates = new Set(resent.filter((r) => r.status === 'duplicate').map((r) => r.id));

@@ -1,11 +1,12 @@
 import { userPreferencesWebhook } from '../fixtures/whatsapp-webhooks.ts';
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LedgerClock } from '../../electron/ledger/clock.ts';
+import type { RunningServer } from '../../server/start-server.ts';
 import type { SyncWorker } from '../../electron/sync/sync-worker.ts';
-import { consentCheck, fastWorker, startApi, tempDir, WEBHOOK_APP_SECRET } from './fixtures/sync-harness.ts';
+import { consentCheck, fastWorker, startApi, subjectState, tempDir, WEBHOOK_APP_SECRET } from './fixtures/sync-harness.ts';
 import { expectServerHoldsExactlyWhatWasCaptured } from './fixtures/sync-invariant.ts';
-import { atmTerms, consentDraft, openTestKiosk } from './fixtures/sync-kiosk.ts';
+import { atmTerms, consentDraft, openTestKiosk, type TestKiosk } from './fixtures/sync-kiosk.ts';
+import { skewedClock } from '../unit/ledger/fixtures.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -21,6 +22,23 @@ async function syncToEnd(worker: SyncWorker): Promise<void> {
   await worker.stop();
 }
 
+/**
+ * A kiosk as a technician leaves it: enrolled, its first clock observation made and synced, its wall clock
+ * `offsetMs()` off. `sync()` runs a worker to the end (observing again whenever events wait, so a test need not wait
+ * ten minutes for the next observation).
+ */
+async function enrolledKiosk(api: RunningServer, name: string, offsetMs: () => number = () => 0) {
+  const dir = tempDir(`sync-kiosk-${name}`);
+  const clock = skewedClock(offsetMs);
+  const kiosk: TestKiosk = openTestKiosk(dir, clock);
+  cleanups.push(() => kiosk.close());
+  const token = api.store.devices.createToken();
+  const sync = () =>
+    syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: token, now: () => clock.now().getTime(), observationIntervalMs: 0 }));
+  await sync();
+  return { dir, kiosk, sync };
+}
+
 describe('consent state across kiosks that sync late', () => {
   it.each([
     ['its clock right', 0],
@@ -28,41 +46,35 @@ describe('consent state across kiosks that sync late', () => {
   ])('keeps an opt-out when an older offline opt-in from another kiosk (%s) syncs later', async (_label, skewMs) => {
     const api = await startApi(tempDir('sync-api'));
     cleanups.push(() => api.close());
-    const clockA: LedgerClock = { now: () => new Date(Date.now() + skewMs), knownGood: () => false };
-    const dirA = tempDir('sync-kiosk-a');
-    const dirB = tempDir('sync-kiosk-b');
-    const a = openTestKiosk(dirA, clockA);
-    const b = openTestKiosk(dirB);
-    cleanups.push(() => a.close(), () => b.close());
+    const a = await enrolledKiosk(api, 'a', () => skewMs);
+    const b = await enrolledKiosk(api, 'b');
 
-    a.ledger.capture(consentDraft(PHONE, 'opt_in', ['offers']), atmTerms);
+    a.kiosk.ledger.capture(consentDraft(PHONE, 'opt_in', ['offers']), atmTerms);
     await pause(200);
-    b.ledger.capture(consentDraft(PHONE, 'opt_out', ['offers']), atmTerms);
+    b.kiosk.ledger.capture(consentDraft(PHONE, 'opt_out', ['offers']), atmTerms);
 
-    await syncToEnd(fastWorker(b.ledger, { apiUrl: api.url, dataDir: dirB, enrolmentToken: api.store.devices.createToken() }));
+    await b.sync();
     expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
-
-    const workerA = fastWorker(a.ledger, {
-      apiUrl: api.url,
-      dataDir: dirA,
-      enrolmentToken: api.store.devices.createToken(),
-      now: () => clockA.now().getTime(),
-    });
-    await syncToEnd(workerA);
+    await a.sync();
     expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dirA, dirB]);
+    // placed by the monotonic clock after the observation of its own boot, not by the wall clock it claimed
+    const { decisions } = await subjectState(api, PHONE);
+    expect(decisions.map(({ kind, timeQuality }) => [kind, timeQuality])).toEqual([
+      ['opt_in', 'bounded'],
+      ['opt_out', 'bounded'],
+    ]);
+    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [a.dir, b.dir]);
   });
 
   it('keeps marketing stopped by a WhatsApp STOP when a kiosk opt-in captured earlier syncs afterwards', async () => {
     const api = await startApi(tempDir('sync-api'));
     cleanups.push(() => api.close());
-    const dir = tempDir('sync-kiosk');
-    const kiosk = openTestKiosk(dir);
-    cleanups.push(() => kiosk.close());
+    const { dir, kiosk, sync } = await enrolledKiosk(api, 'atm');
 
     kiosk.ledger.capture(consentDraft(PHONE, 'opt_in', ['offers']), atmTerms);
     // WhatsApp stamps preferences in whole seconds: let the STOP fall clearly after the capture
     await pause(1_100);
+    // through Sakura Bank's WhatsApp number (the API knows its phone-number id: sync-harness.ts)
     const payload = Buffer.from(JSON.stringify(userPreferencesWebhook(PHONE, 'stop', Math.floor(Date.now() / 1_000))));
     const webhook = await fetch(`${api.url}/v1/webhooks/whatsapp`, {
       method: 'POST',
@@ -75,7 +87,7 @@ describe('consent state across kiosks that sync late', () => {
     expect(webhook.status).toBe(200);
     expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false });
 
-    await syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: api.store.devices.createToken() }));
+    await sync();
     expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
   });

@@ -42,13 +42,16 @@ async function drained(worker: SyncWorker, timeout = 15_000): Promise<void> {
   await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0 }), { timeout, interval: 20 });
 }
 
+/** What an administrator hands a technician to enrol this very device again (a plain token cannot rebind it). */
+const reEnrolmentToken = (api: RunningServer, kiosk: TestKiosk) => api.store.devices.createToken({ forDeviceId: kiosk.ledger.deviceId });
+
 /**
- * The API stops accepting the stored credential (the device was enrolled again elsewhere, which replaces it); three
- * more consents are captured, and the worker, woken, finds itself needing enrolment.
+ * The API stops accepting the stored credential (an administrator enrolled the device again elsewhere, which
+ * replaces it); three more consents are captured, and the worker, woken, finds itself needing enrolment.
  */
 async function revokeAndCapture(api: RunningServer, kiosk: TestKiosk, worker: SyncWorker): Promise<void> {
   const { deviceId, keyId, publicKey } = kiosk.ledger;
-  expect(api.store.devices.enrol({ token: api.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
+  expect(api.store.devices.enrol({ token: reEnrolmentToken(api, kiosk), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
     ok: true,
   });
   capture(kiosk, 3, 2);
@@ -147,7 +150,8 @@ describe('sync under faults', () => {
 
     const ledger = readKioskLedger(kioskDir);
     expect(ledger.dead).toEqual([poisoned]);
-    expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, synced: 14, dead: 1 });
+    // fourteen consents and the clock observation the drain began with
+    expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, synced: 15, dead: 1 });
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });
 
@@ -177,7 +181,7 @@ describe('sync under faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(ingestRequests(proxy)).toHaveLength(refusedSoFar);
 
-    await worker.enrol(api.store.devices.createToken());
+    await worker.enrol(reEnrolmentToken(api, kiosk));
     await drained(worker);
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });
@@ -194,7 +198,7 @@ describe('sync under faults', () => {
     expect(existsSync(join(kioskDir, CREDENTIAL_FILE))).toBe(false);
     expect(existsSync(join(kioskDir, REFUSED_CREDENTIAL_FILE))).toBe(true);
 
-    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: api.store.devices.createToken() }));
+    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: reEnrolmentToken(api, kiosk) }));
     await drained(restarted);
     expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
   });

@@ -22,7 +22,7 @@ function funnelTable(counts: FunnelCount[]): string[] {
 export function addStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('outbox counts, oldest pending age, chain head, key id, schema version and funnel counters')
+    .description('outbox counts, oldest pending age, chain head and events by type, key id, schema version and funnel counters')
     .option('--data <dir>', 'kiosk data directory')
     .option('--json', 'print one JSON object')
     .action((options: { data?: string; json?: boolean }) => {
@@ -30,10 +30,11 @@ export function addStatusCommand(program: Command): void {
       const { reader } = openForInspection(dataDir);
       try {
         const status = reader.status();
+        const events = reader.eventCounts();
         const funnel = reader.funnelCounts();
         const sync = readSyncState(dataDir);
         if (options.json) {
-          console.log(JSON.stringify({ ...status, sync, funnel }));
+          console.log(JSON.stringify({ ...status, events, sync, funnel }));
           return;
         }
         const { pending, synced, dead } = status.outbox;
@@ -45,6 +46,7 @@ export function addStatusCommand(program: Command): void {
             `Outbox          ${pending} pending, ${synced} synced, ${dead} dead`,
             `Oldest pending  ${status.oldestPendingAgeMs === null ? '—' : duration(status.oldestPendingAgeMs)}`,
             `Chain head      ${status.chainHead ? `seq ${status.chainHead.seq} ${status.chainHead.hash}` : 'no events yet'}`,
+            `Chain events    ${events.consent} consents, ${events.clock_observation} clock observations, ${events.key_rotation} key rotations`,
             ...describeSyncState(sync),
             funnel.length > 0 ? 'Funnel counters' : 'Funnel counters (none yet)',
             ...(funnel.length > 0 ? funnelTable(funnel) : []),

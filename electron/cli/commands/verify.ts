@@ -14,8 +14,10 @@ export function addVerifyCommand(program: Command): void {
         const report = reader.verify();
         if (report.ok) {
           const head = report.head ? `head seq ${report.head.seq} ${report.head.hash.slice(0, 16)}…` : 'no events yet';
+          const { consent, clock_observation: observations, key_rotation: rotations } = report.counts;
+          const kinds = `${consent} consents, ${observations} clock observations, ${rotations} key rotations`;
           const openings = report.openingsChecked > 0 ? `, ${report.openingsChecked} subject openings match their commitments` : '';
-          console.log(`Ledger intact: ${report.events} events verified, ${head}${openings}.`);
+          console.log(`Ledger intact: ${report.events} events verified (${kinds}), ${head}${openings}.`);
         } else {
           console.error(`Ledger broken: ${report.break.message} (${report.break.problem}; ${report.events} events before it verified).`);
           process.exitCode = EXIT_BROKEN;

@@ -1,5 +1,9 @@
 import type { Migration } from '../migrate.ts';
 import { initial } from './0001-initial.ts';
+import { chainEvents } from './0002-chain-events.ts';
+import { registry } from './0003-registry.ts';
+import { whatsapp } from './0004-whatsapp.ts';
+import { personalData } from './0005-personal-data.ts';
 
 /** In order; a new schema change is a new numbered file appended here, never an edit to an applied one. */
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, chainEvents, registry, whatsapp, personalData];

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsentSentence } from '../../../shared/wording.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
 import { createHost, type Host } from '../../../electron/host/host.ts';
+import { skewedClock } from '../ledger/fixtures.ts';
 import { demoProfile, startTestHost } from './host-fixture.ts';
 
 type TestHost = Awaited<ReturnType<typeof startTestHost>>;
@@ -62,6 +63,30 @@ describe('the host', () => {
     await expect(createHost({ dataDir: dir, profilePath: path.join(dir, 'missing.json'), log: () => {} })).rejects.toThrow(
       /cannot be loaded: there is no such file\.$/,
     );
+  });
+
+  it('refuses a profile whose business name is not well-formed Unicode, and opens no ledger', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-bad-profile-'));
+    const profilePath = path.join(dir, 'profile.json');
+    const profile = demoProfile();
+    profile.flows[0]!.business.name = 'Bank \ud800';
+    // JSON.stringify writes the lone surrogate as the escape "\ud800", as a hand-edited file would have it
+    writeFileSync(profilePath, JSON.stringify(profile));
+    expect(readFileSync(profilePath, 'utf8')).toContain('Bank \\ud800');
+    const dataDir = path.join(dir, 'data');
+    await expect(createHost({ dataDir, profilePath, log: () => {} })).rejects.toThrow(
+      /^Invalid profile .*profile\.json: flows\.0\.business\.name: must be well-formed Unicode \(no lone surrogates\)$/,
+    );
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('refuses a capture whose shown sentence is not well-formed Unicode, and records nothing', async () => {
+    host = await startTestHost();
+    const capture = atmCapture({ source: 'self_entered', phone: '090-1234-5678', country: 'JP' });
+    capture.consents[0]!.shownText += ' \udfff';
+    const result = await host.dispatch('captureConsent', capture);
+    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_request', details: [{ path: 'consents.0.shownText' }] } });
+    expect(host.ledger.status().chainHead).toBeNull();
   });
 
   it('refuses a profile whose flow cannot be shown in one of its languages', async () => {
@@ -138,7 +163,7 @@ describe('the retention job', () => {
     const dataDir = path.join(host.dataDir, 'data');
     await host.close();
 
-    const later = { now: () => new Date(Date.now() + 31 * 86_400_000), knownGood: () => true };
+    const later = skewedClock(() => 31 * 86_400_000);
     const restarted = await createHost({ dataDir, profilePath: path.join(host.dataDir, 'profile.json'), clock: later, retentionDays: 30, log: () => {} });
     try {
       expect(subjects(restarted.ledger)).toEqual([null]);

@@ -70,7 +70,7 @@ describe('npm start out of the box', () => {
     const check = await fetch(`http://127.0.0.1:${apiPort}/v1/consent/check`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
-      body: JSON.stringify({ phone: '+819012345678', purposeId: 'gate_changes' }),
+      body: JSON.stringify({ businessId: demoProfile().flows.find((flow) => flow.id === 'airline')!.business.id, phone: '+819012345678', purposeId: 'gate_changes' }),
     });
     expect(await check.json()).toMatchObject({ allowed: true, state: 'opted_in' });
   }, 60_000);

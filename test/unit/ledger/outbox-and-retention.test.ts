@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../../electron/ledger/ledger.ts';
 import { commitmentOf } from '../../../electron/ledger/personal-data.ts';
 import { IngestItem } from '../../../shared/contract/sync.ts';
-import { consentFor, draft, freshLedger, manualClock, PHONE_DIGITS, tamper, terms } from './fixtures.ts';
+import { consentFor, draft, freshLedger, manualClock, pendingConsents, PHONE_DIGITS, tamper, terms } from './fixtures.ts';
 
 const open: Ledger[] = [];
 function ledgerWith(clock = manualClock()) {
@@ -65,7 +65,7 @@ describe('the outbox', () => {
     expect(items).toEqual(ledger.readOutbox(10, 1));
     expect(items.map((item) => item.event.id)).toEqual(wire.map((item) => item.id));
     expect(items.map((item) => item.subject?.phone)).toEqual(['+819012345678', '+819099998888', '+819099998888']);
-    for (const item of items) expect(commitmentOf(item.subject!)).toBe(item.event.subject.commitment);
+    for (const [index, event] of pendingConsents(ledger, 10, 1).entries()) expect(commitmentOf(items[index]!.subject!)).toBe(event.subject.commitment);
   });
 
   it('counts failed attempts without changing what is pending', () => {

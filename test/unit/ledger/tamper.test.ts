@@ -1,10 +1,14 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Ledger } from '../../../electron/ledger/ledger.ts';
+import { openFileKeyVault } from '../../../electron/ledger/file-key-vault.ts';
+import { openLedgerReader, type Ledger, type LedgerReader } from '../../../electron/ledger/ledger.ts';
 import { ledgerPath } from '../../../electron/ledger/open-database.ts';
-import { consentFor, draft, freshLedger, tamper, terms } from './fixtures.ts';
+import { newOpening, sealOpening } from '../../../electron/ledger/personal-data.ts';
+import { consentFor, draft, freshLedger, rekeyLedger, resignEvent, tamper, terms } from './fixtures.ts';
 
-const open: Ledger[] = [];
+const open: Array<Ledger | LedgerReader> = [];
 afterEach(() => {
   for (const ledger of open.splice(0)) ledger.close();
 });
@@ -25,8 +29,16 @@ function reopen(dataDir: string): Ledger {
   return ledger;
 }
 
+/** The ledger as `kioskctl verify` reads it: read-only, checked against the vault's key, openings with its data key. */
+function inspect(dataDir: string): LedgerReader {
+  const vault = openFileKeyVault(dataDir, { warn: () => undefined });
+  const reader = openLedgerReader({ dataDir, dataKey: vault.dataKey(), expectedPublicKey: vault.publicKey });
+  open.push(reader);
+  return reader;
+}
+
 describe('the append-only ledger', () => {
-  it('refuses to update or delete event content, even from another connection', () => {
+  it('refuses to update or delete event content or device keys, even from another connection', () => {
     const dataDir = ledgerWithFiveEvents();
     const db = new Database(ledgerPath(dataDir));
     try {
@@ -34,6 +46,8 @@ describe('the append-only ledger', () => {
       expect(() => db.prepare('DELETE FROM events WHERE seq = 5').run()).toThrow(/append-only/);
       expect(() => db.prepare("UPDATE events SET opening = x'00' WHERE seq = 2").run()).toThrow(/append-only/);
       expect(() => db.prepare('UPDATE chain_head SET seq = 3').run()).toThrow(/only moves forward/);
+      expect(() => db.prepare("UPDATE device_keys SET public_key = 'x'").run()).toThrow(/append-only/);
+      expect(() => db.prepare('DELETE FROM device_keys').run()).toThrow(/append-only/);
     } finally {
       db.close();
     }
@@ -65,6 +79,31 @@ describe('verify names the first break', () => {
       { problem: 'bad_signature', seq: 4 },
     ],
     ['a truncated tail', 'DELETE FROM events WHERE seq >= 4', { problem: 'truncated', seq: 4 }],
+    [
+      'a chain head moved back behind the last event',
+      'UPDATE chain_head SET seq = 4, hash = (SELECT hash FROM events WHERE seq = 4)',
+      { problem: 'head_mismatch', seq: 5 },
+    ],
+    ['a chain head moved back one seq, its hash left as it was', 'UPDATE chain_head SET seq = 4', { problem: 'head_mismatch', seq: 5 }],
+    ['a deleted chain head row', 'DELETE FROM chain_head', { problem: 'head_mismatch', seq: null }],
+    [
+      'an event row given another id',
+      "UPDATE events SET id = '019ab1c2-d3e4-7f00-8a00-0123456789ab' WHERE seq = 2",
+      { problem: 'reordered', seq: 2 },
+    ],
+    [
+      'a key id recorded for the device that is not its public key\'s',
+      `UPDATE device SET key_id = '${'f'.repeat(32)}'; UPDATE device_keys SET key_id = '${'f'.repeat(32)}'`,
+      { problem: 'key_mismatch', seq: null },
+    ],
+    ["a chain head naming the last seq with another hash", `UPDATE chain_head SET hash = '${'f'.repeat(64)}'`, { problem: 'head_mismatch', seq: 5 }],
+
+    ['a deleted device row', 'DELETE FROM device', { problem: 'device_missing', seq: null }],
+    [
+      'a device row naming another first key',
+      "UPDATE device SET public_key = (CASE WHEN substr(public_key, 1, 1) = 'A' THEN 'B' ELSE 'A' END) || substr(public_key, 2)",
+      { problem: 'key_mismatch', seq: null },
+    ],
     ['a body that is not JSON', "UPDATE events SET body = 'not json' WHERE seq = 1", { problem: 'body_not_parseable', seq: 1 }],
     [
       'a body rewritten in non-canonical form',
@@ -81,9 +120,60 @@ describe('verify names the first break', () => {
   it.each(tampers)('detects %s', (_name, sql, expected) => {
     const dataDir = ledgerWithFiveEvents();
     tamper(dataDir, sql);
-    const report = reopen(dataDir).verify();
+    const report = inspect(dataDir).verify();
     expect(report.ok).toBe(false);
     if (!report.ok) expect(report.break).toMatchObject(expected);
+  });
+
+  // Someone holding the device key can sign anything; what the chain still shows is where the history was bent.
+  const resigned: Array<[string, number, (body: { prev: string; device: { id: string; keyId: string }; clock?: { monoMs: number } }) => void, string]> = [
+    ['an event re-signed with a prev that skips the event before it', 3, (body) => (body.prev = 'f'.repeat(64)), 'prev_mismatch'],
+    ['an event re-signed naming another device', 3, (body) => (body.device.id = crypto.randomUUID()), 'foreign_device'],
+    ['an event re-signed naming another key id than the one that signed it', 3, (body) => (body.device.keyId = 'e'.repeat(32)), 'foreign_device'],
+    ['an event re-signed with a monotonic time before the one ahead of it', 4, (body) => (body.clock!.monoMs = 0), 'clock_regressed'],
+  ];
+
+  it.each(resigned)('detects %s', (_name, seq, edit, problem) => {
+    const dataDir = ledgerWithFiveEvents();
+    resignEvent(dataDir, seq, edit);
+    expect(inspect(dataDir).verify()).toMatchObject({ ok: false, break: { seq, problem } });
+  });
+
+  it("detects personal data that decrypts but is not the event's subject", () => {
+    const dataDir = ledgerWithFiveEvents();
+    const db = new Database(ledgerPath(dataDir), { readonly: true });
+    const { id: eventId } = db.prepare('SELECT id FROM events WHERE seq = 2').get() as { id: string };
+    db.close();
+    // sealed properly, under the right key and for the right event: only the commitment check can tell
+    const other = newOpening('+819099990000', undefined);
+    const sealed = sealOpening(openFileKeyVault(dataDir, { warn: () => undefined }).dataKey(), eventId, other.json);
+    tamper(dataDir, `UPDATE events SET opening = x'${sealed.toString('hex')}' WHERE seq = 2`);
+    expect(inspect(dataDir).verify()).toMatchObject({ ok: false, break: { seq: 2, problem: 'opening_mismatch' } });
+  });
+
+  it('detects a page of the file damaged on disk', () => {
+    const dataDir = ledgerWithFiveEvents();
+    const db = new Database(ledgerPath(dataDir), { readonly: true });
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'events'").get() as { rootpage: number };
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    const fd = fs.openSync(ledgerPath(dataDir), 'r+');
+    fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, (rootpage - 1) * pageSize + 8);
+    fs.closeSync(fd);
+    const report = inspect(dataDir).verify();
+    expect(report).toMatchObject({ ok: false, break: { problem: 'file_damaged' } });
+    if (!report.ok) expect(report.break.message).not.toContain('\n');
+  });
+
+  it('detects damage SQLite finds in an index, away from the rows verify reads', () => {
+    const dataDir = ledgerWithFiveEvents();
+    const db = new Database(ledgerPath(dataDir), { readonly: true });
+    const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").get() as { rootpage: number };
+    db.close();
+    const fd = fs.openSync(ledgerPath(dataDir), 'r+');
+    fs.writeSync(fd, Buffer.alloc(64, 0x5a), 0, 64, (rootpage - 1) * 4096 + 8);
+    fs.closeSync(fd);
+    expect(inspect(dataDir).verify()).toMatchObject({ ok: false, break: { problem: 'file_damaged', message: expect.stringMatching(/^SQLite reports the file damaged: /) } });
   });
 
   it('detects a truncated tail even after new events were captured on top of it', () => {
@@ -95,7 +185,7 @@ describe('verify names the first break', () => {
     expect(report).toMatchObject({ ok: false, events: 3, break: { problem: 'missing_sequence', seq: 4 } });
   });
 
-  it('detects an event whose prev no longer links to the event before it', () => {
+  it('detects an event spliced out and the rest renumbered', () => {
     const dataDir = ledgerWithFiveEvents();
     // Splice seq 2 out and renumber: every signature stays valid, only the chain link shows the gap.
     tamper(
@@ -104,14 +194,29 @@ describe('verify names the first break', () => {
        UPDATE events SET seq = seq - 1 WHERE seq > 2;
        UPDATE chain_head SET seq = 4`,
     );
-    const report = reopen(dataDir).verify();
+    const report = inspect(dataDir).verify();
     expect(report).toMatchObject({ ok: false, break: { seq: 2, problem: 'reordered' } });
   });
 
-  it('refuses a ledger signed by another key than the vault holds', () => {
+  it('calls a ledger whose device key was swapped and every event re-signed broken, and the kiosk refuses to sign on', () => {
     const dataDir = ledgerWithFiveEvents();
-    // a different first character whatever the key's own is (a fixed 'A' left one key in 64 unchanged)
+    rekeyLedger(dataDir);
+    expect(inspect(dataDir).verify()).toMatchObject({ ok: false, break: { problem: 'key_mismatch' } });
+    // without the vault's key to compare with, the forged chain is consistent in itself: that is what the
+    // central API's published device keys are for (docs/event-format.md)
+    expect(openLedgerReader({ dataDir }).verify()).toMatchObject({ ok: true, events: 5 });
+    expect(() => reopen(dataDir)).toThrow(expect.objectContaining({ code: 'ledger_corrupt' }));
+  });
+
+  it('refuses to sign on to a ledger whose device row no longer matches its first key', () => {
+    const dataDir = ledgerWithFiveEvents();
     tamper(dataDir, "UPDATE device SET public_key = (CASE WHEN substr(public_key, 1, 1) = 'A' THEN 'B' ELSE 'A' END) || substr(public_key, 2)");
+    expect(() => reopen(dataDir)).toThrow(expect.objectContaining({ code: 'ledger_corrupt' }));
+  });
+
+  it('refuses to sign on to a ledger that has events but no device row', () => {
+    const dataDir = ledgerWithFiveEvents();
+    tamper(dataDir, 'DELETE FROM device');
     expect(() => reopen(dataDir)).toThrow(expect.objectContaining({ code: 'ledger_corrupt' }));
   });
 });

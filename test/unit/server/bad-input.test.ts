@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KioskError } from '../../../shared/contract/errors.ts';
-import type { TestKiosk } from './test-kiosk.ts';
+import { TestKiosk } from './test-kiosk.ts';
 import { startWithEnrolledKiosk, type TestServer } from './test-server.ts';
 
 let api: TestServer;
@@ -66,6 +66,18 @@ describe('bad input at the API boundary', () => {
     await expectRefusal(response, 413);
     kiosk.rewind(0);
     await expectStillServingWithNothingStored();
+  });
+
+  it('rejects an event carrying text that is not I-JSON (a lone surrogate), which no other RFC 8785 implementation could re-verify', async () => {
+    const kiosk2 = new TestKiosk();
+    const credential2 = await api.enrol(kiosk2);
+    const inName = kiosk2.event({ business: { id: 'sakura-bank', name: 'Sakura Bank \ud800', whatsappNumber: '+81312345678' } });
+    const inReference = kiosk2.event({ customerRef: 'card \udfff 1234' });
+    const { results } = await api.ingest(credential2, [inName, inReference]);
+    expect(results).toEqual([
+      expect.objectContaining({ status: 'rejected', reason: 'invalid_event', message: expect.stringContaining('event.business.name') }),
+      expect.objectContaining({ status: 'rejected', reason: 'invalid_event', message: expect.stringContaining('subject.customerRef') }),
+    ]);
   });
 
   it('answers an unknown endpoint with a 404 KioskError', async () => {

@@ -1,104 +1,133 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConsentCheckResponse, SubjectStateResponse } from '../../../shared/contract/sync.ts';
-import { TestKiosk } from './test-kiosk.ts';
+import { SubjectStateResponse } from '../../../shared/contract/sync.ts';
+import { SORA_AIRLINES, TestClock, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 
 const PHONE = '+819012345678';
+const OFFERS = { id: 'offers', category: 'marketing' } as const;
 const HOUR = 3_600_000;
-const at = (iso: string) => new Date(iso);
+const at = (hhmm: string) => `2026-03-01T${hhmm}:00.000Z`;
 
+let clock: TestClock;
 let api: TestServer;
 beforeEach(async () => {
-  api = await startTestServer();
+  clock = new TestClock(Date.parse(at('08:00')));
+  api = await startTestServer({ now: clock.date });
 });
 afterEach(() => api.stop());
 
-async function check(purposeId = 'balance-alerts', phone = PHONE): Promise<ConsentCheckResponse> {
-  const response = await api.post('/v1/consent/check', { phone, purposeId }, ADMIN_TOKEN);
+/** An enrolled kiosk that has synced once, so its events are placed by its monotonic clock. */
+async function syncedKiosk(): Promise<{ kiosk: TestKiosk; credential: string }> {
+  const kiosk = new TestKiosk({ clock });
+  const credential = await api.enrol(kiosk);
+  await api.ingest(credential, [await kiosk.observe(api.server.url, credential)]);
+  return { kiosk, credential };
+}
+
+async function subjectState(businessId = 'sakura-bank', phone = PHONE): Promise<SubjectStateResponse> {
+  const response = await api.post('/v1/subjects/state', { businessId, phone }, ADMIN_TOKEN);
   expect(response.status).toBe(200);
-  return ConsentCheckResponse.parse(await response.json());
+  return SubjectStateResponse.parse(await response.json());
 }
 
 describe('consent state', () => {
   it('answers unknown (not allowed) for a number nobody has recorded', async () => {
-    expect(await check()).toEqual({ allowed: false, state: 'unknown', effectiveAt: null });
+    expect(await api.check(PHONE, 'balance-alerts')).toEqual({ businessId: 'sakura-bank', allowed: false, state: 'unknown', effectiveAt: null, timeQuality: null });
   });
 
   it('allows sending after an opt-in and stops after a later opt-out', async () => {
-    const kiosk = new TestKiosk();
-    const credential = await api.enrol(kiosk);
-    await api.ingest(credential, [kiosk.event({ kind: 'opt_in', capturedAt: at('2026-03-01T10:00:00.000Z') })]);
-    expect(await check()).toEqual({ allowed: true, state: 'opted_in', effectiveAt: '2026-03-01T10:00:00.000Z' });
-    await api.ingest(credential, [kiosk.event({ kind: 'opt_out', capturedAt: at('2026-03-02T10:00:00.000Z') })]);
-    expect(await check()).toMatchObject({ allowed: false, state: 'opted_out' });
+    const { kiosk, credential } = await syncedKiosk();
+    clock.advance(2 * HOUR);
+    await api.ingest(credential, [kiosk.event({ kind: 'opt_in' })]);
+    expect(await api.check(PHONE, 'balance-alerts')).toEqual({
+      businessId: 'sakura-bank',
+      allowed: true,
+      state: 'opted_in',
+      effectiveAt: at('10:00'),
+      timeQuality: 'bounded',
+    });
+    clock.advance(HOUR);
+    await api.ingest(credential, [kiosk.event({ kind: 'opt_out' })]);
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: false, state: 'opted_out' });
   });
 
   it('keeps an opt-out when an older offline opt-in syncs later', async () => {
-    const offline = new TestKiosk();
-    const online = new TestKiosk();
-    const offlineCredential = await api.enrol(offline);
-    const onlineCredential = await api.enrol(online);
-    const lateOptIn = offline.event({ kind: 'opt_in', capturedAt: at('2026-03-01T09:00:00.000Z') });
-    await api.ingest(onlineCredential, [online.event({ kind: 'opt_out', capturedAt: at('2026-03-01T12:00:00.000Z') })]);
-    await api.ingest(offlineCredential, [lateOptIn]);
-    expect(await check()).toMatchObject({ allowed: false, state: 'opted_out', effectiveAt: '2026-03-01T12:00:00.000Z' });
+    const offline = await syncedKiosk();
+    const online = await syncedKiosk();
+    clock.advance(HOUR);
+    const lateOptIn = offline.kiosk.event({ kind: 'opt_in' });
+    clock.advance(3 * HOUR);
+    await api.ingest(online.credential, [online.kiosk.event({ kind: 'opt_out' })]);
+    clock.advance(HOUR);
+    await api.ingest(offline.credential, [lateOptIn]);
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: false, state: 'opted_out', effectiveAt: at('12:00') });
   });
 
-  it('lets the opt-out win when an opt-in and an opt-out carry the same time', async () => {
-    const a = new TestKiosk();
-    const b = new TestKiosk();
-    const same = at('2026-03-01T10:00:00.000Z');
-    await api.ingest(await api.enrol(a), [a.event({ kind: 'opt_out', capturedAt: same })]);
-    await api.ingest(await api.enrol(b), [b.event({ kind: 'opt_in', capturedAt: same })]);
-    expect(await check()).toMatchObject({ allowed: false, state: 'opted_out' });
+  it('lets the opt-out win when an opt-in and an opt-out take effect at the same instant, whichever was stored first', async () => {
+    for (const order of [['opt_out', 'opt_in'], ['opt_in', 'opt_out']] as const) {
+      const phone = order[0] === 'opt_out' ? '+819011110000' : '+819022220000';
+      const a = await syncedKiosk();
+      const b = await syncedKiosk();
+      const first = a.kiosk.event({ kind: order[0], phone });
+      const second = b.kiosk.event({ kind: order[1], phone });
+      await api.ingest(a.credential, [first]);
+      await api.ingest(b.credential, [second]);
+      expect(await api.check(phone, 'balance-alerts')).toMatchObject({ allowed: false, state: 'opted_out' });
+    }
   });
 
-  it("orders events by the device's corrected clock: an opt-in from a kiosk an hour fast does not beat a real later opt-out", async () => {
-    const fast = new TestKiosk();
-    const correct = new TestKiosk();
-    // Really captured at 10:00, but this kiosk's clock read 11:00; it measured server − device = −1 h.
-    await api.ingest(await api.enrol(fast), [fast.event({ kind: 'opt_in', capturedAt: at('2026-03-01T11:00:00.000Z') })], -HOUR);
-    await api.ingest(await api.enrol(correct), [correct.event({ kind: 'opt_out', capturedAt: at('2026-03-01T10:30:00.000Z') })]);
-    expect(await check()).toMatchObject({ allowed: false, state: 'opted_out', effectiveAt: '2026-03-01T10:30:00.000Z' });
+  it("scopes consent to the business: an airline's offers opt-in never allows the bank's offers", async () => {
+    const airline = await syncedKiosk();
+    await api.ingest(airline.credential, [airline.kiosk.event({ kind: 'opt_in', purpose: OFFERS, business: SORA_AIRLINES })]);
+    expect(await api.check(PHONE, 'offers', 'sora-airlines')).toMatchObject({ businessId: 'sora-airlines', allowed: true });
+    expect(await api.check(PHONE, 'offers', 'sakura-bank')).toMatchObject({ businessId: 'sakura-bank', allowed: false, state: 'unknown' });
+    expect((await subjectState('sakura-bank')).purposes).toEqual([]);
   });
 
-  it('resolves each purpose on its own and lists the decisions behind the state', async () => {
-    const kiosk = new TestKiosk();
-    const credential = await api.enrol(kiosk);
-    await api.ingest(credential, [
-      kiosk.event({ kind: 'opt_in', capturedAt: at('2026-03-01T10:00:00.000Z') }),
-      kiosk.event({ kind: 'opt_in', purpose: { id: 'offers', category: 'marketing' }, capturedAt: at('2026-03-01T10:00:01.000Z') }),
-      kiosk.event({ kind: 'opt_out', purpose: { id: 'offers', category: 'marketing' }, capturedAt: at('2026-03-01T10:05:00.000Z') }),
+  it('refuses a check for a business it does not know with 404', async () => {
+    const response = await api.post('/v1/consent/check', { businessId: 'no-such-bank', phone: PHONE, purposeId: 'offers' }, ADMIN_TOKEN);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: 'not_found' });
+  });
+
+  it('resolves each purpose on its own and lists the decisions behind the state in the order they count', async () => {
+    const { kiosk, credential } = await syncedKiosk();
+    const items = [kiosk.event({ kind: 'opt_in' })];
+    clock.advance(1_000);
+    items.push(kiosk.event({ kind: 'opt_in', purpose: OFFERS }));
+    clock.advance(5 * 60_000);
+    items.push(kiosk.event({ kind: 'opt_out', purpose: OFFERS }));
+    await api.ingest(credential, items.reverse());
+    const body = await subjectState();
+    expect(body.purposes.map((p) => [p.purposeId, p.state, p.timeQuality])).toEqual([
+      ['balance-alerts', 'opted_in', 'bounded'],
+      ['offers', 'opted_out', 'bounded'],
     ]);
-    const response = await api.post('/v1/subjects/state', { phone: PHONE }, ADMIN_TOKEN);
-    const body = SubjectStateResponse.parse(await response.json());
-    expect(body.purposes.map((p) => [p.purposeId, p.state]).sort()).toEqual([
-      ['balance-alerts', 'opted_in'],
-      ['offers', 'opted_out'],
+    expect(body.decisions.map((d) => [d.purposeId, d.kind])).toEqual([
+      ['balance-alerts', 'opt_in'],
+      ['offers', 'opt_in'],
+      ['offers', 'opt_out'],
     ]);
-    expect(body.decisions.map((d) => d.kind)).toEqual(['opt_in', 'opt_in', 'opt_out']);
-    expect(await check('balance-alerts', '+819099999999')).toMatchObject({ state: 'unknown' });
+    expect(await api.check('+819099999999', 'balance-alerts')).toMatchObject({ state: 'unknown' });
   });
 
   it('still knows the number of an event uploaded without its opening, from an earlier upload of the same subject', async () => {
-    const kiosk = new TestKiosk();
-    const credential = await api.enrol(kiosk);
+    const { kiosk, credential } = await syncedKiosk();
     const item = kiosk.event({ kind: 'opt_in' });
     await api.ingest(credential, [item]);
     await api.restart();
     expect((await api.ingest(credential, [{ ...item, subject: null }])).results[0]!.status).toBe('duplicate');
-    expect(await check()).toMatchObject({ state: 'opted_in' });
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'opted_in' });
   });
 
-  it('stores an event whose opening was erased, without letting it count for any number', async () => {
-    const kiosk = new TestKiosk();
-    const credential = await api.enrol(kiosk);
+  it('stores an event whose opening was erased on the device, without letting it count for any number', async () => {
+    const { kiosk, credential } = await syncedKiosk();
     const { results } = await api.ingest(credential, [{ ...kiosk.event({ kind: 'opt_in' }), subject: null }]);
     expect(results[0]!.status).toBe('accepted');
-    expect(await check()).toMatchObject({ state: 'unknown', allowed: false });
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'unknown', allowed: false });
   });
 
   it('refuses the consent check without a token', async () => {
-    expect((await api.post('/v1/consent/check', { phone: PHONE, purposeId: 'offers' })).status).toBe(401);
+    expect((await api.post('/v1/consent/check', { businessId: 'sakura-bank', phone: PHONE, purposeId: 'offers' })).status).toBe(401);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { EnrolmentResponse } from '../../../shared/contract/sync.ts';
 import { KioskError } from '../../../shared/contract/errors.ts';
-import { TestKiosk } from './test-kiosk.ts';
+import { SAKURA_BANK, SORA_AIRLINES, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 
 let api: TestServer;
@@ -48,9 +48,13 @@ describe('device enrolment', () => {
     expect((await api.post('/v1/devices/enrol', kiosk.enrolmentRequest(token))).status).toBe(200);
   });
 
-  it('accepts the configured development token once', async () => {
-    const request = new TestKiosk().enrolmentRequest('dev-enrolment-token-0123456789');
-    expect((await api.post('/v1/devices/enrol', request)).status).toBe(200);
+  it('accepts the configured development token once, for every registered business', async () => {
+    const kiosk = new TestKiosk();
+    const response = await api.post('/v1/devices/enrol', kiosk.enrolmentRequest('dev-enrolment-token-0123456789'));
+    expect(response.status).toBe(200);
+    const { credential } = EnrolmentResponse.parse(await response.json());
+    const { results } = await api.ingest(credential, [kiosk.event({ business: SAKURA_BANK }), kiosk.event({ business: SORA_AIRLINES })]);
+    expect(results.map((r) => r.status)).toEqual(['accepted', 'accepted']);
     expect((await api.post('/v1/devices/enrol', new TestKiosk().enrolmentRequest('dev-enrolment-token-0123456789'))).status).toBe(409);
   });
 

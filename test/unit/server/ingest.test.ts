@@ -41,7 +41,7 @@ describe('event ingest', () => {
 
   it('rejects an event whose signed content was altered, and stores the rest of the batch', async () => {
     const [first, tampered, third] = kiosk.events(3);
-    tampered!.event.kind = 'opt_out';
+    (tampered!.event as { kind: string }).kind = 'opt_out';
     const { results } = await api.ingest(credential, [first!, tampered!, third!]);
     expect(results[1]).toMatchObject({ status: 'rejected', reason: 'bad_signature' });
     expect(results[0]!.status).toBe('accepted');

@@ -1,20 +1,37 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EnrolmentResponse, IngestItem, IngestResponse } from '../../../shared/contract/sync.ts';
+import { ConsentCheckResponse, IngestResponse, type EnrolmentResponse, type IngestItem } from '../../../shared/contract/sync.ts';
+import type { Placement } from '../../../shared/contract/primitives.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../../server/start-server.ts';
-import { TestKiosk } from './test-kiosk.ts';
+import { SAKURA_BANK, SORA_AIRLINES, TestKiosk } from './test-kiosk.ts';
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
 export const WEBHOOK_APP_SECRET = 'whatsapp-app-secret-for-tests';
 export const WEBHOOK_VERIFY_TOKEN = 'verify-token-for-tests';
 
+/** The businesses every test API knows, with the phone-number ids their webhooks name. */
+export const TEST_BUSINESSES = [
+  { ...SAKURA_BANK, whatsappPhoneNumberId: '106540352242922' },
+  { ...SORA_AIRLINES, whatsappPhoneNumberId: '106540352242933' },
+];
+
+export interface TokenTerms {
+  businessIds?: string[];
+  placement?: Placement;
+}
+
 export interface TestServer {
   server: RunningServer;
   dataDir: string;
+  /** Every line the API logged, to check what it reports (and that no number ever appears). */
+  logs: string[];
   post: (path: string, body: unknown, bearer?: string) => Promise<Response>;
-  enrol: (kiosk: TestKiosk) => Promise<string>;
-  ingest: (credential: string, items: IngestItem[], clockOffsetMs?: number) => Promise<IngestResponse>;
+  get: (path: string, bearer?: string) => Promise<Response>;
+  token: (terms?: TokenTerms) => Promise<string>;
+  enrol: (kiosk: TestKiosk, terms?: TokenTerms) => Promise<string>;
+  ingest: (credential: string, items: IngestItem[]) => Promise<IngestResponse>;
+  check: (phone: string, purposeId: string, businessId?: string, asOf?: string) => Promise<ConsentCheckResponse>;
   restart: () => Promise<void>;
   stop: () => Promise<void>;
 }
@@ -22,34 +39,48 @@ export interface TestServer {
 /** A real server on a loopback port over a real SQLite file in a fresh temp dir. */
 export async function startTestServer(overrides: Partial<StartServerOptions> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'consent-api-'));
+  const logs: string[] = [];
   const options: StartServerOptions = {
     dataDir,
     port: 0,
     adminToken: ADMIN_TOKEN,
     webhookAppSecret: WEBHOOK_APP_SECRET,
     webhookVerifyToken: WEBHOOK_VERIFY_TOKEN,
-    log: () => {},
+    businesses: TEST_BUSINESSES,
+    log: (line) => logs.push(line),
     ...overrides,
   };
+  const url = (path: string) => `${harness.server.url}${path}`;
   const harness: TestServer = {
     server: await startServer(options),
     dataDir,
+    logs,
     post: (path, body, bearer) =>
-      fetch(`${harness.server.url}${path}`, {
+      fetch(url(path), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       }),
-    async enrol(kiosk) {
-      const { token } = (await (await harness.post('/v1/admin/enrolment-tokens', {}, ADMIN_TOKEN)).json()) as { token: string };
-      const response = await harness.post('/v1/devices/enrol', kiosk.enrolmentRequest(token));
+    get: (path, bearer) => fetch(url(path), { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} }),
+    async token(terms = {}) {
+      const response = await harness.post('/v1/admin/enrolment-tokens', terms, ADMIN_TOKEN);
+      if (response.status !== 201) throw new Error(`token refused: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { token: string }).token;
+    },
+    async enrol(kiosk, terms) {
+      const response = await harness.post('/v1/devices/enrol', kiosk.enrolmentRequest(await harness.token(terms)));
       if (response.status !== 200) throw new Error(`enrolment failed: ${response.status} ${await response.text()}`);
       return ((await response.json()) as EnrolmentResponse).credential;
     },
-    async ingest(credential, items, clockOffsetMs = 0) {
-      const response = await harness.post('/v1/ingest', { clockOffsetMs, events: items }, credential);
+    async ingest(credential, items) {
+      const response = await harness.post('/v1/ingest', { events: items }, credential);
       if (response.status !== 200) throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
-      return (await response.json()) as IngestResponse;
+      return IngestResponse.parse(await response.json());
+    },
+    async check(phone, purposeId, businessId = SAKURA_BANK.id, asOf) {
+      const response = await harness.post('/v1/consent/check', { businessId, phone, purposeId, ...(asOf ? { asOf } : {}) }, ADMIN_TOKEN);
+      if (response.status !== 200) throw new Error(`check failed: ${response.status} ${await response.text()}`);
+      return ConsentCheckResponse.parse(await response.json());
     },
     async restart() {
       await harness.server.close();
@@ -64,8 +95,8 @@ export async function startTestServer(overrides: Partial<StartServerOptions> = {
 }
 
 /** A fresh API with one kiosk enrolled on it: for test files whose every test talks as that kiosk. */
-export async function startWithEnrolledKiosk(): Promise<{ api: TestServer; kiosk: TestKiosk; credential: string }> {
-  const api = await startTestServer();
+export async function startWithEnrolledKiosk(overrides: Partial<StartServerOptions> = {}): Promise<{ api: TestServer; kiosk: TestKiosk; credential: string }> {
+  const api = await startTestServer(overrides);
   const kiosk = new TestKiosk();
   return { api, kiosk, credential: await api.enrol(kiosk) };
 }

@@ -27,7 +27,11 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const batch = { clockOffsetMs: 0, eventsJson: [] };
+const batch = { eventsJson: [] };
+const statement = {
+  statement: { v: 1, type: 'device_head', keyId: 'a'.repeat(32), deviceId: '019ab1c2-d3e4-4f00-8a00-0123456789ab', head: null, issuedAt: '2025-03-01T10:00:00.000Z' },
+  sig: 'A'.repeat(86),
+};
 
 async function failureOf(promise: Promise<unknown>): Promise<ApiFailure> {
   const error = await promise.then(
@@ -42,11 +46,18 @@ describe('the central API client', () => {
   const client = () => createApiClient({ baseUrl, timeoutMs: 300 });
 
   it('returns a reply that matches the contract', async () => {
-    replies.push((c) => c.json({ serverTime: '2025-03-01T10:00:00.000Z', results: [{ id: 'a', status: 'duplicate' }] }));
+    let body = '';
+    replies.push(async (c) => {
+      body = await c.req.text();
+      return c.json({ serverTime: '2025-03-01T10:00:00.000Z', results: [{ id: 'a', status: 'duplicate' }], statement });
+    });
     await expect(client().ingest('cred', batch)).resolves.toEqual({
       serverTime: '2025-03-01T10:00:00.000Z',
       results: [{ id: 'a', status: 'duplicate' }],
+      statement,
     });
+    // no clock offset travels with a batch any more: the API corrects time only by the chain's clock observations
+    expect(JSON.parse(body)).toEqual({ events: [] });
   });
 
   it('treats a 503 as retryable and carries its Retry-After', async () => {

@@ -7,7 +7,7 @@ import { openLedger, type Ledger } from '../../../electron/ledger/ledger.ts';
 import { CREDENTIAL_FILE, readCredential } from '../../../electron/sync/enrolment.ts';
 import { createSyncWorker, type SyncWorker } from '../../../electron/sync/sync-worker.ts';
 import type { RunningServer } from '../../../server/start-server.ts';
-import { startApi, tempDir } from '../../fault/fixtures/sync-harness.ts';
+import { publishedKeys, startApi, tempDir } from '../../fault/fixtures/sync-harness.ts';
 import { expectServerHoldsExactlyWhatWasCaptured } from '../../fault/fixtures/sync-invariant.ts';
 import { atmTerms, consentDraft } from '../../fault/fixtures/sync-kiosk.ts';
 import { keychainDouble } from '../ledger/keychain-double.ts';
@@ -111,6 +111,11 @@ describe('the device credential', () => {
     expect(JSON.parse(readFileSync(join(kiosk.dir, CREDENTIAL_FILE), 'utf8'))).toMatchObject({ format: 2, sealer: kiosk.sealer.name });
     expect(credentialOf(kiosk)).toBe(credential);
     expect(log).toContainEqual(expect.stringContaining('sealed the device credential an earlier version stored in the clear'));
+    // enrolled before the answer carried the API's statement keys: fetched once from GET /v1/keys and pinned
+    const lookup = readCredential(kiosk.dir, kiosk.ledger);
+    expect(lookup.state === 'enrolled' && lookup.credential.apiKeys).toEqual((await publishedKeys(server, deviceId)).apiKeys.keys);
+    expect(log).toContainEqual(expect.stringMatching(/^pinned the API's statement keys [0-9a-f]{32} \(first use: the credential predates pinning\)$/));
+    expect(kiosk.ledger.eventCounts().clock_observation).toBe(1);
   });
 
   it.each([

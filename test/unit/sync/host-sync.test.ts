@@ -42,9 +42,10 @@ it('sends a consent captured through the host to the API at once, without waitin
   });
   expect(captured.ok).toBe(true);
 
-  await vi.waitFor(() => expect(readServerEvents(api.store.db)).toHaveLength(1), { timeout: 5_000, interval: 20 });
+  // the consent, after the clock observation the worker's first drain recorded
+  await vi.waitFor(() => expect(readServerEvents(api.store.db)).toHaveLength(2), { timeout: 5_000, interval: 20 });
   await vi.waitFor(async () => {
     const status = await host.dispatch('getStatus', {});
-    expect(status).toMatchObject({ ok: true, value: { outbox: { pending: 0, synced: 1 }, sync: { state: 'idle', lastError: null } } });
+    expect(status).toMatchObject({ ok: true, value: { outbox: { pending: 0, synced: 2 }, sync: { state: 'idle', lastError: null } } });
   });
 });

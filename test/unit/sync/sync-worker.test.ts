@@ -61,14 +61,19 @@ async function captureAndSync(kiosk: TestKiosk, worker: SyncWorker, count: numbe
 }
 
 describe('the sync worker', () => {
-  it('sends the outbox in sequence order, in bounded batches', async () => {
+  it('sends the outbox in sequence order, in bounded batches, after the clock observation it records first', async () => {
     const { proxy, kiosk, worker } = await world();
     await captureAndSync(kiosk, worker, 12);
+    // seq 13 is the boot's first clock observation, appended before the outbox went
     expect(sentSeqs(proxy)).toEqual([
       [1, 2, 3, 4, 5],
       [6, 7, 8, 9, 10],
-      [11, 12],
+      [11, 12, 13],
     ]);
+    const heads = proxy.requests.filter((request) => request.path === '/v1/devices/head');
+    expect(heads).toHaveLength(1);
+    expect(heads[0]!.at).toBeLessThanOrEqual(ingests(proxy)[0]!.at);
+    expect(kiosk.ledger.eventCounts()).toEqual({ consent: 12, clock_observation: 1, key_rotation: 0 });
   });
 
   it('never runs two syncs at once however often it is woken', async () => {
@@ -81,16 +86,18 @@ describe('the sync worker', () => {
     }
     await drained(worker);
     // two syncs at once would both send the pending events: each event goes exactly once, one drain's batches at a time
-    expect(sentSeqs(proxy).flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    const observations = kiosk.ledger.eventCounts().clock_observation;
+    expect(sentSeqs(proxy).flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 15 + observations }, (_, i) => i + 1));
     expect(proxy.maxInFlight()).toBeLessThanOrEqual(PIPELINE_DEPTH);
   });
 
   it('finishes the batch in flight on stop and keeps its acknowledgement', async () => {
     const { proxy, kiosk, worker } = await world(300);
-    capture(kiosk, 5);
+    capture(kiosk, 4);
     worker.start();
     await vi.waitFor(() => expect(ingests(proxy)).toHaveLength(1), { timeout: 5_000, interval: 5 });
     await worker.stop();
+    // the four consents and the clock observation, one batch
     expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, synced: 5 });
   });
 
@@ -122,13 +129,17 @@ describe('the sync worker', () => {
     expect(sentSeqs(proxy)).toEqual([
       [1, 2, 3, 4, 5],
       [4, 5, 6, 7, 8],
-      [9, 10, 11, 12],
+      [9, 10, 11, 12, 13],
     ]);
   });
 
-  it('tells the API its backlog, versions and last sync in a heartbeat', async () => {
+  it('tells the API its backlog, versions, last sync and funnel in a heartbeat, a flow left before any purpose showed included', async () => {
     const { api, kiosk, worker } = await world();
+    kiosk.ledger.recordFunnel({ flowId: 'atm', purposeIds: [], locale: 'ja', outcome: 'timed_out' });
     await captureAndSync(kiosk, worker, 3);
+    expect(worker.status()).toMatchObject({ state: 'idle', lastError: null });
+    const counted = api.store.db.prepare("SELECT purpose_id AS purposeId, count FROM funnel_counts WHERE outcome = 'timed_out'").all();
+    expect(counted).toEqual([{ purposeId: '', count: 1 }]);
     const heartbeat = api.store.db.prepare('SELECT pending, dead, app_version, profile_version, last_sync_at FROM heartbeats').get();
     expect(heartbeat).toMatchObject({ pending: 0, dead: 0, app_version: '0.1.0-test', profile_version: '2026-11-01' });
     expect((heartbeat as { last_sync_at: string | null }).last_sync_at).not.toBeNull();
