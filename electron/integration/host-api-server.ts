@@ -34,6 +34,11 @@ export type HostApiServer = { url: string; port: number; close(): Promise<void> 
 
 const Envelope = z.object({ header: AnyCommandHeader, payload: z.record(z.string(), z.unknown()) }).strict();
 
+/** A command name sent back in an answer: cut to the schema's length and never an ill-formed string (I-JSON). */
+function echoName(name: string): string {
+  return name.slice(0, 64).toWellFormed();
+}
+
 type Refusal = { status: number; reason: string; code: string; message: string };
 
 function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
@@ -109,7 +114,7 @@ export async function startHostApiServer(options: HostApiServerOptions): Promise
     const acknowledge = (header: Omit<z.infer<typeof AcknowledgeHeader>, 'type' | 'version'>) =>
       send({ header: { ...header, type: 'acknowledge', version: HOST_API_VERSION }, payload: {} });
     const reject = (name: string, requestId: number | null, status: 'invalidMessage' | 'invalidRequestID', errorDescription: string) =>
-      acknowledge({ name: name.slice(0, 64), requestId, status, errorDescription });
+      acknowledge({ name: echoName(name), requestId, status, errorDescription });
 
     current = { socket, connection };
     options.coordinator.attach(connection);
@@ -141,7 +146,7 @@ export async function startHostApiServer(options: HostApiServerOptions): Promise
       inFlight.add(requestId);
       acknowledge({ name, requestId });
       if (!isHostCommandName(name)) {
-        connection.complete(name as 'Common.Cancel', requestId, 'unsupportedCommand', {}, `The kiosk has no command "${name.slice(0, 64)}".`);
+        connection.complete(name as 'Common.Cancel', requestId, 'unsupportedCommand', {}, `The kiosk has no command "${echoName(name)}".`);
         return;
       }
       const command = hostApiCommands[name].command.safeParse(json);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { E164, IsoTimestamp, Locale, PurposeCategory, Slug, SubjectSource } from './primitives.ts';
+import { EntryPoint } from './consent-event.ts';
+import { E164, IsoTimestamp, Locale, PurposeCategory, Slug, SubjectSource, Text } from './primitives.ts';
 
 /**
  * The Host Integration API: what the bank's ATM application or the airline's CUSS check-in application says to
@@ -16,8 +17,7 @@ export const MAX_MESSAGE_BYTES = 16 * 1024;
 /** Chosen by the host, unique among its commands in flight (as XFS4IoT's requestId). */
 export const RequestId = z.number().int().min(1).max(2_147_483_647);
 export const SessionId = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'must be a session id the kiosk issued');
-const EntryPoint = z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must look like "atm.after_transaction"');
-const Description = z.string().max(500);
+const Description = Text(0, 500);
 
 export const MessageType = z.enum(['command', 'acknowledge', 'event', 'completion', 'unsolicited']);
 
@@ -60,11 +60,11 @@ const commandHeader = <N extends string>(name: N) =>
     .strict();
 
 /** Any command's header, before its name is known to be one of ours. */
-export const AnyCommandHeader = commandHeader('').extend({ name: z.string().min(1).max(64) });
+export const AnyCommandHeader = commandHeader('').extend({ name: Text(1, 64) });
 
 export const AcknowledgeHeader = z
   .object({
-    name: z.string().max(64),
+    name: Text(0, 64),
     /** null when the message was too broken to read one. */
     requestId: RequestId.nullable(),
     type: z.literal('acknowledge'),
@@ -110,7 +110,7 @@ export const BeginSessionPayload = z
     /** The number the host has verified (card + PIN, a loyalty account); shown to the customer only masked. */
     verifiedSubject: z.object({ phone: E164 }).strict().optional(),
     /** The host's opaque reference to this customer, kept encrypted with each consent of the session. */
-    customerReference: z.string().min(1).max(128).optional(),
+    customerReference: Text(1, 128).optional(),
   })
   .strict();
 export type BeginSessionPayload = z.infer<typeof BeginSessionPayload>;
@@ -299,4 +299,4 @@ export const HostApiCredentials = z
 export type HostApiCredentials = z.infer<typeof HostApiCredentials>;
 
 /** The HTTP answer to a refused WebSocket upgrade: status and body. */
-export const UpgradeRefusal = z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) });
+export const UpgradeRefusal = z.object({ ok: z.literal(false), error: z.object({ code: Slug, message: Description }) });

@@ -158,6 +158,36 @@ describe('what the host API makes of bad messages', () => {
     });
   });
 
+  it('refuses a customer reference that is not well-formed Unicode, and opens no session and records nothing', async () => {
+    const kiosk = await started();
+    const raw = await rawHost(kiosk);
+    clients.push(raw);
+    // Sent as JSON text, as a host application would: the escape decodes to a lone surrogate, which RFC 8785 cannot sign.
+    raw.send(
+      '{"header":{"name":"OptIn.BeginSession","requestId":9,"type":"command"},"payload":{"verifiedSubject":{"phone":"+819012345678"},"customerReference":"card \\ud800"}}',
+    );
+    expect((await raw.next()).header).toEqual({ name: 'OptIn.BeginSession', requestId: 9, type: 'acknowledge', version: '1.0' });
+    expect(await raw.next()).toMatchObject({
+      header: {
+        requestId: 9,
+        completionCode: 'invalidData',
+        errorDescription: 'Invalid OptIn.BeginSession: payload.customerReference: must be well-formed Unicode (no lone surrogates)',
+      },
+      payload: {},
+    });
+    const status = raw.command('Common.Status');
+    await raw.next();
+    expect(await raw.next()).toMatchObject({ header: { requestId: status, completionCode: 'success' }, payload: { session: null } });
+    const offer = raw.command('OptIn.Offer', { flowId: 'atm' });
+    await raw.next();
+    expect(await raw.next()).toMatchObject({ header: { requestId: offer, completionCode: 'sequenceError' }, payload: { outcome: 'failed' } });
+    expect(kiosk.ledger.status().chainHead).toBeNull();
+
+    // A command name is echoed back in the refusal, and never as an ill-formed string either.
+    raw.send('{"header":{"name":"Card\\ud800","requestId":10,"type":"command"},"payload":{}}');
+    expect((await raw.next()).header).toMatchObject({ name: 'Card\uFFFD', requestId: 10, status: 'invalidMessage' });
+  });
+
   it('refuses a requestId already in flight, and accepts it again once that command completed', async () => {
     const kiosk = await started();
     const raw = await rawHost(kiosk);
