@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
+import { isExportedConsent } from '../../electron/ledger/event-export.ts';
 import type { Ledger } from '../../electron/ledger/ledger.ts';
+import { ExportRecord } from '../../shared/contract/ledger-export.ts';
 import { HostClient, type BeginSessionPayload, type OfferResult } from '../../sdk/host-client/index.ts';
 import { consentsOf, type SignedConsent } from '../unit/ledger/fixtures.ts';
 import { expect, type Kiosk } from './kiosk-fixture.ts';
@@ -36,7 +38,7 @@ export async function offerStep(kiosk: Kiosk, flowId: string, session: BeginSess
   return { client, outcome };
 }
 
-/** The event ids an auditor's `kioskctl export` shows for this data directory. */
+/** The consent event ids an auditor's `kioskctl export` shows for this data directory (not its clock observations). */
 export function exportedEventIds(dataDir: string): string[] {
   const out = execFileSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'export', '--data', dataDir, '--no-personal-data'], {
     encoding: 'utf8',
@@ -44,8 +46,8 @@ export function exportedEventIds(dataDir: string): string[] {
   return out
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { record: string; event?: { id: string } })
-    .flatMap((record) => (record.record === 'event' && record.event ? [record.event.id] : []));
+    .map((line) => ExportRecord.parse(JSON.parse(line)))
+    .flatMap((record) => (record.record === 'event' && isExportedConsent(record) ? [record.event.id] : []));
 }
 
 export async function tapDigits(page: Page, digits: string): Promise<void> {

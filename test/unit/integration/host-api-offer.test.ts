@@ -5,6 +5,9 @@ import type { HostEvent, HostUnsolicited } from '../../../sdk/host-client/index.
 import { HostClient } from '../../../sdk/host-client/index.ts';
 import type { HostOptions } from '../../../electron/host/host.ts';
 import { sessionRecordPath } from '../../../electron/integration/session-record.ts';
+import { systemClock } from '../../../electron/ledger/clock.ts';
+import { isExportedConsent } from '../../../electron/ledger/event-export.ts';
+import { observeClock } from '../ledger/fixtures.ts';
 import { acceptStep, stepOnScreen, type KioskCall } from '../../fixtures/offered-step.ts';
 import { startTestHost } from '../host/host-fixture.ts';
 import type { TestHost } from './raw-host.ts';
@@ -28,8 +31,11 @@ async function kioskWithHost(options: Partial<HostOptions> = {}) {
   return { kiosk, client, call };
 }
 
+/** The ids of the consents in the ledger, in chain order (not its clock observations). */
 const ledgerIds = (kiosk: TestHost) =>
-  [...kiosk.ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.event.id] : []));
+  [...kiosk.ledger.exportRecords({ personalData: false })].flatMap((record) =>
+    record.record === 'event' && isExportedConsent(record) ? [record.event.id] : [],
+  );
 
 describe('an offer', () => {
   it('is answered accepted with the purposes and the event ids exactly as the ledger recorded them, after its events', async () => {
@@ -268,6 +274,8 @@ describe('when the kiosk stops mid-step', () => {
 
   it('tells the host on reconnect that the step ended with the restart and nothing was recorded', async () => {
     const { kiosk, sessionId, outcome } = await offerThenStop();
+    // A sync while the step was on screen signed a clock observation into the chain: that is not the customer's answer.
+    observeClock(kiosk.ledger, systemClock);
     const { again, client } = await restart(kiosk);
     expect(await outcome).toMatchObject({ outcome: 'unknown' });
     expect(await client.querySession(sessionId)).toMatchObject({
@@ -282,6 +290,8 @@ describe('when the kiosk stops mid-step', () => {
     await acceptStep(call, kiosk.profile, step, ['gate_changes'], { typed: '09012345678' });
     const committed = ledgerIds(kiosk);
     expect(await outcome).toMatchObject({ outcome: 'accepted' });
+    // The accepted consent woke the sync worker, whose clock observation follows it in the chain.
+    observeClock(kiosk.ledger, systemClock);
     // What is on disk when the kiosk dies after the commit but before it rewrote its session record.
     const { client } = await restart(kiosk, () => writeFileSync(sessionRecordPath(path.join(kiosk.dataDir, 'data')), atOffer));
     const record = await client.querySession(sessionId);
