@@ -1,7 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { SqliteError } from 'better-sqlite3';
 import { KioskFailure, type KioskError } from '../shared/contract/errors.ts';
 import type { ServerConfig } from './config.ts';
 import type { Store } from './store/store.ts';
@@ -28,18 +27,19 @@ export interface ApiContext {
   now: () => Date;
 }
 
-function failureOf(error: unknown, log: ApiContext['log']): KioskFailure {
+function failureOf(error: unknown, { log, store }: ApiContext): KioskFailure {
   if (error instanceof KioskFailure) return error;
   if (error instanceof HTTPException) {
     if (error.status === 413) return new ApiFailure('invalid_request', 'The request body is too large.', { status: 413 });
     if (error.status < 500) return new ApiFailure('invalid_request', error.message || 'Malformed request.', { status: error.status });
   }
-  if (error instanceof SqliteError && error.code === 'SQLITE_FULL') {
+  const storage = store.failure(error);
+  if (storage === 'full') {
     log('store: disk full, request refused');
     return new ApiFailure('storage_full', 'The server is out of storage; nothing was stored. Retry later.');
   }
-  if (error instanceof SqliteError) {
-    log(`store: ${error.code}`);
+  if (storage === 'unavailable') {
+    log(`store: ${(error as { code?: string }).code ?? 'unavailable'}`);
     return new ApiFailure('storage_unavailable', 'The server could not store the request; nothing was stored. Retry later.');
   }
   log(`internal error: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`);
@@ -57,7 +57,7 @@ export function createApp(context: ApiContext): ApiApp {
   });
 
   app.onError((error, c) => {
-    const failure = failureOf(error, context.log);
+    const failure = failureOf(error, context);
     return c.json(failure.toJSON() satisfies KioskError, statusOf(failure));
   });
   app.notFound((c) => c.json({ code: 'not_found', message: `No such endpoint: ${c.req.method} ${c.req.path}` } satisfies KioskError, 404));
