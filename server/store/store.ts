@@ -37,7 +37,7 @@ interface Backend {
   writesFor: (tx: SqlTx, batchIds: readonly string[]) => ChainWrites;
   failure: (error: unknown) => StorageFailure | null;
   afterErasure: () => void;
-  /** How stale the in-memory business registry may be: another instance may register one (never, on SQLite). */
+  /** How stale the in-memory business registry may be: another instance (or process, on SQLite) may register one. */
   registryMaxAgeMs: number;
 }
 
@@ -55,7 +55,7 @@ async function openBackend(options: StoreOptions, dataKey: DataKey, log: (line: 
     };
   }
   const db = openDatabase(options.dataDir, context);
-  return { kind: 'sqlite', db, writesFor: sqliteChainWrites, failure: sqliteFailure, afterErasure: () => db.truncateWal(), registryMaxAgeMs: Infinity };
+  return { kind: 'sqlite', db, writesFor: sqliteChainWrites, failure: sqliteFailure, afterErasure: () => db.truncateWal(), registryMaxAgeMs: 1_000 };
 }
 
 /**
