@@ -74,7 +74,8 @@ function writePrivate(path: string, contents: string, owner: { uid: number; gid:
 }
 
 /**
- * Starts (creating on first use) a cluster under `dir`, listening on loopback only on a free port, with password
+ * Starts (creating on first use) a cluster under `dir` (as root, every directory above it must let the postgres
+ * user pass), listening on loopback only on a free port, with password
  * authentication for the one user `consent` (the password is made once and kept in `dir/password`, mode 0600), and
  * a database (`consent` unless named). No container and nothing beyond the `postgresql` package.
  */
