@@ -50,6 +50,14 @@ export const KIOSK_HISTORY = `SELECT s.phone_key AS "phoneKey", e.business_id AS
 export const PREFERENCE_HISTORY = `SELECT phone_key AS "phoneKey", COALESCE(business_id, '') AS scope, ${PREFERENCE_COLUMNS}
   FROM whatsapp_preferences WHERE phone_key IS NOT NULL AND (business_id IS NOT NULL OR value = 'stop')`;
 export const insertKioskWinners = (tx: SqlTx, winners: readonly KioskWinner[]) => tx.insertRows(KIOSK_STATE, winners.map(kioskRow));
+const upsertKioskWinners = (tx: SqlTx, winners: readonly KioskWinner[]) =>
+  tx.insertRows(
+    {
+      ...KIOSK_STATE,
+      conflict: `ON CONFLICT (phone_key, business_id, purpose_id) DO UPDATE SET ${KIOSK_STATE.columns.slice(3).map((c) => `${c.name} = excluded.${c.name}`).join(', ')}`,
+    },
+    winners.map(kioskRow),
+  );
 export const insertPreferenceWinners = (tx: SqlTx, winners: readonly PreferenceWinner[]) => tx.insertRows(PREFERENCE_STATE, winners.map(preferenceRow));
 
 interface StateRow extends Omit<KioskDecision, 'kind' | 'eventId' | 'purposeId' | 'category'> {
@@ -69,6 +77,30 @@ const stateRows = (numbers: string, purpose: string) => `
     FROM consent_state WHERE ${numbers} AND business_id = ?${purpose}
   UNION ALL
   SELECT 'whatsapp', phone_key, NULL, NULL, NULL, NULL, value, ${TIME_COLUMNS} FROM preference_state WHERE ${numbers} AND scope IN (?, '')`;
+
+/** A consent event a batch has just stored, as the state needs it (its time is read back: the database computes it). */
+export interface StoredConsent {
+  eventId: string;
+  seq: number;
+  kind: KioskDecision['kind'];
+  purposeId: string;
+  category: KioskDecision['category'];
+  businessId: string;
+  commitment: string;
+}
+
+/** What one ingest batch changed that a number's state depends on. */
+export interface BatchChanges {
+  deviceId: string;
+  consents: readonly StoredConsent[];
+  /** Commitments whose opening came with the batch (it may make older events of the same capture count). */
+  openings: ReadonlySet<string>;
+  /** Seqs of the device whose times a correction rewrote (exclusive bounds). */
+  corrected: readonly { afterSeq: number; beforeSeq: number }[];
+}
+
+const TIMES_OF = `SELECT seq, effective_ms AS "effectiveMs", earliest_ms AS "earliestMs", latest_ms AS "latestMs", quality, received_ms AS "receivedMs"
+  FROM event_times WHERE device_id = ? AND seq BETWEEN ? AND ?`;
 
 export interface CheckItem {
   phoneKey: string;
@@ -98,13 +130,79 @@ export function createConsentStates(db: SqlQueries, dialect: Dialect) {
     return checkPurpose([purposeState(kiosk as KioskDecision, winningPreference(preferences))], item.purposeId);
   }
 
+  /** Recomputes the kiosk decisions standing for these numbers (with every business) from their history. */
+  async function refreshKiosk(tx: SqlTx, phoneKeys: readonly string[]): Promise<void> {
+    if (phoneKeys.length === 0) return;
+    await hold(tx, phoneKeys);
+    await tx.run(`DELETE FROM consent_state WHERE ${inList('phone_key')}`, [list(phoneKeys)]);
+    await insertKioskWinners(tx, kioskWinners(await tx.all<KioskWinner>(`${KIOSK_HISTORY} AND ${inList('s.phone_key')}`, [list(phoneKeys)])));
+  }
+
+  /**
+   * The numbers whose older decisions a batch changed: those of consents whose times a correction rewrote, and those
+   * of captures whose opening the batch brought while events of the capture were held already. Their state is
+   * recomputed from history; for every other number the batch only adds decisions.
+   */
+  async function changedHistory(tx: SqlTx, changes: BatchChanges, phoneKeyOf: Map<string, string>): Promise<Set<string>> {
+    const keys = new Set<string>();
+    for (const { afterSeq, beforeSeq } of changes.corrected) {
+      const rows = await tx.all<{ phoneKey: string }>(
+        `SELECT DISTINCT s.phone_key AS "phoneKey" FROM events e JOIN subjects s ON s.commitment = e.commitment
+         WHERE e.device_id = ? AND e.seq > ? AND e.seq < ? AND e.type = 'consent'`,
+        [changes.deviceId, afterSeq, beforeSeq],
+      );
+      for (const row of rows) keys.add(row.phoneKey);
+    }
+    const opened = [...changes.openings].filter((commitment) => phoneKeyOf.has(commitment));
+    if (opened.length === 0) return keys;
+    const inBatch = new Map<string, number>();
+    for (const consent of changes.consents) inBatch.set(consent.commitment, (inBatch.get(consent.commitment) ?? 0) + 1);
+    const held = await tx.all<{ commitment: string; events: number }>(
+      `SELECT commitment, COUNT(*) AS events FROM events WHERE ${inList('commitment')} GROUP BY commitment`,
+      [list(opened)],
+    );
+    for (const { commitment, events } of held) if (events > (inBatch.get(commitment) ?? 0)) keys.add(phoneKeyOf.get(commitment)!);
+    return keys;
+  }
+
   return {
-    /** Recomputes the kiosk decisions standing for these numbers (with every business) from their history. */
-    async refreshKiosk(tx: SqlTx, phoneKeys: readonly string[]): Promise<void> {
-      if (phoneKeys.length === 0) return;
-      await hold(tx, phoneKeys);
-      await tx.run(`DELETE FROM consent_state WHERE ${inList('phone_key')}`, [list(phoneKeys)]);
-      await insertKioskWinners(tx, kioskWinners(await tx.all<KioskWinner>(`${KIOSK_HISTORY} AND ${inList('s.phone_key')}`, [list(phoneKeys)])));
+    refreshKiosk,
+
+    /**
+     * After an ingest batch, in its transaction: the batch's consents join the decisions standing for their numbers
+     * (the winner of the standing one and the new ones is the winner of the whole history, which only grew), and
+     * the numbers whose older decisions changed are recomputed from history.
+     */
+    async recordBatch(tx: SqlTx, changes: BatchChanges): Promise<void> {
+      const commitments = [...new Set([...changes.consents.map((consent) => consent.commitment), ...changes.openings])];
+      if (commitments.length === 0 && changes.corrected.length === 0) return;
+      // a consent counts once its number's opening is held (and not erased)
+      const subjects = commitments.length === 0 ? [] : await tx.all<{ commitment: string; phoneKey: string }>(
+        `SELECT commitment, phone_key AS "phoneKey" FROM subjects WHERE ${inList('commitment')}`,
+        [list(commitments)],
+      );
+      const phoneKeyOf = new Map(subjects.map((row) => [row.commitment, row.phoneKey]));
+      const recompute = await changedHistory(tx, changes, phoneKeyOf);
+      const counted = changes.consents.filter((consent) => phoneKeyOf.has(consent.commitment) && !recompute.has(phoneKeyOf.get(consent.commitment)!));
+      const added = [...new Set(counted.map((consent) => phoneKeyOf.get(consent.commitment)!))];
+      await hold(tx, [...added, ...recompute]);
+      if (counted.length > 0) {
+        const seqs = counted.map((consent) => consent.seq);
+        const times = new Map(
+          (await tx.all<{ seq: number } & Omit<KioskDecision, 'eventId' | 'kind' | 'purposeId' | 'category'>>(TIMES_OF, [changes.deviceId, Math.min(...seqs), Math.max(...seqs)])).map(
+            ({ seq, ...time }) => [seq, time],
+          ),
+        );
+        const fresh = counted.map(({ seq, commitment, ...decision }): KioskWinner => ({ ...decision, ...times.get(seq)!, phoneKey: phoneKeyOf.get(commitment)! }));
+        const standing = await tx.all<KioskWinner>(
+          `SELECT phone_key AS "phoneKey", business_id AS "businessId", purpose_id AS "purposeId", event_id AS "eventId", kind, category, ${TIME_COLUMNS}
+           FROM consent_state WHERE ${inList('phone_key')}`,
+          [list(added)],
+        );
+        const before = new Map(standing.map((row) => [row.eventId, row]));
+        await upsertKioskWinners(tx, kioskWinners([...standing, ...fresh]).filter((winner) => !before.has(winner.eventId)));
+      }
+      await refreshKiosk(tx, [...recompute]);
     },
 
     /** Recomputes the WhatsApp changes standing for these numbers from their history. */

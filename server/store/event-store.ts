@@ -7,8 +7,8 @@ import type { CorrectedRange, EventTimes, ObservationFault } from './event-times
 import type { DataKey } from '../keys/data-key.ts';
 import { canonicalOpening } from '../../shared/event-bytes.ts';
 import type { ChainHead, ChainWrites, LockedDevice } from './chain-writes.ts';
-import type { ConsentStates } from './consent-states.ts';
-import type { Dialect, SqlDb, SqlTx } from './sql.ts';
+import type { ConsentStates, StoredConsent } from './consent-states.ts';
+import type { SqlDb, SqlTx } from './sql.ts';
 import { ApiFailure } from '../http/api-failure.ts';
 
 export type { ChainHead } from './chain-writes.ts';
@@ -112,11 +112,11 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
     const rotations = new Set<number>();
     const voidObservations: StoredBatch['voidObservations'] = [];
     /**
-     * The phone key of each commitment whose opening came with this batch: the events of one capture share one
-     * opening, so the sealing, the phone key (an HMAC) and the insert run once per capture, not once per event.
+     * Commitments whose opening came with this batch: the events of one capture share one opening, so the sealing,
+     * the phone key (an HMAC) and the insert run once per capture, not once per event.
      */
-    const openings = new Map<string, string>();
-    const withoutOpening = new Set<string>();
+    const openings = new Set<string>();
+    const consents: StoredConsent[] = [];
 
     /** What a key rotation must satisfy beyond its signature: it is the newest event held, and names a key nobody has. */
     async function rotationRefusal(event: VerifiedEvent): Promise<IngestResult | null> {
@@ -138,12 +138,14 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
         consent?.businessId ?? null, consent?.purposeId ?? null, consent?.purposeCategory ?? null, event.body, event.sig,
       ]);
       if (!inserted) return ID_TAKEN;
-      const opening = consent?.opening;
-      if (opening && !openings.has(consent.commitment)) {
-        const phoneKey = dataKey.lookup(opening.phone);
-        await writes.insertSubject(consent.commitment, dataKey.seal(canonicalOpening(opening), `opening:${consent.commitment}`), phoneKey);
-        openings.set(consent.commitment, phoneKey);
-      } else if (consent && !opening) withoutOpening.add(consent.commitment);
+      if (consent) {
+        const { kind, purposeId, purposeCategory: category, businessId, commitment, opening } = consent;
+        consents.push({ eventId: event.id, seq: event.seq, kind, purposeId, category, businessId, commitment });
+        if (opening && !openings.has(commitment)) {
+          await writes.insertSubject(commitment, dataKey.seal(canonicalOpening(opening), `opening:${commitment}`), dataKey.lookup(opening.phone));
+          openings.add(commitment);
+        }
+      }
       const fault = event.observation ? await observationFault(device, event, at.getTime()) : null;
       if (fault) voidObservations.push({ seq: event.seq, fault });
       await place.insert(event, fault);
@@ -208,7 +210,7 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
     await writes.flush();
     await advanceContiguous(held, device.id, chain);
     await held.run(RECORD_CHAIN, [chain.contiguous?.seq ?? 0, chain.contiguous?.hash ?? null, receivedAt, device.id]);
-    await states.refreshKiosk(held, await affectedSubjects(held, db.dialect, device.id, openings, withoutOpening, corrected));
+    await states.recordBatch(held, { deviceId: device.id, consents, openings, corrected });
     return { results, contiguous: chain.contiguous, gap: await gapOf(held, device.id, chain), voidObservations };
   }
 
@@ -246,27 +248,6 @@ async function gapOf(tx: SqlTx, deviceId: string, chain: DeviceChain): Promise<C
   const [beyond] = await tx.all<ChainHead>(SELECT_ABOVE, [deviceId, fromSeq]);
   if (!beyond) return null;
   return { fromSeq, toSeq: beyond.seq - 1, sinceMs: (await tx.value<number>(SELECT_RECEIVED_AT, [deviceId, beyond.seq]))! };
-}
-
-/**
- * The subjects whose state this batch may have changed: the numbers of the consents it stored, and of the consents
- * whose times an observation in it corrected. Found by phone key; their state is recomputed whole (consent-states.ts).
- */
-async function affectedSubjects(tx: SqlTx, dialect: Dialect, deviceId: string, openings: Map<string, string>, withoutOpening: Set<string>, corrected: CorrectedRange[]): Promise<string[]> {
-  const keys = new Set(openings.values());
-  const missing = [...withoutOpening].filter((commitment) => !openings.has(commitment));
-  if (missing.length > 0) {
-    for (const key of await tx.all<{ phoneKey: string }>(`SELECT phone_key AS "phoneKey" FROM subjects WHERE ${dialect.inList('commitment')}`, [dialect.list(missing)])) keys.add(key.phoneKey);
-  }
-  for (const { afterSeq, beforeSeq } of corrected) {
-    const rows = await tx.all<{ phoneKey: string }>(
-      `SELECT DISTINCT s.phone_key AS "phoneKey" FROM events e JOIN subjects s ON s.commitment = e.commitment
-       WHERE e.device_id = ? AND e.seq > ? AND e.seq < ? AND e.type = 'consent'`,
-      [deviceId, afterSeq, beforeSeq],
-    );
-    for (const row of rows) keys.add(row.phoneKey);
-  }
-  return [...keys];
 }
 
 export type EventStore = ReturnType<typeof createEventStore>;

@@ -7,18 +7,23 @@
  *
  *   SERVER_BENCH_EVENTS=100000 SERVER_BENCH_ROUNDS=3 SERVER_BENCH_BASELINE=/tmp/baseline npx tsx test/bench/ingest.bench.ts
  *
+ * BENCH_STORE=postgres runs this tree's API on PostgreSQL (a cluster of Debian's packages in a temp dir, fsync on,
+ * a fresh database per round); a baseline tree runs on SQLite, as it always did. Each round also measures the
+ * single-core Ed25519 verify rate of messages of the events' size, and the ratio of events/s to it.
+ *
  * This tree's run ends its backlog as a kiosk does: the clock observation recorded when the sync began is the last
  * event, and corrects the time of every event before it (one UPDATE). Last line: one JSON object.
  */
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { GENESIS_HASH } from '../../shared/contract/consent-event.ts';
 import { canonicalJson } from '../../shared/event-bytes.ts';
+import { benchStore, cpuSecondsOf, verifyRate } from './bench-store.ts';
 
 const EVENTS = Number(process.env.SERVER_BENCH_EVENTS ?? 100_000);
 const ROUNDS = Number(process.env.SERVER_BENCH_ROUNDS ?? 3);
@@ -81,12 +86,8 @@ function backlog(device: Device, version: 1 | 2, count: number) {
   return { items, bootId, prev };
 }
 
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
-async function startApi(root: string, dataDir: string) {
+async function startApi(root: string, dataDir: string, storeEnv: Record<string, string>) {
   // SERVER_BENCH_CPU_PROFILE=DIR writes the API process's V8 CPU profiles there (one per thread)
   const profile = process.env.SERVER_BENCH_CPU_PROFILE;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
@@ -94,6 +95,7 @@ async function startApi(root: string, dataDir: string) {
     cwd: root,
     env: {
       ...process.env,
+      ...storeEnv,
       CONSENT_API_DATA_DIR: dataDir,
       CONSENT_API_PORT: '0',
       CONSENT_API_DEV_ENROLMENT_TOKEN: TOKEN,
@@ -119,11 +121,11 @@ const post = (url: string, body: unknown, credential?: string) =>
   });
 
 /** One drain: enrol, (this tree) take the head statement a sync starts with, then post the backlog three batches at a time. */
-async function drain(root: string, version: 1 | 2): Promise<{ eventsPerSecond: number; apiCpuMicrosPerEvent: number }> {
+async function drain(root: string, version: 1 | 2, storeEnv: Record<string, string> = {}): Promise<{ eventsPerSecond: number; apiCpuMicrosPerEvent: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ingest-bench-'));
   const device = newDevice();
   const { items, bootId, prev } = backlog(device, version, EVENTS);
-  const api = await startApi(root, dataDir);
+  const api = await startApi(root, dataDir, storeEnv);
   try {
     const enrolled = await post(`${api.url}/v1/devices/enrol`, { token: TOKEN, deviceId: device.deviceId, keyId: device.keyId, publicKey: device.publicKey, appVersion: 'bench' });
     const { credential } = (await enrolled.json()) as { credential: string };
@@ -163,7 +165,9 @@ async function drain(root: string, version: 1 | 2): Promise<{ eventsPerSecond: n
 }
 
 const here = process.cwd();
-const runs: { current: number[]; baseline: number[]; currentCpu: number[]; baselineCpu: number[] } = { current: [], baseline: [], currentCpu: [], baselineCpu: [] };
+const store = await benchStore();
+const messageBytes = Buffer.byteLength(canonicalJson((({ sig: _sig, ...body }) => body)(backlog(newDevice(), 2, 1).items[0]!.event)));
+const runs: { current: number[]; baseline: number[]; currentCpu: number[]; baselineCpu: number[]; verify: number[] } = { current: [], baseline: [], currentCpu: [], baselineCpu: [], verify: [] };
 for (let round = 0; round < ROUNDS; round++) {
   if (BASELINE) {
     const baseline = await drain(BASELINE, 1);
@@ -171,18 +175,24 @@ for (let round = 0; round < ROUNDS; round++) {
     runs.baselineCpu.push(baseline.apiCpuMicrosPerEvent);
     console.log(`round ${round + 1} baseline: ${baseline.eventsPerSecond} events/s, API ${baseline.apiCpuMicrosPerEvent} µs CPU/event`);
   }
-  const current = await drain(here, 2);
+  const current = await drain(here, 2, await store.freshEnv());
   runs.current.push(current.eventsPerSecond);
   runs.currentCpu.push(current.apiCpuMicrosPerEvent);
-  console.log(`round ${round + 1} this tree: ${current.eventsPerSecond} events/s, API ${current.apiCpuMicrosPerEvent} µs CPU/event`);
+  const verify = Math.round(verifyRate(messageBytes));
+  runs.verify.push(verify);
+  console.log(`round ${round + 1} this tree (${store.kind}): ${current.eventsPerSecond} events/s, API ${current.apiCpuMicrosPerEvent} µs CPU/event; single-core verify ${verify}/s`);
 }
+await store.close();
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const summary = {
   bench: 'ingest',
+  store: store.kind,
   events: EVENTS,
   rounds: ROUNDS,
   events_per_s: median(runs.current),
   api_cpu_us_per_event: median(runs.currentCpu),
+  verify_per_s: median(runs.verify),
+  verify_ratio: Number((median(runs.current) / median(runs.verify)).toFixed(3)),
   ...(BASELINE
     ? { baseline_events_per_s: median(runs.baseline), baseline_api_cpu_us_per_event: median(runs.baselineCpu), ratio: Number((median(runs.current) / median(runs.baseline)).toFixed(3)) }
     : {}),
