@@ -98,6 +98,9 @@ export async function startApi(root: string, env: Record<string, string>, script
     },
     stdio: ['ignore', 'pipe', 'ignore'],
   });
+  // a bench that fails leaves no API behind
+  const orphaned = () => child.kill();
+  process.once('exit', orphaned);
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const match = /listening on (http:\/\/\S+)/.exec(line);
@@ -105,7 +108,7 @@ export async function startApi(root: string, env: Record<string, string>, script
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening`)));
   });
-  return { url, pid: child.pid!, stop: () => new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
+  return { url, pid: child.pid!, stop: () => new Promise<void>((resolve) => (process.off('exit', orphaned), child.once('exit', () => resolve()), child.kill('SIGTERM'))) };
 }
 
 export const post = (url: string, body: unknown, credential?: string) =>
