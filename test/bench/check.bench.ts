@@ -28,7 +28,7 @@ import { KIOSK_STATE, PREFERENCE_STATE } from '../../server/store/consent-states
 import { loadDataKey } from '../../server/keys/data-key.ts';
 import { openStore } from '../../server/store/store.ts';
 import { BENCH_BUSINESS, backlog, enrol, newDevice, post, startApi, type ApiProcess } from './bench-api.ts';
-import { benchStore, verifyRate } from './bench-store.ts';
+import { benchStore, cpuSecondsOf, verifyRate } from './bench-store.ts';
 
 const SUBJECTS = Number(process.env.CHECK_BENCH_SUBJECTS ?? 1_000_000);
 const CONCURRENCY = Number(process.env.CHECK_BENCH_CONCURRENCY ?? 8);
@@ -160,24 +160,31 @@ async function closedLoop(seconds: number, concurrency: number, call: () => Prom
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 const round2 = (value: number) => Number(value.toFixed(2));
 
-/** ROUNDS rounds of one slice per target in turn, so a target and its floor see the same load; figures per target. */
-async function phase(calls: ReturnType<typeof targets>) {
-  const totals = Object.fromEntries(Object.keys(calls).map((name) => [name, { latencies: [] as number[], ms: 0 }])) as Record<Target, { latencies: number[]; ms: number }>;
+/**
+ * ROUNDS rounds of one slice per target in turn, so a target and its floor see the same load; figures per target,
+ * with the CPU its serving process spent per call (steadier than wall-clock figures on a shared machine; under
+ * ingest the API's includes the ingest it does meanwhile).
+ */
+async function phase(calls: ReturnType<typeof targets>, pids: Record<Target, number>) {
+  const totals = Object.fromEntries(Object.keys(calls).map((name) => [name, { latencies: [] as number[], ms: 0, cpu: 0 }])) as Record<Target, { latencies: number[]; ms: number; cpu: number }>;
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of Object.keys(calls) as Target[]) {
+      const cpuBefore = cpuSecondsOf(pids[name]);
       const { latencies, ms } = await closedLoop(SLICE_S, CONCURRENCY_OF[name], calls[name]);
+      totals[name].cpu += cpuSecondsOf(pids[name]) - cpuBefore;
       totals[name].latencies.push(...latencies);
       totals[name].ms += ms;
     }
   }
   const figures = (name: Target, numbersPerCall: number) => {
-    const { latencies, ms } = totals[name];
+    const { latencies, ms, cpu } = totals[name];
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
       calls_per_s: Math.round((latencies.length * 1_000) / ms),
       ...(numbersPerCall > 1 ? { numbers_per_s: Math.round((latencies.length * numbersPerCall * 1_000) / ms) } : {}),
       p50_ms: round2(percentile(sorted, 0.5)),
       p99_ms: round2(percentile(sorted, 0.99)),
+      server_cpu_us_per_call: Math.round((cpu * 1e6) / latencies.length),
     };
   };
   const result = { check: figures('check', 1), bare: figures('bare', 1), batch: figures('batch', MAX_CHECK_BATCH), bare_batch: figures('bareBatch', MAX_CHECK_BATCH) };
@@ -185,6 +192,7 @@ async function phase(calls: ReturnType<typeof targets>) {
     ...result,
     check_vs_bare: round2(result.check.calls_per_s / result.bare.calls_per_s),
     batch_vs_bare: round2(result.batch.calls_per_s / result.bare_batch.calls_per_s),
+    check_cpu_vs_bare: round2(result.check.server_cpu_us_per_call / result.bare.server_cpu_us_per_call),
   };
 }
 
@@ -240,8 +248,9 @@ try {
   const bare = await startApi(process.cwd(), env, 'test/bench/bare-lookup-server.ts');
   try {
     const calls = targets(api.url, bare.url);
+    const pids = { check: api.pid, batch: api.pid, bare: bare.pid, bareBatch: bare.pid };
     for (const name of Object.keys(calls) as Target[]) await closedLoop(1, CONCURRENCY_OF[name], calls[name]);
-    const idle = await phase(calls);
+    const idle = await phase(calls, pids);
     console.log(`idle: ${JSON.stringify(idle)}`);
 
     const ingest = kiosks(api, tokens);
@@ -252,7 +261,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, INGEST_ALONE_S * 1_000));
     const ingestAlone = ((ingest.state.accepted - aloneFrom.accepted) * 1_000) / (performance.now() - aloneFrom.at);
     const underFrom = { accepted: ingest.state.accepted, at: performance.now() };
-    const underIngest = await phase(calls);
+    const underIngest = await phase(calls, pids);
     const ingestUnderChecks = ((ingest.state.accepted - underFrom.accepted) * 1_000) / (performance.now() - underFrom.at);
     const exhausted = ingest.state.exhausted;
     ingest.state.stopped = true;
