@@ -87,10 +87,14 @@ async function seed(dataDir: string, databaseUrl: string | undefined): Promise<{
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY + BATCH_CONCURRENCY });
-/** A JSON POST on a kept-alive connection (node:http: lighter on the caller's CPU than fetch, for both targets alike). */
-function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
+/**
+ * A JSON POST on a kept-alive connection (node:http: lighter on the caller's CPU than fetch, for both targets alike),
+ * asked once more when the connection was reset: the server closes a connection idle for five seconds, and a call
+ * may leave on it as it does (between the phases).
+ */
+function postJson<T>(url: string, body: unknown, token?: string, attempt = 1): Promise<T> {
   const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -100,7 +104,7 @@ function postJson<T>(url: string, body: unknown, token?: string): Promise<T> {
         else resolve(JSON.parse(text) as T);
       });
     });
-    req.once('error', reject);
+    req.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' && attempt === 1 ? resolve(postJson<T>(url, body, token, 2)) : reject(error)));
     req.end(payload);
   });
 }
