@@ -10,10 +10,11 @@
  *   npm run bench:check                        # SQLite, in the API's data dir
  *   BENCH_STORE=postgres npm run bench:check   # a PostgreSQL cluster of Debian's packages, fsync on
  *
- * The seed is bulk (one transaction per 100 000 numbers; multi-row unnest() inserts on PostgreSQL; not measured): a sealed opening and a
- * lookup key per number in subjects, its decision for a utility purpose in consent_state (one in ten an opt-out),
- * for half of them a marketing opt-in, and for a quarter a WhatsApp stop, later, in preference_state. The
- * history behind them (events) is not seeded: the check never reads it, and ingest adds to it.
+ * The seed is bulk and not measured (one transaction per 100 000 numbers; multi-row unnest() inserts on
+ * PostgreSQL): a sealed opening and a lookup key per number in subjects, its decision for a utility purpose in
+ * consent_state (one in ten an opt-out), for half of them a marketing opt-in, and for a quarter a WhatsApp stop,
+ * later, in preference_state. The history behind them (events) is not seeded: the check never reads it, and
+ * ingest adds to it.
  * Also printed: ingest alone on the seeded store (events/s) beside the single-core Ed25519 verify rate.
  * Last line: one JSON object (`p99_under_ingest_ms` among its fields).
  */
