@@ -64,7 +64,8 @@ describe('device enrolment', () => {
   });
 
   it('lets an operator mint a token from the command line that a device can use', async () => {
-    const token = execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/enrolment-token.ts', '--data', api.dataDir], { encoding: 'utf8' }).trim();
+    const env = { ...process.env, ...(api.databaseUrl ? { DATABASE_URL: api.databaseUrl } : {}) };
+    const token = execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/enrolment-token.ts', '--data', api.dataDir], { encoding: 'utf8', env }).trim();
     expect((await api.post('/v1/devices/enrol', new TestKiosk().enrolmentRequest(token))).status).toBe(200);
   });
 

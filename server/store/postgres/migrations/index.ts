@@ -1,0 +1,5 @@
+import type { PostgresMigration } from '../migrate.ts';
+import { schema } from './0001-schema.ts';
+
+/** PostgreSQL's own numbering, from its version 1 (SQLite's 6): a schema change appends a file to both sets. */
+export const postgresMigrations: readonly PostgresMigration[] = [schema];
