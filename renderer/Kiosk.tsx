@@ -13,6 +13,7 @@ import { callKiosk } from './kiosk-call.ts';
 import { Attract } from './screens/Attract.tsx';
 import { OptInStep } from './screens/OptInStep.tsx';
 import { StopMessages } from './screens/StopMessages.tsx';
+import { showsServiceDetails } from './service-details.ts';
 import { useIdle } from './use-idle.ts';
 import { useOfferedStep } from './use-offered-step.ts';
 
@@ -128,9 +129,11 @@ export function Kiosk({ profile, search }: Props) {
           <DisplayToggles value={display} onChange={setDisplay} />
         </header>
         <main key={session}>{screen()}</main>
-        <footer className="footer">
-          <SyncIndicator />
-        </footer>
+        {showsServiceDetails(profile) && (
+          <footer className="footer">
+            <SyncIndicator />
+          </footer>
+        )}
       </div>
       {idle.warningLeft !== null && <IdleWarning secondsLeft={idle.warningLeft} onContinue={idle.keepAlive} />}
     </TextProvider>
