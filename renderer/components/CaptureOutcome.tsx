@@ -6,6 +6,8 @@ import { Screen } from './Screen.tsx';
 type Props = {
   phase: Exclude<CapturePhase, { kind: 'editing' }>;
   business: string;
+  /** The flow's channel (`atm`, …): how the screen calls the terminal the customer stands at. */
+  terminal: string;
   savedText: { title: MessageId; body: MessageId };
   failedBody: (code: string) => MessageId;
   nextLabel: MessageId;
@@ -13,7 +15,7 @@ type Props = {
 };
 
 /** Saving, then "saved" (only after the host's durable commit) or a plain failure; either way the flow goes on. */
-export function CaptureOutcome({ phase, business, savedText, failedBody, nextLabel, onNext }: Props) {
+export function CaptureOutcome({ phase, business, terminal, savedText, failedBody, nextLabel, onNext }: Props) {
   const text = useText();
   if (phase.kind === 'saving') {
     return (
@@ -32,7 +34,7 @@ export function CaptureOutcome({ phase, business, savedText, failedBody, nextLab
       </p>
       {saved && (
         <p className="note" data-speak>
-          {text('optIn.stopAnyTime')}
+          {text('optIn.stopAnyTime', { terminal })}
         </p>
       )}
       <div className="actions">

@@ -30,7 +30,7 @@ export const en = {
   'optIn.choose': 'Choose the messages you want. Nothing is selected until you choose it.',
   'optIn.service': 'Service messages',
   'optIn.marketing': 'Offers — a separate, optional choice',
-  'optIn.stopAnyTime': 'You can stop at any time: reply STOP on WhatsApp, or choose “Stop WhatsApp messages” on this kiosk.',
+  'optIn.stopAnyTime': 'You can stop at any time: reply STOP on WhatsApp, or choose “Stop WhatsApp messages” {terminal, select, atm {at this ATM} other {at this kiosk}}.',
   'optIn.numberOnFile': 'Messages will go to the mobile number {business} has on file: {masked}',
   'optIn.numberToEnter': 'You will enter your mobile number next.',
   'optIn.useDifferent': 'Use a different number',

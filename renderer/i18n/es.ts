@@ -31,7 +31,7 @@ export const es: Catalogue = {
   'optIn.choose': 'Elija los mensajes que quiere. No hay nada marcado hasta que usted lo elija.',
   'optIn.service': 'Mensajes de servicio',
   'optIn.marketing': 'Ofertas: una elección aparte y opcional',
-  'optIn.stopAnyTime': 'Puede darse de baja cuando quiera: responda STOP en WhatsApp o elija «Dejar de recibir mensajes de WhatsApp» en este terminal.',
+  'optIn.stopAnyTime': 'Puede darse de baja cuando quiera: responda STOP en WhatsApp o elija «Dejar de recibir mensajes de WhatsApp» {terminal, select, atm {en este cajero} other {en este quiosco}}.',
   'optIn.numberOnFile': 'Los mensajes irán al móvil que {business} tiene registrado: {masked}',
   'optIn.numberToEnter': 'A continuación introducirá su número de móvil.',
   'optIn.useDifferent': 'Usar otro número',

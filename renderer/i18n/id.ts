@@ -31,7 +31,7 @@ export const id: Catalogue = {
   'optIn.choose': 'Pilih pesan yang Anda inginkan. Tidak ada yang dipilih sebelum Anda memilihnya.',
   'optIn.service': 'Pesan layanan',
   'optIn.marketing': 'Penawaran — pilihan terpisah dan opsional',
-  'optIn.stopAnyTime': 'Anda dapat berhenti kapan saja: balas STOP di WhatsApp, atau pilih “Hentikan pesan WhatsApp” di terminal ini.',
+  'optIn.stopAnyTime': 'Anda dapat berhenti kapan saja: balas STOP di WhatsApp, atau pilih “Hentikan pesan WhatsApp” {terminal, select, atm {di ATM ini} other {di kios ini}}.',
   'optIn.numberOnFile': 'Pesan akan dikirim ke nomor ponsel yang terdaftar di {business}: {masked}',
   'optIn.numberToEnter': 'Berikutnya Anda akan memasukkan nomor ponsel Anda.',
   'optIn.useDifferent': 'Gunakan nomor lain',

@@ -31,7 +31,7 @@ export const ja: Catalogue = {
   'optIn.choose': '受け取りたいメッセージを選んでください。最初はどれも選ばれていません。',
   'optIn.service': 'サービスのお知らせ',
   'optIn.marketing': 'ご案内（任意・別のご選択です）',
-  'optIn.stopAnyTime': 'WhatsAppで「STOP」と返信するか、この端末の「WhatsAppメッセージの停止」から、いつでも停止できます。',
+  'optIn.stopAnyTime': 'WhatsAppで「STOP」と返信するか、{terminal, select, atm {このATM} other {この端末}}の「WhatsAppメッセージの停止」から、いつでも停止できます。',
   'optIn.numberOnFile': '{business}に登録されている携帯電話番号に送ります：{masked}',
   'optIn.numberToEnter': '次の画面で携帯電話番号を入力します。',
   'optIn.useDifferent': '別の番号を使う',

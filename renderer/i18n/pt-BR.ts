@@ -31,7 +31,7 @@ export const ptBR: Catalogue = {
   'optIn.choose': 'Escolha as mensagens que deseja. Nada fica marcado até você escolher.',
   'optIn.service': 'Mensagens de serviço',
   'optIn.marketing': 'Ofertas: uma escolha separada e opcional',
-  'optIn.stopAnyTime': 'Você pode cancelar a qualquer momento: responda STOP no WhatsApp ou escolha “Parar mensagens do WhatsApp” neste terminal.',
+  'optIn.stopAnyTime': 'Você pode cancelar a qualquer momento: responda STOP no WhatsApp ou escolha “Parar mensagens do WhatsApp” {terminal, select, atm {neste caixa eletrônico} other {neste totem}}.',
   'optIn.numberOnFile': 'As mensagens irão para o celular cadastrado em {business}: {masked}',
   'optIn.numberToEnter': 'Em seguida, você vai digitar seu número de celular.',
   'optIn.useDifferent': 'Usar outro número',

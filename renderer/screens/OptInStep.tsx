@@ -62,6 +62,7 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
       <CaptureOutcome
         phase={capture.phase}
         business={business}
+        terminal={flow.channel}
         savedText={{ title: 'capture.done.title', body: 'capture.done.body' }}
         failedBody={(code) => (code === 'storage_full' ? 'capture.failed.storage_full' : 'capture.failed.generic')}
         nextLabel="action.continue"
@@ -153,7 +154,7 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
         )}
       </div>
       <p className="note stop-note" data-speak>
-        {text('optIn.stopAnyTime')}
+        {text('optIn.stopAnyTime', { terminal: flow.channel })}
       </p>
       {nothingChosen && (
         <p className="error" role="alert">
