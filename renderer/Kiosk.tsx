@@ -7,7 +7,7 @@ import { DisplayToggles, plainDisplay, type DisplayPreferences } from './compone
 import { IdleWarning } from './components/IdleWarning.tsx';
 import { LanguageBar } from './components/LanguageBar.tsx';
 import { SyncIndicator } from './components/SyncIndicator.tsx';
-import { TextProvider } from './i18n/use-text.tsx';
+import { TextProvider, useText } from './i18n/use-text.tsx';
 import { idleTiming } from './idle-timing.ts';
 import { callKiosk } from './kiosk-call.ts';
 import { Attract } from './screens/Attract.tsx';
@@ -15,6 +15,7 @@ import { OptInStep } from './screens/OptInStep.tsx';
 import { StopMessages } from './screens/StopMessages.tsx';
 import { showsServiceDetails } from './service-details.ts';
 import { useIdle } from './use-idle.ts';
+import { useKeypad } from './use-keypad.ts';
 import { useOfferedStep } from './use-offered-step.ts';
 
 /** The flow as the step offers it: only the purposes the terminal's application asked for. */
@@ -23,6 +24,12 @@ type OfferedStep = { view: StepView; flow: Flow };
 type Journey = { kind: 'attract' } | { kind: 'step'; step: OfferedStep } | { kind: 'stop' };
 
 type Props = { profile: Profile; search: string };
+
+/** Inside the TextProvider, so that controls and states are spoken in the screen's language. */
+function PrivateListening({ enabled, locale }: { enabled: boolean; locale: Locale }) {
+  useAudioGuidance(enabled, locale, useText());
+  return null;
+}
 
 const report = (input: StepReport) => void callKiosk('reportStep', input);
 
@@ -36,6 +43,8 @@ export function Kiosk({ profile, search }: Props) {
   const [locale, setLocale] = useState<Locale>(profile.defaultLocale);
   const [display, setDisplay] = useState<DisplayPreferences>(plainDisplay);
   const [journey, setJourney] = useState<Journey>({ kind: 'attract' });
+  /** Private listening's screen blank (ADA §707.6): only while speech is on. */
+  const [blank, setBlank] = useState(false);
   const [session, setSession] = useState(0);
   /** Whether the step on screen has been answered (confirmed or declined), so an idle reset is not a time-out. */
   const answered = useRef(false);
@@ -46,6 +55,7 @@ export function Kiosk({ profile, search }: Props) {
     setSession((current) => current + 1);
     setLocale(profile.defaultLocale);
     setDisplay(plainDisplay);
+    setBlank(false);
   };
 
   const offered = useOfferedStep((view) => {
@@ -85,12 +95,32 @@ export function Kiosk({ profile, search }: Props) {
     root.lang = locale;
     root.classList.toggle('high-contrast', display.contrast);
     root.classList.toggle('large-text', display.largeText);
-  }, [locale, display]);
+    root.classList.toggle('screen-blank', blank && display.audio);
+  }, [locale, display, blank]);
 
   const changeLocale = (next: Locale) => {
     setLocale(next);
     if (step && !answered.current && next !== locale) report({ stepId: step.stepId, event: 'language_changed', locale: next });
   };
+
+  const decline = (view: StepView) => {
+    answered.current = true;
+    report({ stepId: view.stepId, event: 'declined', locale });
+    offered.forget();
+    endSession();
+  };
+
+  // Cancel leaves what the customer is doing with nothing recorded: an unanswered offer is declined, "Stop WhatsApp
+  // messages" is left; an answered step waits for its own Continue.
+  useKeypad({
+    onCancel: () => {
+      if (warningShown) return;
+      if (journey.kind === 'stop') endSession();
+      else if (journey.kind === 'step' && !answered.current) decline(journey.step.view);
+    },
+    onAudio: () => setDisplay((current) => ({ ...current, audio: !current.audio })),
+    onBlank: () => setBlank((current) => display.audio && !current),
+  });
 
   const screen = () => {
     if (journey.kind === 'stop') return <StopMessages flows={profile.flows} locale={locale} onExit={endSession} />;
@@ -104,12 +134,7 @@ export function Kiosk({ profile, search }: Props) {
         verified={view.verifiedSubject}
         locale={locale}
         onShown={() => report({ stepId: view.stepId, event: 'shown' })}
-        onDecline={() => {
-          answered.current = true;
-          report({ stepId: view.stepId, event: 'declined', locale });
-          offered.forget();
-          endSession();
-        }}
+        onDecline={() => decline(view)}
         onConfirm={() => {
           answered.current = true;
         }}
@@ -118,11 +143,11 @@ export function Kiosk({ profile, search }: Props) {
     );
   };
 
-  useAudioGuidance(display.audio, locale);
   const presentation = profile.hostIntegration.displayModel;
 
   return (
     <TextProvider locale={locale}>
+      <PrivateListening enabled={display.audio} locale={locale} />
       <div className={`kiosk kiosk-${journey.kind} display-${presentation}`} inert={warningShown} aria-hidden={warningShown || undefined}>
         <header className="topbar">
           <LanguageBar locales={profile.locales} current={locale} onChange={changeLocale} />
