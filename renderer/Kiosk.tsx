@@ -3,6 +3,7 @@ import type { StepReport, StepView } from '../shared/contract/kiosk-api.ts';
 import type { Locale } from '../shared/contract/primitives.ts';
 import type { Flow, Profile } from '../shared/contract/profile.ts';
 import { useAudioGuidance } from './audio-guidance.ts';
+import { useBrand } from './brand.ts';
 import { DisplayToggles, plainDisplay, type DisplayPreferences } from './components/DisplayToggles.tsx';
 import { IdleWarning } from './components/IdleWarning.tsx';
 import { LanguageBar } from './components/LanguageBar.tsx';
@@ -144,12 +145,16 @@ export function Kiosk({ profile, search }: Props) {
   };
 
   const presentation = profile.hostIntegration.displayModel;
+  // The step's business; between steps, the terminal's own (the first flow with a brand).
+  const branded = journey.kind === 'step' ? journey.step.flow : profile.flows.find((flow) => flow.brand);
+  useBrand(branded?.brand, display.contrast);
 
   return (
     <TextProvider locale={locale}>
       <PrivateListening enabled={display.audio} locale={locale} />
       <div className={`kiosk kiosk-${journey.kind} display-${presentation}`} inert={warningShown} aria-hidden={warningShown || undefined}>
         <header className="topbar">
+          {branded?.brand && <img className="brand-logo" src={branded.brand.logo} alt={branded.business.name} />}
           <LanguageBar locales={profile.locales} current={locale} onChange={changeLocale} />
           <DisplayToggles value={display} onChange={setDisplay} />
         </header>
