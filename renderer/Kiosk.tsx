@@ -3,17 +3,20 @@ import type { StepReport, StepView } from '../shared/contract/kiosk-api.ts';
 import type { Locale } from '../shared/contract/primitives.ts';
 import type { Flow, Profile } from '../shared/contract/profile.ts';
 import { useAudioGuidance } from './audio-guidance.ts';
+import { useBrand } from './brand.ts';
 import { DisplayToggles, plainDisplay, type DisplayPreferences } from './components/DisplayToggles.tsx';
 import { IdleWarning } from './components/IdleWarning.tsx';
 import { LanguageBar } from './components/LanguageBar.tsx';
 import { SyncIndicator } from './components/SyncIndicator.tsx';
-import { TextProvider } from './i18n/use-text.tsx';
+import { TextProvider, useText } from './i18n/use-text.tsx';
 import { idleTiming } from './idle-timing.ts';
 import { callKiosk } from './kiosk-call.ts';
 import { Attract } from './screens/Attract.tsx';
 import { OptInStep } from './screens/OptInStep.tsx';
 import { StopMessages } from './screens/StopMessages.tsx';
+import { showsServiceDetails } from './service-details.ts';
 import { useIdle } from './use-idle.ts';
+import { useKeypad } from './use-keypad.ts';
 import { useOfferedStep } from './use-offered-step.ts';
 
 /** The flow as the step offers it: only the purposes the terminal's application asked for. */
@@ -22,6 +25,12 @@ type OfferedStep = { view: StepView; flow: Flow };
 type Journey = { kind: 'attract' } | { kind: 'step'; step: OfferedStep } | { kind: 'stop' };
 
 type Props = { profile: Profile; search: string };
+
+/** Inside the TextProvider, so that controls and states are spoken in the screen's language. */
+function PrivateListening({ enabled, locale }: { enabled: boolean; locale: Locale }) {
+  useAudioGuidance(enabled, locale, useText());
+  return null;
+}
 
 const report = (input: StepReport) => void callKiosk('reportStep', input);
 
@@ -35,6 +44,8 @@ export function Kiosk({ profile, search }: Props) {
   const [locale, setLocale] = useState<Locale>(profile.defaultLocale);
   const [display, setDisplay] = useState<DisplayPreferences>(plainDisplay);
   const [journey, setJourney] = useState<Journey>({ kind: 'attract' });
+  /** Private listening's screen blank (ADA §707.6): only while speech is on. */
+  const [blank, setBlank] = useState(false);
   const [session, setSession] = useState(0);
   /** Whether the step on screen has been answered (confirmed or declined), so an idle reset is not a time-out. */
   const answered = useRef(false);
@@ -45,6 +56,7 @@ export function Kiosk({ profile, search }: Props) {
     setSession((current) => current + 1);
     setLocale(profile.defaultLocale);
     setDisplay(plainDisplay);
+    setBlank(false);
   };
 
   const offered = useOfferedStep((view) => {
@@ -84,12 +96,32 @@ export function Kiosk({ profile, search }: Props) {
     root.lang = locale;
     root.classList.toggle('high-contrast', display.contrast);
     root.classList.toggle('large-text', display.largeText);
-  }, [locale, display]);
+    root.classList.toggle('screen-blank', blank && display.audio);
+  }, [locale, display, blank]);
 
   const changeLocale = (next: Locale) => {
     setLocale(next);
     if (step && !answered.current && next !== locale) report({ stepId: step.stepId, event: 'language_changed', locale: next });
   };
+
+  const decline = (view: StepView) => {
+    answered.current = true;
+    report({ stepId: view.stepId, event: 'declined', locale });
+    offered.forget();
+    endSession();
+  };
+
+  // Cancel leaves what the customer is doing with nothing recorded: an unanswered offer is declined, "Stop WhatsApp
+  // messages" is left; an answered step waits for its own Continue.
+  useKeypad({
+    onCancel: () => {
+      if (warningShown) return;
+      if (journey.kind === 'stop') endSession();
+      else if (journey.kind === 'step' && !answered.current) decline(journey.step.view);
+    },
+    onAudio: () => setDisplay((current) => ({ ...current, audio: !current.audio })),
+    onBlank: () => setBlank((current) => display.audio && !current),
+  });
 
   const screen = () => {
     if (journey.kind === 'stop') return <StopMessages flows={profile.flows} locale={locale} onExit={endSession} />;
@@ -103,12 +135,7 @@ export function Kiosk({ profile, search }: Props) {
         verified={view.verifiedSubject}
         locale={locale}
         onShown={() => report({ stepId: view.stepId, event: 'shown' })}
-        onDecline={() => {
-          answered.current = true;
-          report({ stepId: view.stepId, event: 'declined', locale });
-          offered.forget();
-          endSession();
-        }}
+        onDecline={() => decline(view)}
         onConfirm={() => {
           answered.current = true;
         }}
@@ -117,20 +144,26 @@ export function Kiosk({ profile, search }: Props) {
     );
   };
 
-  useAudioGuidance(display.audio, locale);
   const presentation = profile.hostIntegration.displayModel;
+  // The step's business; between steps, the terminal's own (the first flow with a brand).
+  const branded = journey.kind === 'step' ? journey.step.flow : profile.flows.find((flow) => flow.brand);
+  useBrand(branded?.brand, display.contrast);
 
   return (
     <TextProvider locale={locale}>
+      <PrivateListening enabled={display.audio} locale={locale} />
       <div className={`kiosk kiosk-${journey.kind} display-${presentation}`} inert={warningShown} aria-hidden={warningShown || undefined}>
         <header className="topbar">
+          {branded?.brand && <img className="brand-logo" src={branded.brand.logo} alt={branded.business.name} />}
           <LanguageBar locales={profile.locales} current={locale} onChange={changeLocale} />
           <DisplayToggles value={display} onChange={setDisplay} />
         </header>
         <main key={session}>{screen()}</main>
-        <footer className="footer">
-          <SyncIndicator />
-        </footer>
+        {showsServiceDetails(profile) && (
+          <footer className="footer">
+            <SyncIndicator />
+          </footer>
+        )}
       </div>
       {idle.warningLeft !== null && <IdleWarning secondsLeft={idle.warningLeft} onContinue={idle.keepAlive} />}
     </TextProvider>

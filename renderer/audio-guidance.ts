@@ -1,4 +1,6 @@
 import { useEffect, useRef } from 'react';
+import type { Text } from './i18n/use-text.tsx';
+import { speech } from './speech-port.ts';
 
 /** The words of the current step: an open dialog first, otherwise the heading and the marked lines of <main>. */
 function currentStep(): { heading: string; text: string } {
@@ -8,31 +10,74 @@ function currentStep(): { heading: string; text: string } {
   return { heading: texts('h1, h2').join('. '), text: texts('h1, h2, [data-speak]').join('. ') };
 }
 
+/** A control as a listener needs it: its name, and whether it is ticked or switched on. */
+export function describeControl(element: Element, text: Text): string {
+  const label = element.closest('label');
+  const name = (element.getAttribute('aria-label') ?? (label ?? element).textContent ?? '').trim();
+  if (element instanceof HTMLInputElement && element.type === 'checkbox') {
+    return `${name}, ${text(element.checked ? 'speech.checked' : 'speech.notChecked')}`;
+  }
+  const pressed = element.getAttribute('aria-pressed');
+  if (pressed !== null) return `${name}, ${text(pressed === 'true' ? 'speech.on' : 'speech.off')}`;
+  return name;
+}
+
 /**
- * Reads the current step aloud when audio guidance is on, and again whenever the step or language changes.
- * Terminals without speech synthesis simply stay silent.
+ * Private listening: while on, each step is read aloud when it appears or the language changes, then whatever
+ * the customer moves to (control and state), each digit typed and each error, in the screen's language.
  */
-export function useAudioGuidance(enabled: boolean, locale: string): void {
+export function useAudioGuidance(enabled: boolean, locale: string, text: Text): void {
   const lastSpoken = useRef('');
   useEffect(() => {
-    // Reading window.speechSynthesis starts the platform's speech service (~0.1 s on the main thread on Linux), so
-    // it is not touched until someone turns audio guidance on.
-    if (!enabled && !lastSpoken.current) return;
-    const synth = 'speechSynthesis' in window ? window.speechSynthesis : undefined;
-    if (!synth) return;
     if (!enabled) {
-      synth.cancel();
+      if (lastSpoken.current) speech.silence();
       lastSpoken.current = '';
       return;
     }
     // Keyed by heading, not by full text, so a countdown or a typed digit does not restart the reading.
-    const { heading, text } = currentStep();
-    const key = `${locale}\n${heading}`;
-    if (!text || key === lastSpoken.current) return;
-    lastSpoken.current = key;
-    synth.cancel();
-    const utterance = new SpeechSynthesisUtterance(text);
-    utterance.lang = locale;
-    synth.speak(utterance);
-  });
+    const readStep = () => {
+      const { heading, text: words } = currentStep();
+      const key = `${locale}\n${heading}`;
+      if (!words || key === lastSpoken.current) return;
+      lastSpoken.current = key;
+      speech.say(words, locale);
+    };
+    readStep();
+    // A new screen inside a step (offer → number → review) is a change of the DOM, not of this component.
+    const screens = new MutationObserver(readStep);
+    screens.observe(document.body, { childList: true, subtree: true });
+    return () => screens.disconnect();
+  }, [enabled, locale]);
+
+  useEffect(() => {
+    if (!enabled) return;
+    const onFocus = (event: FocusEvent) => {
+      const target = event.target;
+      if (target instanceof HTMLElement && target.matches('button, input, select')) speech.say(describeControl(target, text), locale);
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (/^\d$/.test(event.key)) speech.say(event.key, locale, false);
+    };
+    // A checkbox ticked by Space or Enter keeps its focus: its new state is said when it changes.
+    const onChange = (event: Event) => {
+      if (event.target instanceof HTMLInputElement && event.target.type === 'checkbox') speech.say(describeControl(event.target, text), locale);
+    };
+    const alerts = new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node instanceof HTMLElement && node.matches('[role="alert"]')) speech.say(node.textContent ?? '', locale, false);
+        }
+      }
+    });
+    alerts.observe(document.body, { childList: true, subtree: true });
+    document.addEventListener('focusin', onFocus);
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('change', onChange);
+    return () => {
+      alerts.disconnect();
+      document.removeEventListener('focusin', onFocus);
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('change', onChange);
+    };
+  }, [enabled, locale, text]);
 }

@@ -4,7 +4,7 @@ import type { KioskErrorCode } from '../shared/contract/errors.ts';
 import { callKiosk } from './kiosk-call.ts';
 import { announceCapture } from './sync-reading.ts';
 
-export type CapturePhase = { kind: 'editing' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; code: KioskErrorCode };
+export type CapturePhase = { kind: 'editing' } | { kind: 'saving' } | { kind: 'saved'; committedAt: string } | { kind: 'failed'; code: KioskErrorCode };
 
 /** Sends one capture request; "saved" only once the host reports the events durably committed. */
 export function useCapture() {
@@ -12,7 +12,7 @@ export function useCapture() {
   const submit = async (request: StepCaptureRequest) => {
     setPhase({ kind: 'saving' });
     const result = await callKiosk('captureConsent', request);
-    setPhase(result.ok ? { kind: 'saved' } : { kind: 'failed', code: result.error.code });
+    setPhase(result.ok ? { kind: 'saved', committedAt: result.value.committedAt } : { kind: 'failed', code: result.error.code });
     announceCapture();
   };
   return { phase, submit };

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,14 +33,53 @@ export function isExecutable(file: string): boolean {
   }
 }
 
+export type ScreenSize = { width: number; height: number };
+
+/**
+ * The X display's size, from xdpyinfo (x11-utils). Without a window manager nothing maximises Chromium's window, not
+ * even --kiosk (it asks the window manager for full screen), so the window is given the display's size itself.
+ * Under Wayland the compositor (cage) sizes the window; null there, and where xdpyinfo is missing.
+ */
+export function xDisplaySize(env: Env = process.env): ScreenSize | null {
+  if (!env.DISPLAY || env.WAYLAND_DISPLAY) return null;
+  const probe = spawnSync('xdpyinfo', [], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 3_000 });
+  const match = /dimensions:\s+(\d+)x(\d+) pixels/.exec(probe.stdout ?? '');
+  return match ? { width: Number(match[1]), height: Number(match[2]) } : null;
+}
+
+/**
+ * Why Chromium's sandbox cannot be used here, if it cannot: Chromium refuses to start as root with it, and without
+ * user namespaces (and Debian ships no setuid sandbox helper) it has nothing to build it from.
+ */
+export function sandboxUnavailable(uid: number | undefined, readSetting: (file: string) => string | null = readSystemSetting): string | null {
+  if (uid === 0) return 'running as root';
+  if (readSetting('/proc/sys/user/max_user_namespaces') === '0' || readSetting('/proc/sys/kernel/unprivileged_userns_clone') === '0') {
+    return 'user namespaces are disabled on this machine';
+  }
+  return null;
+}
+
+function readSystemSetting(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 /**
  * A fresh profile each launch (no history, no cached token), and none of Chromium's own network chatter: the
  * kiosk talks to its loopback host and nothing else. Nothing that a one-page kiosk does not use is started either
  * (extensions, default apps, crash reporter, safe-browsing model), and the page is never throttled as a background
  * tab, which matters while the window is still being mapped at start-up.
  */
-export function chromiumArgs(url: string, options: { kiosk: boolean; userDataDir: string; gpu: boolean }): string[] {
+export function chromiumArgs(
+  url: string,
+  options: { kiosk: boolean; userDataDir: string; gpu: boolean; screen?: ScreenSize | null; sandbox?: boolean },
+): string[] {
   return [
+    ...(options.sandbox === false ? ['--no-sandbox'] : []),
+    ...(options.screen ? ['--window-position=0,0', `--window-size=${options.screen.width},${options.screen.height}`] : []),
     // Without a GPU, Chromium would start a GPU process only to emulate one in software; drawing on the CPU from the
     // start gets the window up sooner.
     ...(options.gpu ? [] : ['--disable-gpu']),
@@ -72,13 +111,17 @@ export type RunningChromium = { process: ChildProcess; exited: Promise<ChromiumE
 
 /**
  * Starts system Chromium on `url`; its throwaway profile directory goes when it exits. `exited` carries Chromium's
- * last error line, so a browser that refuses to start (e.g. as root without --no-sandbox) says why.
- * `KIOSK_CHROMIUM_FLAGS` adds flags (space-separated) for a particular machine.
+ * last error line, so a browser that refuses to start says why. Full screen (`--kiosk`) unless `KIOSK_MODE=app`
+ * asks for a framed window, both at the display's size. Where the sandbox cannot be used it is turned off, and one
+ * line says so. `KIOSK_CHROMIUM_FLAGS` adds flags (space-separated) for a particular machine.
  */
-export function launchChromium(url: string, env: Env = process.env): RunningChromium {
+export function launchChromium(url: string, env: Env = process.env, log: (line: string) => void = console.log): RunningChromium {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-chromium-'));
   const extra = (env.KIOSK_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean);
-  const args = [...extra, ...chromiumArgs(url, { kiosk: env.KIOSK_MODE === 'kiosk', userDataDir, gpu: hasGpu() })];
+  const noSandbox = extra.includes('--no-sandbox') ? null : sandboxUnavailable(process.getuid?.());
+  if (noSandbox) log(`Chromium's sandbox cannot be used (${noSandbox}): started with --no-sandbox; run the kiosk as a normal user to keep it.`);
+  const options = { kiosk: env.KIOSK_MODE !== 'app', userDataDir, gpu: hasGpu(), screen: xDisplaySize(env), sandbox: !noSandbox };
+  const args = [...extra, ...chromiumArgs(url, options)];
   // A process group of its own, so that once the browser has exited its helpers can be stopped too.
   const child = spawn(chromiumExecutable(env), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let lastError = '';

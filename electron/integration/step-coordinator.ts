@@ -22,6 +22,7 @@ import type { FlowTerms } from '../host/flow-terms.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { HostConnection } from './host-connection.ts';
 import type { KioskHealth } from './kiosk-health.ts';
+import { customerReceipt } from './customer-receipt.ts';
 import { outcomeOfInterruptedOffer, readSessionRecord, writeSessionRecord, type SessionRecord } from './session-record.ts';
 
 export type CoordinatorLedger = Pick<Ledger, 'capture' | 'recordFunnel' | 'status' | 'exportRecords'>;
@@ -79,6 +80,10 @@ const RECENT_SESSIONS = 32;
 const RECORD_DELAY_MS = 50;
 
 const newId = (bytes: number) => randomBytes(bytes).toString('base64url');
+
+function withoutReceipt({ receipt: _receipt, ...kept }: Extract<OfferOutcome, { outcome: 'accepted' }>): OfferOutcome {
+  return kept;
+}
 
 function completionCodeFor(outcome: OfferOutcome): CompletionCode {
   switch (outcome.outcome) {
@@ -270,7 +275,8 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     if (!finished) return;
     offer = null;
     for (const timer of finished.timers) clearTimeout(timer);
-    remember(finished.session.id, { requestId: finished.requestId, result: outcome });
+    // The record read back (OptIn.QuerySession, and on disk across a restart) holds no personal data: no receipt.
+    remember(finished.session.id, { requestId: finished.requestId, result: outcome.outcome === 'accepted' ? withoutReceipt(outcome) : outcome });
     if (display?.offerRequestId === finished.requestId) {
       if (ending === 'wipe') closeDisplay();
       else display = { ...display, open: false };
@@ -539,6 +545,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
         subjectSource: draftSubject.source,
         consents,
         committedAt: result.committedAt,
+        receipt: customerReceipt(open.flow, request.locale, request.consents, draftSubject.phone, result.committedAt),
       },
       'keep',
     );

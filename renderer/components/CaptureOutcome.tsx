@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import type { CapturePhase } from '../use-capture.ts';
 import type { MessageId } from '../i18n/en.ts';
 import { useText } from '../i18n/use-text.tsx';
@@ -6,14 +7,18 @@ import { Screen } from './Screen.tsx';
 type Props = {
   phase: Exclude<CapturePhase, { kind: 'editing' }>;
   business: string;
+  /** The flow's channel (`atm`, …): how the screen calls the terminal the customer stands at. */
+  terminal: string;
   savedText: { title: MessageId; body: MessageId };
   failedBody: (code: string) => MessageId;
   nextLabel: MessageId;
+  /** What the customer takes away once saved (the opt-in's receipt). */
+  receipt?: ReactNode;
   onNext: () => void;
 };
 
 /** Saving, then "saved" (only after the host's durable commit) or a plain failure; either way the flow goes on. */
-export function CaptureOutcome({ phase, business, savedText, failedBody, nextLabel, onNext }: Props) {
+export function CaptureOutcome({ phase, business, terminal, savedText, failedBody, nextLabel, receipt, onNext }: Props) {
   const text = useText();
   if (phase.kind === 'saving') {
     return (
@@ -30,9 +35,10 @@ export function CaptureOutcome({ phase, business, savedText, failedBody, nextLab
       <p className="lead" data-speak>
         {saved ? text(savedText.body, { business }) : text(failedBody(phase.code))}
       </p>
+      {saved && receipt}
       {saved && (
         <p className="note" data-speak>
-          {text('optIn.stopAnyTime')}
+          {text('optIn.stopAnyTime', { terminal })}
         </p>
       )}
       <div className="actions">

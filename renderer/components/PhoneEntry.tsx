@@ -28,7 +28,7 @@ function handledByTarget(event: KeyboardEvent): boolean {
 
 /**
  * Number entry for a shared touch screen: country, live-formatted display, on-screen keypad, and the same keys on a
- * physical keyboard (digits, Backspace, Escape to clear, Enter). Only a valid mobile number leaves this screen.
+ * physical keypad (digits, Back = Backspace, Clear = Delete, Enter; Cancel is the step's, renderer/use-keypad.ts). Only a valid mobile number leaves this screen.
  */
 export function PhoneEntry({ title, defaultCountry, onNumber, actions }: Props) {
   const text = useText();
@@ -66,7 +66,7 @@ export function PhoneEntry({ title, defaultCountry, onNumber, actions }: Props) 
       if (event.altKey || event.ctrlKey || event.metaKey || handledByTarget(event)) return;
       const action = /^\d$/.test(event.key)
         ? () => keys.current.type(event.key)
-        : { Backspace: keys.current.back, Escape: keys.current.clear, Enter: keys.current.enter }[event.key];
+        : { Backspace: keys.current.back, Delete: keys.current.clear, Enter: keys.current.enter }[event.key];
       if (!action) return;
       event.preventDefault();
       action();

@@ -28,7 +28,9 @@ export function PurposeChoices({ purposes, locale, selected, onToggle }: Props) 
             {inGroup.map((purpose) => (
               <label key={purpose.id} className="choice">
                 <input type="checkbox" checked={selected.has(purpose.id)} onChange={() => onToggle(purpose.id)} />
-                <span className="choice-label">{purpose.label[locale] ?? purpose.id}</span>
+                <span className="choice-label" data-speak>
+                  {purpose.label[locale] ?? purpose.id}
+                </span>
               </label>
             ))}
           </fieldset>

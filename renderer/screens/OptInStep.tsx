@@ -2,11 +2,12 @@ import { useEffect, useRef, useState } from 'react';
 import type { StepView } from '../../shared/contract/kiosk-api.ts';
 import type { Locale } from '../../shared/contract/primitives.ts';
 import type { Flow } from '../../shared/contract/profile.ts';
-import { formatInternational } from '../../shared/phone.ts';
+import { formatInternational, maskPhone } from '../../shared/phone.ts';
 import { CaptureOutcome } from '../components/CaptureOutcome.tsx';
 import { ConsentReview } from '../components/ConsentReview.tsx';
 import { PhoneEntry, type EnteredNumber } from '../components/PhoneEntry.tsx';
 import { PurposeChoices } from '../components/PurposeChoices.tsx';
+import { Receipt } from '../components/Receipt.tsx';
 import { Screen } from '../components/Screen.tsx';
 import { consentChoices } from '../consent-choices.ts';
 import { useText } from '../i18n/use-text.tsx';
@@ -62,9 +63,20 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
       <CaptureOutcome
         phase={capture.phase}
         business={business}
+        terminal={flow.channel}
         savedText={{ title: 'capture.done.title', body: 'capture.done.body' }}
         failedBody={(code) => (code === 'storage_full' ? 'capture.failed.storage_full' : 'capture.failed.generic')}
         nextLabel="action.continue"
+        receipt={
+          capture.phase.kind === 'saved' && (
+            <Receipt
+              purposes={flow.purposes.filter((purpose) => selected.has(purpose.id)).map((purpose) => purpose.label[locale] ?? purpose.id)}
+              maskedNumber={onFile ? onFile.masked : maskPhone(entered?.e164 ?? '')}
+              recordedAt={capture.phase.committedAt}
+              locale={locale}
+            />
+          )
+        }
         onNext={onFinished}
       />
     );
@@ -153,7 +165,7 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
         )}
       </div>
       <p className="note stop-note" data-speak>
-        {text('optIn.stopAnyTime')}
+        {text('optIn.stopAnyTime', { terminal: flow.channel })}
       </p>
       {nothingChosen && (
         <p className="error" role="alert">

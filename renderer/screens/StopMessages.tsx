@@ -60,6 +60,7 @@ export function StopMessages({ flows, locale, onExit }: Props) {
       <CaptureOutcome
         phase={capture.phase}
         business={flow.business.name}
+        terminal={flow.channel}
         savedText={{ title: 'stop.done.title', body: 'stop.done.body' }}
         failedBody={() => 'capture.failed.optOut'}
         nextLabel="action.finish"

@@ -129,6 +129,22 @@ export const QuerySessionPayload = z.object({ sessionId: SessionId }).strict();
 
 export const RecordedConsent = z.object({ purposeId: Slug, category: PurposeCategory, eventId: z.uuid(), seq: z.number().int().min(1) }).strict();
 
+/**
+ * What the customer agreed to, for the host's receipt printer, in the customer's language: the business, the
+ * purposes, the number masked (never the number itself: the host may print it where others can read it), when it
+ * was recorded, and the agreed sentences themselves, which say how to stop (the profile's notices must).
+ */
+export const CustomerReceipt = z
+  .object({
+    business: Text(1, 100),
+    purposes: z.array(z.object({ purposeId: Slug, label: Text(1, 200) }).strict()).min(1).max(20),
+    maskedNumber: Text(1, 40),
+    recordedAt: IsoTimestamp,
+    sentences: z.array(Text(1, 2000)).min(1).max(20),
+  })
+  .strict();
+export type CustomerReceipt = z.infer<typeof CustomerReceipt>;
+
 export const OfferErrorCode = z.enum([
   'ledgerFull',
   'ledgerUnavailable',
@@ -158,6 +174,8 @@ export const OfferOutcome = z.discriminatedUnion('outcome', [
       subjectSource: SubjectSource,
       consents: z.array(RecordedConsent).min(1).max(20),
       committedAt: IsoTimestamp,
+      /** Added in the second edition of this API (additive): absent when read back after a kiosk restart. */
+      receipt: CustomerReceipt.optional(),
     })
     .strict(),
   z.object({ outcome: z.literal('declined'), sessionId: SessionId, flowId: Slug, locale: Locale }).strict(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Brand } from './brand.ts';
 import { EntryPoint } from './consent-event.ts';
 import { DisplayModel } from './host-api.ts';
 import { E164, Locale, Placement, PurposeCategory, Slug, Text } from './primitives.ts';
@@ -108,6 +109,8 @@ export const Flow = ConsentTerms.extend({
   entryPoint: EntryPoint,
   verifiedSubject: VerifiedSubjectSource,
   dataController: DataController,
+  /** The business's look while its step is on screen; the kiosk's own when absent (shared/contract/brand.ts). */
+  brand: Brand.optional(),
 }).strict();
 export type Flow = z.infer<typeof Flow>;
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskMethods } from '../../../electron/host/dispatch.ts';
 import { startBridge, type Bridge } from '../../../electron/bridge/bridge-server.ts';
-import { chromiumArgs } from '../../../electron/bridge/launch-chromium.ts';
+import { chromiumArgs, sandboxUnavailable } from '../../../electron/bridge/launch-chromium.ts';
 import { loopbackPeerUid } from '../../../electron/bridge/peer-user.ts';
 import { startTestHost } from '../host/host-fixture.ts';
 
@@ -208,5 +208,22 @@ describe('the Chromium launcher', () => {
     const args = (gpu: boolean) => chromiumArgs('http://127.0.0.1:1/', { kiosk: false, userDataDir: '/tmp/p', gpu });
     expect(args(false)).toContain('--disable-gpu');
     expect(args(true)).not.toContain('--disable-gpu');
+  });
+
+  it('gives the window the display\'s size at its top-left corner, since without a window manager nothing maximises it', () => {
+    const args = chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, screen: { width: 1080, height: 1920 } });
+    expect(args).toEqual(expect.arrayContaining(['--window-position=0,0', '--window-size=1080,1920']));
+    expect(chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, screen: null }).join(' ')).not.toMatch(/--window-/);
+  });
+
+  it('turns the sandbox off only as root or where user namespaces are disabled, and says why', () => {
+    const settings = (values: Record<string, string>) => (file: string) => values[file] ?? null;
+    expect(sandboxUnavailable(0, settings({}))).toBe('running as root');
+    expect(sandboxUnavailable(1000, settings({}))).toBeNull();
+    expect(sandboxUnavailable(1000, settings({ '/proc/sys/user/max_user_namespaces': '15000' }))).toBeNull();
+    expect(sandboxUnavailable(1000, settings({ '/proc/sys/user/max_user_namespaces': '0' }))).toMatch(/user namespaces are disabled/);
+    expect(sandboxUnavailable(1000, settings({ '/proc/sys/kernel/unprivileged_userns_clone': '0' }))).toMatch(/user namespaces are disabled/);
+    expect(chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, sandbox: false })).toContain('--no-sandbox');
+    expect(chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, sandbox: true })).not.toContain('--no-sandbox');
   });
 });

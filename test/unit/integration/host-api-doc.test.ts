@@ -16,4 +16,13 @@ describe('the AsyncAPI document for integrators', () => {
     }
     expect(JSON.stringify(document.components.messages['OptIn.Offer.Completion']?.payload)).toContain('"timed_out"');
   });
+
+  it('carries the customer\'s receipt on an accepted offer, as an optional (additive) field with the number masked', () => {
+    const payload = JSON.stringify(JSON.parse(documentText()).components.messages['OptIn.Offer.Completion'].payload);
+    const accepted = /\{[^{}]*"outcome":\{[^{}]*"const":"accepted"/.test(payload);
+    expect(accepted).toBe(true);
+    expect(payload).toMatch(/"receipt":\{/);
+    for (const field of ['business', 'purposes', 'maskedNumber', 'recordedAt', 'sentences']) expect(payload).toContain(`"${field}"`);
+    expect(payload).not.toMatch(/"required":\[[^\]]*"receipt"/);
+  });
 });

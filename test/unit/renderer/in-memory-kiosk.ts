@@ -10,6 +10,8 @@ export const demoProfile = Profile.parse(demo);
 type Options = {
   /** What captureConsent answers; a promise lets a test hold the "durable commit" back. */
   capture?: () => Promise<KioskResult<CaptureResult>>;
+  /** The profile it serves: the demo profile unless said. */
+  profile?: Profile;
 };
 
 export const committed = (): Promise<KioskResult<CaptureResult>> =>
@@ -25,7 +27,7 @@ type Waiter = { known: string | null; resolve: (result: KioskResult<{ step: Step
  * profile, lets a test offer a step as the terminal's application would (the ATM's with a masked host-verified
  * number) or end it, and records every step report and capture request.
  */
-export function inMemoryKiosk({ capture = committed }: Options = {}) {
+export function inMemoryKiosk({ capture = committed, profile = demoProfile }: Options = {}) {
   const reports: StepReport[] = [];
   const captures: StepCaptureRequest[] = [];
   let step: StepView | null = null;
@@ -40,7 +42,7 @@ export function inMemoryKiosk({ capture = committed }: Options = {}) {
     }
   };
   const api: KioskApi = {
-    getProfile: () => ok(demoProfile),
+    getProfile: () => ok(profile),
     awaitStep: ({ known }) =>
       (step?.stepId ?? null) === known
         ? new Promise((resolve) => waiters.add({ known: known ?? null, resolve }))

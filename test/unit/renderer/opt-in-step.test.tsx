@@ -32,6 +32,17 @@ describe('the opt-in step', () => {
     expect(host.reports).toEqual([{ stepId: 'test-step-000001', event: 'shown' }]);
   });
 
+  it.each([
+    ['atm', 'en', '“Stop WhatsApp messages” at this ATM.'],
+    ['airline', 'en', '“Stop WhatsApp messages” at this kiosk.'],
+    ['atm', 'ja', 'このATMの「WhatsAppメッセージの停止」'],
+    ['atm', 'es', 'en este cajero.'],
+    ['airline', 'pt-BR', 'neste totem.'],
+  ] as const)('calls the terminal what it is, in its language: %s in %s', async (flowId, locale, expected) => {
+    screen = await showOffer(inMemoryKiosk(), flowId, '', locale);
+    expect(screen.container.textContent).toContain(expected);
+  });
+
   it('starts with nothing ticked and will not go on until the person ticks something', async () => {
     const kiosk = await reachAtmOptIn(inMemoryKiosk());
     const boxes = kiosk.all('checkbox') as HTMLInputElement[];

@@ -29,12 +29,12 @@ describe('number entry', () => {
     expect(display(kiosk)).toBe('');
   });
 
-  it('takes digits, Backspace, Escape and Enter from a physical keypad', async () => {
+  it('takes digits, Back (Backspace), Clear (Delete) and Enter from a physical keypad', async () => {
     const kiosk = await reachKeypad();
     await kiosk.type('0901234567');
     await kiosk.press('Backspace');
     expect(display(kiosk)).toBe('090-1234-56');
-    await kiosk.press('Escape');
+    await kiosk.press('Delete');
     expect(display(kiosk)).toBe('');
     await kiosk.type('09012345678');
     await kiosk.press('Enter');

@@ -2,7 +2,7 @@
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KioskStatus, SyncState } from '../../../shared/contract/status.ts';
-import { inMemoryKiosk } from './in-memory-kiosk.ts';
+import { demoProfile, inMemoryKiosk } from './in-memory-kiosk.ts';
 import { showKiosk, type KioskScreen } from './screen.tsx';
 
 let screen: KioskScreen | undefined;
@@ -70,5 +70,15 @@ describe('the sync indicator', () => {
 
     expect(footer()).toBe('Sync is off · 1 record kept on this kiosk');
     expect(footer()).not.toContain('synced');
+  });
+
+  it('is not shown to a customer: only a demonstration profile shows it', async () => {
+    const { hostIntegration, ...rest } = demoProfile;
+    const customerProfile = { ...rest, hostIntegration: { displayModel: hostIntegration.displayModel } };
+    screen = await showKiosk(inMemoryKiosk({ profile: customerProfile }).api);
+    await screen.click('button', 'English');
+    expect(screen.get('button', 'Stop WhatsApp messages')).toBeTruthy();
+    expect(document.querySelector('footer')).toBeNull();
+    expect(document.body.textContent).not.toMatch(/sync/i);
   });
 });
