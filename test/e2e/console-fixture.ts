@@ -1,0 +1,39 @@
+import AxeBuilder from '@axe-core/playwright';
+import { createHmac } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import type { RunningServer } from '../../server/start-server.ts';
+import { WEBHOOK_APP_SECRET } from '../fault/fixtures/sync-harness.ts';
+import { expect } from './kiosk-fixture.ts';
+
+export const OPERATOR = { username: 'olive', password: 'operator-password-1' };
+export const COMPLIANCE = { username: 'carla', password: 'compliance-password-1' };
+
+/** The two roles' accounts, as `npm run console:account` makes them. */
+export async function createAccounts(api: RunningServer): Promise<void> {
+  if (!existsSync(path.resolve('out/console/index.html'))) throw new Error('out/console is missing: run `npm run build:console` before the end-to-end tests.');
+  await api.store.consoleAccounts.create(OPERATOR.username, 'operator', OPERATOR.password);
+  await api.store.consoleAccounts.create(COMPLIANCE.username, 'compliance', COMPLIANCE.password);
+}
+
+export async function signIn(page: Page, api: RunningServer, account: { username: string; password: string }): Promise<void> {
+  await page.goto(`${api.url}/console/`);
+  await page.getByLabel('Username').fill(account.username);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText(`Signed in as ${account.username}`)).toBeVisible();
+}
+
+/** axe-core over the whole page as it stands: no violation of any rule it checks (WCAG 2.x A and AA among them). */
+export async function expectNoAxeViolations(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  expect(violations.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** A signed WhatsApp delivery, as Meta posts it. */
+export function postWebhook(api: RunningServer, payload: unknown): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const signature = `sha256=${createHmac('sha256', WEBHOOK_APP_SECRET).update(body).digest('hex')}`;
+  return fetch(`${api.url}/v1/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body });
+}
