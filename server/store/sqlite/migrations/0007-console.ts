@@ -16,7 +16,7 @@ export const consoleTables: Migration = {
         token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES console_accounts(username), csrf_token TEXT NOT NULL,
         created_at TEXT NOT NULL, expires_at TEXT NOT NULL);
       CREATE TABLE console_actions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, username TEXT, role TEXT, action TEXT NOT NULL, target TEXT,
+        id INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT, role TEXT, action TEXT NOT NULL, target TEXT,
         detail TEXT, status INTEGER NOT NULL);
       CREATE INDEX console_actions_by_user ON console_actions(username, at);
       CREATE TRIGGER console_actions_no_update BEFORE UPDATE ON console_actions BEGIN SELECT RAISE(ABORT, 'console_actions is append-only'); END;
