@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { ApiKeys } from '../../shared/contract/api-statement.ts';
+import { receiptVerificationKey, verifyReceipt } from '../../shared/receipts/receipt-signing.ts';
 import { syncWorkerFactory } from '../../electron/sync/sync-worker.ts';
 import { consentCheck, startApi, tempDir } from '../fault/fixtures/sync-harness.ts';
 import { userPreferencesWebhook } from '../fixtures/whatsapp-webhooks.ts';
 import { COMPLIANCE, OPERATOR, createAccounts, expectNoAxeViolations, postWebhook, signIn } from './console-fixture.ts';
-import { expect, startKiosk, test } from './kiosk-fixture.ts';
+import { demoProfilePath, expect, startKiosk, test } from './kiosk-fixture.ts';
 import { openFlow, reachOptIn } from './kiosk-screens.ts';
 
 const PHONE = '+819012345678';
@@ -11,7 +13,7 @@ const DIGITS = PHONE.slice(1);
 
 test('an operator sees the kiosk that captured a consent in the fleet and the funnel; a compliance officer sees that consent, receipts, access and erasure', async ({ browser }) => {
   test.setTimeout(90_000);
-  const api = await startApi(tempDir('console-api'));
+  const api = await startApi(tempDir('console-api'), 0, { receiptProfiles: [demoProfilePath] });
   await createAccounts(api);
   const enrolmentToken = await api.store.devices.createToken();
   const kiosk = await startKiosk(undefined, (dataDir) =>
@@ -78,6 +80,21 @@ test('an operator sees the kiosk that captured a consent in the fleet and the fu
     expect(file.phone).toBe(PHONE);
     expect(file.records.filter((record) => record.record === 'chain_event').map((record) => record.subject?.phone)).toEqual([PHONE]);
     expect(file.records.some((record) => record.record === 'whatsapp_change')).toBe(true);
+
+    const receiptsFile = officer.waitForEvent('download');
+    await officer.getByRole('button', { name: 'Download signed receipts' }).click();
+    const receipts = readFileSync((await (await receiptsFile).path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { jws: string });
+    expect(receipts).toHaveLength(1);
+    const { keys } = ApiKeys.parse(await (await fetch(`${api.url}/v1/keys`)).json());
+    const receipt = (await verifyReceipt(receipts[0]!.jws, await receiptVerificationKey(Buffer.from(keys[0]!.publicKey, 'base64url')))) as {
+      issuer: { consentApi: boolean; keyId: string };
+      kantara: { piiPrincipalId: string; piiControllers: { piiController: string }[] };
+      signedEvent: { purpose: { id: string } };
+    };
+    expect(receipt.issuer).toMatchObject({ consentApi: true, keyId: keys[0]!.keyId });
+    expect(receipt.kantara.piiPrincipalId).toBe(PHONE);
+    expect(receipt.kantara.piiControllers[0]!.piiController).toMatch(/Sakura Bank/);
+    expect(receipt.signedEvent.purpose.id).toBe('balance_alerts');
 
     await officer.getByLabel(/I have checked this erasure request/).check();
     await officer.getByRole('button', { name: 'Erase personal data' }).click();

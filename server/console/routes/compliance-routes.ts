@@ -5,6 +5,7 @@ import { maskPhone } from '../../../shared/phone.ts';
 import type { ApiContext } from '../../app.ts';
 import { requireBusiness } from '../../http/require-business.ts';
 import { jsonBody, requireRole, type ConsoleContext, type ConsoleEnv } from '../console-session.ts';
+import { createReceiptIssuer } from '../receipt-issuer.ts';
 import { subjectRecords, subjectTimeline } from '../subject-timeline.ts';
 
 /**
@@ -12,7 +13,9 @@ import { subjectRecords, subjectTimeline } from '../subject-timeline.ts';
  * as a file) and the erasure. Numbers travel in POST bodies, never URLs; the audit log keeps the masked number and
  * its keyed hash (which finds the entries again for a number, and gives the number to no one).
  */
-export function registerComplianceRoutes(api: Hono<ConsoleEnv>, { store, now, log }: ApiContext): void {
+export function registerComplianceRoutes(api: Hono<ConsoleEnv>, { store, now, log, config }: ApiContext): void {
+  const issuer = createReceiptIssuer(config.receiptProfiles, store.statements.receiptSigner, now);
+
   async function subject<S extends z.ZodType<Subject>>(c: ConsoleContext, action: string, schema: S): Promise<z.output<S>> {
     requireRole(c, 'compliance', { action, target: null });
     const query = await jsonBody(c, schema, 'subject (businessId and an E.164 phone number)');
@@ -34,6 +37,15 @@ export function registerComplianceRoutes(api: Hono<ConsoleEnv>, { store, now, lo
     return c.body(`${JSON.stringify(file, null, 2)}\n`, 200, {
       'content-type': 'application/json; charset=utf-8',
       'content-disposition': `attachment; filename="access-request-${businessId}.json"`,
+    });
+  });
+
+  api.post('/subjects/receipts', async (c) => {
+    const { businessId, phone } = await subject(c, 'download_receipts', SubjectQuery);
+    const receipts = await issuer.receipts(businessId, await subjectRecords(store, businessId, phone));
+    return c.body(receipts.map((receipt) => `${JSON.stringify(receipt)}\n`).join(''), 200, {
+      'content-type': 'application/x-ndjson; charset=utf-8',
+      'content-disposition': `attachment; filename="receipts-${businessId}.jsonl"`,
     });
   });
 
