@@ -60,6 +60,15 @@ test('an operator sees the kiosk that captured a consent in the fleet and the fu
     expect(csvText).toMatch(/,atm,en,[^,]*,accepted,1\r\n/);
     expect(await operator.content()).not.toContain(DIGITS);
 
+    await operator.getByRole('link', { name: 'Fleet' }).click();
+    await row.getByRole('button', { name: /^Revoke/ }).click();
+    await row.getByLabel('Reason').fill('terminal stolen');
+    await row.getByRole('button', { name: 'Revoke for good' }).click();
+    await expect(operator.getByRole('status').first()).toContainText('revoked.');
+    await expect(row).toContainText('Revoked');
+    await expect(row.getByRole('button', { name: /^Revoke/ })).toHaveCount(0);
+    expect(await api.store.devices.isRevoked(kiosk.ledger.deviceId)).toBe(true);
+
     await signIn(officer, api, COMPLIANCE);
     await officer.getByLabel('Business').selectOption('sakura-bank');
     await officer.getByLabel('Phone number (E.164)').fill(PHONE);
@@ -107,6 +116,7 @@ test('an operator sees the kiosk that captured a consent in the fleet and the fu
     await expect(log.getByRole('row').filter({ hasText: 'erasure_request' })).toContainText(`carla (compliance)`);
     await expect(log.getByRole('row').filter({ hasText: 'erasure_request' })).toContainText('+••••••••5678 with sakura-bank');
     await expect(log.getByRole('row').filter({ hasText: 'issue_enrolment_token' })).toContainText('olive (operator)');
+    await expect(log.getByRole('row').filter({ hasText: 'revoke_device' })).toContainText(kiosk.ledger.deviceId);
     expect(await officer.locator('table').textContent()).not.toContain(DIGITS);
     await expectNoAxeViolations(officer);
 
