@@ -25,6 +25,13 @@ for (const store of ['sqlite', 'postgres'] as const) {
     const kioskPage = await browser.newPage();
     const operator = await (await browser.newContext({ acceptDownloads: true })).newPage();
     const officer = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    // a script or style the CSP refuses, or any other failure the page logs (but the 401 of "who am I" before sign-in)
+    const pageErrors: string[] = [];
+    for (const page of [operator, officer]) {
+      page.on('console', (message) => {
+        if (message.type() === 'error' && !message.text().includes('401')) pageErrors.push(message.text());
+      });
+    }
     try {
       await openFlow(kioskPage, kiosk, 'atm');
       await reachOptIn(kioskPage, 'atm');
@@ -126,6 +133,7 @@ for (const store of ['sqlite', 'postgres'] as const) {
       await operator.getByRole('link', { name: 'Audit log' }).click();
       await expect(operator.getByRole('table', { name: 'Console actions' })).toContainText('erasure_request');
       expect(await operator.content()).not.toContain(DIGITS);
+      expect(pageErrors).toEqual([]);
     } finally {
       await kiosk.dispose();
       await api.close();
