@@ -11,6 +11,8 @@ const COLOURS: Record<FunnelOutcome, string> = { shown: '#4b5563', accepted: '#1
 
 type Totals = Map<string, Record<FunnelOutcome, number>>;
 
+const DAY_S = 86_400;
+
 export function totalsBy(rows: readonly FunnelRow[], keyOf: (row: FunnelRow) => string): Totals {
   const totals: Totals = new Map();
   for (const row of rows) {
@@ -104,12 +106,16 @@ export function DailyOutcomes({ rows }: { rows: readonly FunnelRow[] }) {
   const totals = useMemo(() => totalsBy(rows, byDay), [rows]);
   const { options, data } = useMemo(() => {
     const days = [...totals.keys()];
+    const seconds = days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000);
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      // days are UTC days, as the counters and the table are
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
+      // a day either side, so a single day is a point in a week rather than in uPlot's default of years
+      scales: { x: { time: true, auto: false, range: [seconds[0]! - DAY_S, seconds.at(-1)! + DAY_S] }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       axes: [{}, { label: 'offers' }],
       series: [{}, ...OUTCOMES.map((outcome) => ({ label: OUTCOME_NAMES[outcome], stroke: COLOURS[outcome], width: 2 }))],
     };
-    const data = [days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000), ...OUTCOMES.map((outcome) => days.map((day) => totals.get(day)![outcome]))] as uPlot.AlignedData;
+    const data = [seconds, ...OUTCOMES.map((outcome) => days.map((day) => totals.get(day)![outcome]))] as uPlot.AlignedData;
     return { options, data };
   }, [totals]);
   const title = 'Per day';
