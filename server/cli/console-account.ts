@@ -45,7 +45,7 @@ async function readPassword(): Promise<string> {
 
 /**
  * `npm run console:account -- --username NAME --role operator|compliance [--data DIR] [--config FILE]`: creates a
- * console account. The password is asked for on the terminal (not echoed) or read from standard input — never
+ * console account (`--disable` instead: signs it out everywhere and refuses it from then on). The password is asked for on the terminal (not echoed) or read from standard input — never
  * taken from the command line, where every user of the machine can read it. Opens the same store as the server
  * (file, CONSENT_API_* variables and DATABASE_URL, as `npm run server:token` does), safe while the server runs.
  */
@@ -53,17 +53,30 @@ const options = new Command()
   .name('console:account')
   .description('Create a console account (operator or compliance officer); the password is read from the terminal or stdin')
   .requiredOption('-u, --username <name>', 'lower-case letters, digits, "_", "-" or "."')
-  .addOption(new Option('-r, --role <role>', 'what the account may do').choices(ConsoleRole.options).makeOptionMandatory())
+  .addOption(new Option('-r, --role <role>', 'what the account may do').choices(ConsoleRole.options))
+  .option('--disable', 'disable the account instead (signed out everywhere, refused from now on)')
   .option('-d, --data <dir>', 'the server data directory')
   .option('-c, --config <file>', 'the server JSON config file', process.env.CONSENT_API_CONFIG)
   .parse()
-  .opts<{ username: string; role: string; data?: string; config?: string }>();
+  .opts<{ username: string; role?: string; disable?: boolean; data?: string; config?: string }>();
 
-try {
-  const username = parseOrFail(ConsoleUsername, options.username, 'username');
-  const role = parseOrFail(ConsoleRole, options.role, 'role');
+const openConfiguredStore = () => openStore(loadServerConfig(options.config, { ...process.env, ...(options.data ? { CONSENT_API_DATA_DIR: options.data } : {}) }));
+
+async function disable(username: string): Promise<void> {
+  const store = await openConfiguredStore();
+  try {
+    if (!(await store.consoleAccounts.disable(username))) throw new Error(`there is no enabled account named ${username}`);
+    await store.consoleAudit.record({ username: null, role: null, action: 'account_disabled', target: username, status: 200 });
+  } finally {
+    await store.close();
+  }
+  console.log(`console account ${username} disabled`);
+}
+
+async function create(username: string): Promise<void> {
+  const role = parseOrFail(ConsoleRole, options.role, 'role (--role operator or --role compliance)');
   const password = parseOrFail(ConsolePassword, await readPassword(), 'password');
-  const store = await openStore(loadServerConfig(options.config, { ...process.env, ...(options.data ? { CONSENT_API_DATA_DIR: options.data } : {}) }));
+  const store = await openConfiguredStore();
   try {
     const outcome = await store.consoleAccounts.create(username, role, password);
     if (outcome === 'exists') throw new Error(`an account named ${username} already exists`);
@@ -72,7 +85,12 @@ try {
     await store.close();
   }
   console.log(`console account ${username} (${role}) created`);
+}
+
+try {
+  const username = parseOrFail(ConsoleUsername, options.username, 'username');
+  await (options.disable ? disable(username) : create(username));
 } catch (error) {
-  console.error(`could not create the console account: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`console account not changed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

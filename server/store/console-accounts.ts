@@ -38,6 +38,14 @@ export function createConsoleAccounts(db: SqlDb, now: () => Date) {
       return changes === 1 ? 'created' : 'exists';
     },
 
+    /** Signs the account out everywhere and refuses it from now on; false if there is no such enabled account. */
+    disable: (username: string): Promise<boolean> =>
+      db.transaction(async (tx) => {
+        const { changes } = await tx.run('UPDATE console_accounts SET disabled_at = ? WHERE username = ? AND disabled_at IS NULL', [now().toISOString(), username]);
+        await tx.run('DELETE FROM console_sessions WHERE username = ?', [username]);
+        return changes === 1;
+      }),
+
     /** The account if the password is right and the account not disabled; null otherwise (which of them is not said). */
     async authenticate(username: string, password: string): Promise<ConsoleAccount | null> {
       const row = await db.get<{ role: ConsoleRole; passwordHash: string }>(

@@ -81,7 +81,7 @@ describe(`the console's store (${STORE})`, () => {
     expect(offsets.has(other.deviceId)).toBe(false);
   });
 
-  it('creates an account from the command line with the password read from standard input, never an argument', { timeout: 60_000 }, async () => {
+  it('creates an account from the command line with the password read from standard input, never an argument, and disables it', { timeout: 60_000 }, async () => {
     const env = { ...process.env, ...configEnv({ dataDir: api.dataDir, ...(api.databaseUrl ? { databaseUrl: api.databaseUrl } : {}) }) };
     const cli = (args: string[], password: string) => {
       const child = run(process.execPath, ['--import', 'tsx', 'server/cli/console-account.ts', ...args], { env });
@@ -93,5 +93,11 @@ describe(`the console's store (${STORE})`, () => {
     expect(await api.server.store.consoleAccounts.authenticate('carla', 'compliance-password-1')).toEqual({ username: 'carla', role: 'compliance' });
     await expect(cli(['--username', 'short', '--role', 'operator'], 'short')).rejects.toMatchObject({ stderr: expect.stringContaining('Invalid password: (root): Too small: expected string to have >=12 characters') });
     await expect(cli(['--username', 'x', '--role', 'auditor'], 'compliance-password-1')).rejects.toMatchObject({ stderr: expect.stringContaining("argument 'auditor' is invalid") });
+
+    const session = await api.server.store.consoleAccounts.openSession({ username: 'carla', role: 'compliance' });
+    expect((await cli(['--username', 'carla', '--disable'], '')).stdout).toBe('console account carla disabled\n');
+    expect(await api.server.store.consoleAccounts.session(session.token)).toBeNull();
+    expect(await api.server.store.consoleAccounts.authenticate('carla', 'compliance-password-1')).toBeNull();
+    await expect(cli(['--username', 'carla', '--disable'], '')).rejects.toMatchObject({ stderr: 'console account not changed: there is no enabled account named carla\n' });
   });
 });
