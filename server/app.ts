@@ -6,10 +6,10 @@ import type { ServerConfig } from './config.ts';
 import type { Store } from './store/store.ts';
 import type { DeviceEnv } from './http/bearer-auth.ts';
 import { ApiFailure, statusOf } from './http/api-failure.ts';
-import { bodyTooLarge } from './http/read-body.ts';
+import { bodyTooLarge, readBody } from './http/read-body.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
 import { INGEST_PATH, registerIngestRoutes } from './routes/ingest.ts';
-import { registerConsentRoutes } from './routes/consent.ts';
+import { CONSENT_READ_PATHS, registerConsentRoutes } from './routes/consent.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerHeartbeatRoutes } from './routes/heartbeat.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -69,8 +69,20 @@ export function createApp(context: ApiContext): ApiApp {
       throw bodyTooLarge(context.config.bodyLimitBytes);
     },
   });
-  // ingest reads its body itself, within the same limit (http/read-body.ts)
-  app.use('*', (c, next) => (c.req.path === INGEST_PATH ? next() : limitBody(c, next)));
+  const utf8 = new TextDecoder();
+  // ingest reads its body itself, within the same limit (http/read-body.ts). The consent reads' bodies are read
+  // straight from Node's request too and handed to the validator as text (decoded as the Fetch body would be):
+  // hono's body limit and validator would otherwise build a Fetch Request and read it through a web stream, a
+  // large share of a check's cost (docs/benchmarks.md, Consent check). hono keeps the body's promise in bodyCache
+  // (its type says the value; every check test would fail if that changed).
+  app.use('*', async (c, next) => {
+    if (c.req.path === INGEST_PATH) return next();
+    if (c.req.method === 'POST' && CONSENT_READ_PATHS.has(c.req.path)) {
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(utf8.decode(await readBody(c, context.config.bodyLimitBytes)));
+      return next();
+    }
+    return limitBody(c, next);
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'device', { type: 'http', scheme: 'bearer', description: 'Device credential from enrolment' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'Operator admin token' });

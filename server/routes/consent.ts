@@ -20,6 +20,9 @@ const guarded = {
   404: errorResponse('No business with this id is registered'),
 };
 
+/** The messaging system's reads: in front of every message it sends, so their bodies are read the short way (app.ts). */
+export const CONSENT_READ_PATHS: ReadonlySet<string> = new Set(['/v1/consent/check', '/v1/consent/check-batch', '/v1/subjects/state']);
+
 const check = createRoute({
   method: 'post',
   path: '/v1/consent/check',

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceKeys, SubjectStateResponse } from '../../../shared/contract/sync.ts';
@@ -12,6 +12,7 @@ import { postgresMigrations } from '../../../server/store/postgres/migrations/in
 import { DATABASE_FILE, prepareDataDir } from '../../../server/store/sqlite/open-database.ts';
 import type { DeviceRow } from '../../../server/store/device-health.ts';
 import { startServer } from '../../../server/start-server.ts';
+import { MAIN_DATABASE_CHECKS, MAIN_DATABASE_PHONES } from '../../fixtures/main-database/answers.ts';
 import { userPreferencesWebhook } from '../../fixtures/whatsapp-webhooks.ts';
 import { SAKURA_BANK, TestClock, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, startTestServer, type TestServer } from './test-server.ts';
@@ -19,6 +20,7 @@ import { STORE, asSuperuser, freshStore } from './test-store.ts';
 
 const PHONE = '+819055501234';
 const LATEST = migrations.at(-1)!.version;
+const MAIN_DATABASE = new URL('../../fixtures/main-database/', import.meta.url).pathname;
 
 const dirs: string[] = [];
 let api: TestServer | undefined;
@@ -34,9 +36,15 @@ function databaseAt(version: number): { dataDir: string; db: Database.Database }
   dirs.push(dataDir);
   prepareDataDir(dataDir);
   const db = new Database(join(dataDir, DATABASE_FILE));
+  // as every version of the server opens it
   db.pragma('journal_mode = WAL');
-  migrate(db, migrations.filter((m) => m.version <= version), { clockToleranceMs: 60_000, dataKey: loadDataKey({ dataDir }) });
+  db.pragma('secure_delete = ON');
+  migrateTo(db, dataDir, version);
   return { dataDir, db };
+}
+
+function migrateTo(db: Database.Database, dataDir: string, version: number): void {
+  migrate(db, migrations.filter((m) => m.version <= version), { clockToleranceMs: 60_000, dataKey: loadDataKey({ dataDir }) });
 }
 
 /** What version 1 of the server stored for one kiosk: two keys (it re-enrolled with a new one), three events, a number, a stop. */
@@ -91,29 +99,59 @@ describe.runIf(STORE === 'sqlite')('SQLite migrations', () => {
     }
   });
 
-  it('migrates what version 1 stored: events keep their bytes and get bounded times, numbers are sealed, a stop still applies', async () => {
-    const { dataDir, db } = databaseAt(1);
-    const { kiosk, eventIds } = fillVersion1(db);
-    db.close();
-    api = await startTestServer({ dataDir, now: () => new Date('2026-03-01T00:00:00.000Z') });
+  it.each(migrations.filter((m) => m.version < LATEST).map((m) => m.version))(
+    'migrates what version 1 stored, carried to version %i: events keep their bytes and get bounded times, numbers are sealed, a stop still applies',
+    async (version) => {
+      const { dataDir, db } = databaseAt(1);
+      const { kiosk, eventIds } = fillVersion1(db);
+      migrateTo(db, dataDir, version);
+      db.close();
+      api = await startTestServer({ dataDir, now: () => new Date('2026-03-01T00:00:00.000Z') });
 
-    const state = SubjectStateResponse.parse(await (await api.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone: PHONE }, ADMIN_TOKEN)).json());
-    // the claimed offset (+1 h) is dropped; the times are the wall clock's, inside enrolment and receipt
-    expect(state.decisions.filter((d) => d.source === 'kiosk').map((d) => [d.eventId, d.effectiveAt, d.timeQuality])).toEqual([
-      [eventIds[0], '2026-02-01T10:00:00.000Z', 'unbounded'],
-      [eventIds[1], '2026-02-01T10:00:01.000Z', 'unbounded'],
-    ]);
-    expect(state.purposes.find((p) => p.purposeId === 'offers')).toMatchObject({ state: 'opted_out', source: 'whatsapp' });
-    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: true });
+      const state = SubjectStateResponse.parse(await (await api.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone: PHONE }, ADMIN_TOKEN)).json());
+      // the claimed offset (+1 h) is dropped; the times are the wall clock's, inside enrolment and receipt
+      expect(state.decisions.filter((d) => d.source === 'kiosk').map((d) => [d.eventId, d.effectiveAt, d.timeQuality])).toEqual([
+        [eventIds[0], '2026-02-01T10:00:00.000Z', 'unbounded'],
+        [eventIds[1], '2026-02-01T10:00:01.000Z', 'unbounded'],
+      ]);
+      expect(state.purposes.find((p) => p.purposeId === 'offers')).toMatchObject({ state: 'opted_out', source: 'whatsapp' });
+      expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: true, state: 'opted_in' });
+      expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
+      expect(await api.check('+819055509999', 'balance-alerts')).toMatchObject({ allowed: true, state: 'opted_in' });
+      expect(await api.check('+819066600000', 'balance-alerts')).toMatchObject({ allowed: false, state: 'unknown' });
 
-    const keys = DeviceKeys.parse(await (await api.get(`/v1/devices/${kiosk.deviceId}/keys`)).json()).keys;
-    expect(keys.map((k) => [k.fromSeq, k.toSeq])).toEqual([[1, 2], [3, null]]);
-    const { devices } = (await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] };
-    expect(devices[0]!.chain).toMatchObject({ contiguousSeq: 3, highestSeq: 3, missing: [] });
+      const keys = DeviceKeys.parse(await (await api.get(`/v1/devices/${kiosk.deviceId}/keys`)).json()).keys;
+      expect(keys.map((k) => [k.fromSeq, k.toSeq])).toEqual([[1, 2], [3, null]]);
+      const { devices } = (await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] };
+      expect(devices[0]!.chain).toMatchObject({ contiguousSeq: 3, highestSeq: 3, missing: [] });
 
-    // while it runs, as a copy of the data directory would find it: the clear rows are overwritten, not left behind
-    const onDisk = Buffer.concat(readdirSync(dataDir).map((name) => readFileSync(join(dataDir, name))));
-    for (const number of [PHONE, '+819066600000', '+819066600399']) expect([number, onDisk.includes(Buffer.from(number.slice(1)))]).toEqual([number, false]);
+      // while it runs, as a copy of the data directory would find it: the clear rows are overwritten, not left behind
+      const onDisk = Buffer.concat(readdirSync(dataDir).map((name) => readFileSync(join(dataDir, name))));
+      for (const number of [PHONE, '+819066600000', '+819066600399']) expect([number, onDisk.includes(Buffer.from(number.slice(1)))]).toEqual([number, false]);
+    },
+  );
+
+  it("opens a database the main branch's server made (version 5) and answers every check, state and chain as that server did", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'consent-api-main-'));
+    dirs.push(dataDir);
+    for (const name of [DATABASE_FILE, 'data.key', 'statement-key.pem']) {
+      copyFileSync(join(MAIN_DATABASE, name), join(dataDir, name));
+      chmodSync(join(dataDir, name), 0o600);
+    }
+    const made = JSON.parse(readFileSync(join(MAIN_DATABASE, 'answers.json'), 'utf8')) as { deviceId: string; answers: Record<string, unknown> };
+    api = await startTestServer({ dataDir });
+
+    const answers: Record<string, unknown> = {};
+    for (const [phone, purposeId] of MAIN_DATABASE_CHECKS) answers[`${phone} ${purposeId}`] = await (await api.post('/v1/consent/check', { businessId: SAKURA_BANK.id, phone, purposeId }, ADMIN_TOKEN)).json();
+    for (const phone of MAIN_DATABASE_PHONES) answers[`${phone} state`] = await (await api.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone }, ADMIN_TOKEN)).json();
+    answers.devices = ((await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] }).devices.map((device) => device.chain);
+    answers.keys = await (await api.get(`/v1/devices/${made.deviceId}/keys`)).json();
+    expect(answers).toEqual(made.answers);
+    // what it holds is not nothing: an opt-in, an opt-out, a WhatsApp stop, a rotation
+    expect(Object.values(made.answers).map((answer) => (answer as { state?: string }).state)).toEqual(expect.arrayContaining(['opted_in', 'opted_out', 'unknown']));
+    const migrated = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(LATEST);
+    migrated.close();
   });
 });
 

@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { ConsentCheckResponse, IngestResponse, type EnrolmentResponse, type IngestItem } from '../../../shared/contract/sync.ts';
 import type { Placement } from '../../../shared/contract/primitives.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../../server/start-server.ts';
-import { SAKURA_BANK, SORA_AIRLINES, TestKiosk } from './test-kiosk.ts';
+import { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, WEBHOOK_VERIFY_TOKEN } from './test-api-config.ts';
+import { SAKURA_BANK, TestKiosk } from './test-kiosk.ts';
 import { freshStore } from './test-store.ts';
 
-export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
-export const WEBHOOK_APP_SECRET = 'whatsapp-app-secret-for-tests';
-export const WEBHOOK_VERIFY_TOKEN = 'verify-token-for-tests';
-
-/** The businesses every test API knows, with the phone-number ids their webhooks name. */
-export const TEST_BUSINESSES = [
-  { ...SAKURA_BANK, whatsappPhoneNumberId: '106540352242922' },
-  { ...SORA_AIRLINES, whatsappPhoneNumberId: '106540352242933' },
-];
+export { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, WEBHOOK_VERIFY_TOKEN } from './test-api-config.ts';
 
 export interface TokenTerms {
   businessIds?: string[];
