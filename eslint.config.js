@@ -30,6 +30,18 @@ export default tseslint.config(
     },
   },
   {
+    // the console page runs in the browser and reaches the API only over HTTP
+    files: ['console/**'],
+    ignores: ['console/vite.config.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': restrict(noNode, {
+        group: ['**/electron/**', '**/renderer/**', '**/server/**'],
+        message: 'The console page reaches the API only over HTTP (shared/ holds the contract).',
+      }),
+    },
+  },
+  {
     files: ['renderer/**'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {

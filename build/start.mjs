@@ -1,7 +1,8 @@
 /**
- * `npm start`: rebuilds the renderer, the host bundle and the example hosts when their sources are newer, starts
- * the profile's example host application beside the kiosk (build/demo-host.mjs), then runs the host bundle with
- * plain Node (no TypeScript transpiling at start). Plain JavaScript, because it runs before any build.
+ * `npm start`: rebuilds the renderer, the console page (which the local API serves), the host bundle and the example
+ * hosts when their sources are newer, starts the profile's example host application beside the kiosk
+ * (build/demo-host.mjs), then runs the host bundle with plain Node (no TypeScript transpiling at start). Plain
+ * JavaScript, because it runs before any build.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -11,19 +12,26 @@ import { bundleExamples, demoHostToRun, examplesAreStale, startDemoHost } from '
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-function rendererIsStale() {
-  const built = newestMtime(path.join(root, 'out', 'renderer', 'index.html'));
-  const sources = Math.max(...['renderer', 'shared', 'vite.config.ts'].map((entry) => newestMtime(path.join(root, entry))));
-  return built === 0 ? 'Building the renderer…' : built > sources ? null : 'Renderer sources changed; rebuilding the renderer…';
+/** The vite builds npm start needs, each with what it is built from. */
+const PAGES = [
+  { name: 'renderer', script: 'build:renderer', sources: ['renderer', 'shared', 'vite.config.ts'] },
+  { name: 'console', script: 'build:console', sources: ['console', 'shared'] },
+];
+
+function staleness({ name, sources }) {
+  const built = newestMtime(path.join(root, 'out', name, 'index.html'));
+  const newest = Math.max(...sources.map((entry) => newestMtime(path.join(root, entry))));
+  return built === 0 ? `Building the ${name}…` : built > newest ? null : `The ${name}'s sources changed; rebuilding it…`;
 }
 
 let demoHost = null;
 try {
-  const rebuildRenderer = rendererIsStale();
-  if (rebuildRenderer) {
-    console.log(rebuildRenderer);
-    const build = spawnSync('npm', ['run', '--silent', 'build:renderer'], { cwd: root, stdio: 'inherit' });
-    if (build.status !== 0) throw new Error('The renderer build failed; see the output above.');
+  for (const page of PAGES) {
+    const rebuild = staleness(page);
+    if (!rebuild) continue;
+    console.log(rebuild);
+    const build = spawnSync('npm', ['run', '--silent', page.script], { cwd: root, stdio: 'inherit' });
+    if (build.status !== 0) throw new Error(`The ${page.name} build failed; see the output above.`);
   }
   if (hostBundleIsStale()) {
     console.log('Bundling the host…');

@@ -13,9 +13,10 @@ export type LocalConsentApi = { url: string; enrolmentToken: string; tokenFile: 
  * `npm start` on a developer's machine runs the reference central consent API as its own process beside the
  * kiosk, so a newcomer sees a consent captured on screen arrive there. A fresh one-time enrolment token each start
  * (used only by a kiosk not yet enrolled); an admin token kept in the API's data dir for querying it. The API is
- * told the businesses of the kiosk's profile, as an operator registers them: it refuses consents for any other.
+ * told the businesses of the kiosk's profile, as an operator registers them: it refuses consents for any other; the
+ * profile also names the data controller on the receipts its console issues.
  */
-export async function startLocalConsentApi(env: NodeJS.ProcessEnv, businesses: Business[]): Promise<LocalConsentApi> {
+export async function startLocalConsentApi(env: NodeJS.ProcessEnv, businesses: Business[], profilePath: string): Promise<LocalConsentApi> {
   const dataDir = path.resolve(env.CONSENT_API_DATA_DIR || '.consent-api-data');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const tokenFile = path.join(dataDir, 'dev-tokens.json');
@@ -27,7 +28,10 @@ export async function startLocalConsentApi(env: NodeJS.ProcessEnv, businesses: B
   const enrolmentToken = randomBytes(24).toString('base64url');
   const port = Number(env.CONSENT_API_PORT || 8787);
   try {
-    const server = await spawnServer({ dataDir, port, adminToken: tokens.adminToken, devEnrolmentToken: enrolmentToken, businesses }, { background: true });
+    const server = await spawnServer(
+      { dataDir, port, adminToken: tokens.adminToken, devEnrolmentToken: enrolmentToken, businesses, receiptProfiles: [path.resolve(profilePath)] },
+      { background: true },
+    );
     return { url: server.url, enrolmentToken, tokenFile, stop: () => server.child.kill('SIGTERM') };
   } catch {
     throw new Error(

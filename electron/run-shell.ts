@@ -45,11 +45,12 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
  */
 function startLocalApiUnlessConfigured(startWhen: Promise<unknown> = Promise.resolve()): Promise<boolean> | null {
   if (process.env.KIOSK_API_URL || process.env.KIOSK_LOCAL_API === 'off') return null;
-  return startWhen.then(() => startLocalConsentApi(process.env, businessesOfProfile(hostOptions(undefined).profilePath))).then(
+  const { profilePath } = hostOptions(undefined);
+  return startWhen.then(() => startLocalConsentApi(process.env, businessesOfProfile(profilePath), profilePath)).then(
     (api) => {
       process.env.KIOSK_API_URL = api.url;
       process.env.KIOSK_ENROLMENT_TOKEN = api.enrolmentToken;
-      console.log(`Consent API (reference, local) on ${api.url}; admin token in ${api.tokenFile}.`);
+      console.log(`Consent API (reference, local) on ${api.url}; admin token in ${api.tokenFile}; console at ${api.url}/console/.`);
       process.once('exit', api.stop);
       return true;
     },

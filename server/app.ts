@@ -16,6 +16,7 @@ import { registerAuditRoutes } from './routes/audit.ts';
 import { registerKeyRoutes } from './routes/keys.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { requireToken } from './http/bearer-auth.ts';
+import { registerConsole } from './console/register-console.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
 
@@ -96,6 +97,7 @@ export function createApp(context: ApiContext): ApiApp {
   registerHeartbeatRoutes(app, context);
   registerAuditRoutes(app, context);
   registerAdminRoutes(app, context);
+  registerConsole(app, context);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

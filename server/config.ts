@@ -35,6 +35,11 @@ export const ServerConfig = z
     clockToleranceMs: z.number().int().min(0).max(86_400_000).default(60_000),
     // a chain gap still open this long after the event beyond it arrived is reported (log, device listing).
     chainGapSettleMs: z.number().int().min(0).max(86_400_000).default(60_000),
+    // the console's session cookie is Secure (sent over TLS only); unset: Secure unless the API listens on loopback.
+    consoleSecureCookie: z.boolean().optional(),
+    // provisioning profiles (the kiosks' own files) naming each business's data controller, for the receipts the
+    // console issues; none: receipts are refused with a sentence saying so.
+    receiptProfiles: z.array(z.string().min(1)).max(50).default([]),
   })
   .strict();
 export type ServerConfig = z.output<typeof ServerConfig>;
@@ -56,10 +61,12 @@ const ENV_FIELDS = {
   CONSENT_API_BUSINESSES: 'businesses',
   CONSENT_API_CLOCK_TOLERANCE_MS: 'clockToleranceMs',
   CONSENT_API_CHAIN_GAP_SETTLE_MS: 'chainGapSettleMs',
+  CONSENT_API_CONSOLE_SECURE_COOKIE: 'consoleSecureCookie',
+  CONSENT_API_RECEIPT_PROFILES: 'receiptProfiles',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const NUMERIC_FIELDS: ReadonlySet<keyof ServerConfig> = new Set(['port', 'bodyLimitBytes', 'clockToleranceMs', 'chainGapSettleMs']);
-const JSON_FIELDS: ReadonlySet<keyof ServerConfig> = new Set(['businesses']);
+const JSON_FIELDS: ReadonlySet<keyof ServerConfig> = new Set(['businesses', 'consoleSecureCookie', 'receiptProfiles']);
 
 /** The CONSENT_API_* variables (and DATABASE_URL) that carry `config`, for a child process (server/spawn-server.ts). */
 export function configEnv(config: ServerConfigInput): Record<string, string> {

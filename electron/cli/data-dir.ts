@@ -4,7 +4,7 @@ import { KioskFailure } from '../../shared/contract/errors.ts';
 import { plaintextSealer } from '../ledger/file-key-vault.ts';
 import { openVaultForInspection, readVaultPublicKey } from '../ledger/key-vault.ts';
 import { openLedgerReader, type LedgerReader } from '../ledger/ledger.ts';
-import type { ReceiptSigner } from '../ledger/receipts/receipt-signing.ts';
+import type { ReceiptSigner } from '../../shared/receipts/receipt-signing.ts';
 
 export const DEFAULT_DATA_DIR = './.kiosk-data';
 

@@ -28,17 +28,23 @@ const enrolmentTokenFile = join(root, 'enrolment-token');
 const enrolmentToken = randomBytes(24).toString('base64url');
 writeFileSync(enrolmentTokenFile, `${enrolmentToken}\n`, { mode: 0o600 });
 
-const profile = Profile.parse(JSON.parse(readFileSync(process.env.KIOSK_PROFILE || 'profiles/demo.json', 'utf8')));
+const profilePath = resolve(process.env.KIOSK_PROFILE || 'profiles/demo.json');
+const profile = Profile.parse(JSON.parse(readFileSync(profilePath, 'utf8')));
 const businesses = [...new Map(profile.flows.map((flow) => [flow.business.id, flow.business])).values()];
 
 try {
   const cluster = await startLocalCluster({ dir: join(root, 'cluster') });
   const config = loadServerConfig(process.env.CONSENT_API_CONFIG, { ...process.env, CONSENT_API_DATA_DIR: process.env.CONSENT_API_DATA_DIR || dataDir, DATABASE_URL: cluster.url });
-  const server = await startServer({ ...config, adminToken: config.adminToken ?? adminToken, devEnrolmentToken: enrolmentToken, businesses: [...config.businesses, ...businesses] }).catch(async (error: unknown) => {
+  const server = await startServer({ ...config, adminToken: config.adminToken ?? adminToken, devEnrolmentToken: enrolmentToken, businesses: [...config.businesses, ...businesses], receiptProfiles: [...config.receiptProfiles, profilePath] }).catch(async (error: unknown) => {
     await cluster.stop();
     throw error;
   });
   console.log(`consent API listening on ${server.url} (PostgreSQL ${cluster.displayUrl}, password in ${join(root, 'cluster', 'password')})`);
+  // for `npm run console:account` and other tools on the same database: the URL holds the password, so a 0600 file
+  const databaseUrlFile = join(root, 'database-url');
+  writeFileSync(databaseUrlFile, `${cluster.url}\n`, { mode: 0o600 });
+  console.log(`console at ${server.url}/console/; an account for it:`);
+  console.log(`  DATABASE_URL="$(cat ${databaseUrlFile})" CONSENT_API_DATA_DIR=${config.dataDir} npm run console:account -- --username NAME --role operator`);
   console.log(`admin token in ${tokenFile}; a one-time enrolment token in ${enrolmentTokenFile}. Point the kiosk at it:`);
   console.log(`  KIOSK_API_URL=${server.url} KIOSK_ENROLMENT_TOKEN="$(cat ${enrolmentTokenFile})" npm start`);
   const stop = (): void => {

@@ -51,6 +51,8 @@ export async function loadStatementKey(options: { dataDir: string; statementKeyF
   return {
     keyId,
     keys: () => registry.list(),
+    /** Signs consent receipts the console issues (JWS, EdDSA); verified like a statement, against GET /v1/keys. */
+    receiptSigner: { keyId, publicKey: Buffer.from(publicKey, 'base64url'), sign: (bytes: Uint8Array) => sign(null, bytes, privateKey) },
 
     /** "At this moment I hold this device's chain, without a gap, up to `head`", signed. */
     headStatement({ deviceId, head }: HeadStatementInput): SignedApiStatement {

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
-import { IsoTimestamp, Placement, Slug, Text } from '../../shared/contract/primitives.ts';
+import { EnrolmentTokenTerms } from '../../shared/contract/console.ts';
+import { IsoTimestamp, Text } from '../../shared/contract/primitives.ts';
+import type { Store } from '../store/store.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { ApiFailure } from '../http/api-failure.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
@@ -8,7 +10,7 @@ import { keyIdOf } from '../keys/ed25519.ts';
 import type { EnrolmentRefusal } from '../store/device-registry.ts';
 
 /** What an operator binds an enrolment token to: the businesses the device may collect for (default: all registered). */
-const TokenTerms = z.object({ businessIds: z.array(Slug).min(1).max(100).optional(), placement: Placement.optional() }).strict();
+const TokenTerms = EnrolmentTokenTerms;
 const TokenCreated = z.object({ token: z.string(), createdAt: IsoTimestamp, deviceId: z.uuid().optional() });
 const DeviceParam = z.object({ id: z.uuid() });
 const Revocation = z.object({ reason: Text(1, 200).optional() }).strict();
@@ -85,16 +87,25 @@ const REFUSALS: Record<EnrolmentRefusal, ApiFailure> = {
   key_in_use: conflict('This public key is already enrolled (for another device, or retired).', 'keyId', 'already enrolled'),
 };
 
-export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
-  /** The terms of a new token, its businesses checked against the registry. */
-  async function checked(terms: z.infer<typeof TokenTerms>): Promise<z.infer<typeof TokenTerms>> {
-    const businesses = await store.businesses.current();
-    const unknown = terms.businessIds?.filter((id) => !businesses.byId(id)) ?? [];
-    if (unknown.length > 0) {
-      throw new ApiFailure('invalid_request', `No business is registered with the id ${unknown.join(', ')}.`, { details: [{ path: 'businessIds', message: 'not registered' }] });
-    }
-    return terms;
+/** The terms of a new token, its businesses checked against the registry (the admin API and the console). */
+export async function checkedTokenTerms(store: Store, terms: EnrolmentTokenTerms): Promise<EnrolmentTokenTerms> {
+  const businesses = await store.businesses.current();
+  const unknown = terms.businessIds?.filter((id) => !businesses.byId(id)) ?? [];
+  if (unknown.length > 0) {
+    throw new ApiFailure('invalid_request', `No business is registered with the id ${unknown.join(', ')}.`, { details: [{ path: 'businessIds', message: 'not registered' }] });
   }
+  return terms;
+}
+
+/** The device to revoke, refused as unknown (404) or already revoked (409); the same answer for the admin API and the console. */
+export async function revokeDevice(store: Store, id: string, reason: string | null): Promise<{ deviceId: string; revokedAt: string }> {
+  if (!(await store.devices.exists(id))) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
+  if (!(await store.devices.revoke(id, reason))) throw conflict('This device is already revoked.', 'id', 'already revoked');
+  return { deviceId: id, revokedAt: (await store.devices.publicKeys(id))!.revokedAt! };
+}
+
+export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
+  const checked = (terms: EnrolmentTokenTerms) => checkedTokenTerms(store, terms);
 
   app.openapi(enrol, async (c) => {
     const request = c.req.valid('json');
@@ -127,9 +138,8 @@ export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiCon
   app.openapi(revoke, async (c) => {
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    if (!(await store.devices.exists(id))) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
-    if (!(await store.devices.revoke(id, reason ?? null))) throw conflict('This device is already revoked.', 'id', 'already revoked');
+    const revoked = await revokeDevice(store, id, reason ?? null);
     log(`device revoked: ${id}`);
-    return c.json({ deviceId: id, revokedAt: (await store.devices.publicKeys(id))!.revokedAt! }, 200);
+    return c.json(revoked, 200);
   });
 }

@@ -1,4 +1,5 @@
 import { Placement } from '../../shared/contract/primitives.ts';
+import type { FunnelRow } from '../../shared/contract/console.ts';
 import type { Heartbeat } from '../../shared/contract/sync.ts';
 import type { SqlDb } from './sql.ts';
 
@@ -111,5 +112,27 @@ export function createDeviceHealth(db: SqlDb) {
 
     /** Funnel counts summed over devices, per day, flow, purpose, locale and outcome. */
     funnel: (from = '0000-01-01', to = '9999-12-31') => db.all(SELECT_FUNNEL, [from, to]),
+
+    /** Funnel counts summed over purposes and devices, per day, flow, locale, outcome and the site the device stands at now. */
+    funnelBySite: (from = '0000-01-01', to = '9999-12-31'): Promise<FunnelRow[]> =>
+      db.all<FunnelRow>(
+        `SELECT day, "flowId", locale, "siteId", outcome, CAST(SUM(count) AS BIGINT) AS count FROM (
+           SELECT f.day, f.flow_id AS "flowId", f.locale, COALESCE(${db.dialect.jsonText('d.placement', ['siteId'])}, '') AS "siteId", f.outcome, f.count
+           FROM funnel_counts f JOIN devices d ON d.id = f.device_id WHERE f.day BETWEEN ? AND ?) AS counted
+         GROUP BY day, "flowId", locale, "siteId", outcome ORDER BY day, "flowId", locale, "siteId", outcome`,
+        [from, to],
+      ).then((rows) => rows.map((row) => ({ ...row, count: Number(row.count) }))),
+
+    /**
+     * Each device's clock offset (API time minus its wall clock) from its latest valid clock observation: measured
+     * against a statement the API signed, not what the kiosk says of itself.
+     */
+    clockOffsets: async (): Promise<Map<string, { offsetMs: number; observedAt: string }>> => {
+      const rows = await db.all<{ deviceId: string; offsetMs: number; issuedMs: number }>(
+        `SELECT c.device_id AS "deviceId", c.offset_ms AS "offsetMs", c.issued_ms AS "issuedMs" FROM clock_observations c
+         WHERE c.valid = 1 AND c.seq = (SELECT MAX(o.seq) FROM clock_observations o WHERE o.device_id = c.device_id AND o.valid = 1)`,
+      );
+      return new Map(rows.map((row) => [row.deviceId, { offsetMs: Number(row.offsetMs), observedAt: new Date(Number(row.issuedMs)).toISOString() }]));
+    },
   };
 }

@@ -6,6 +6,8 @@ import { createBusinessRegistry } from './business-registry.ts';
 import type { ChainWrites } from './chain-writes.ts';
 import { createConsentHistory } from './consent-history.ts';
 import { createConsentStates } from './consent-states.ts';
+import { createConsoleAccounts } from './console-accounts.ts';
+import { createConsoleAudit } from './console-audit.ts';
 import { createDeviceHealth } from './device-health.ts';
 import { createDeviceRegistry } from './device-registry.ts';
 import { createErasure } from './erasure.ts';
@@ -87,6 +89,8 @@ export async function openStore(options: StoreOptions, now: () => Date = () => n
       events: createEventStore(db, backend.writesFor, { devices, statements, times: createEventTimes(options.clockToleranceMs), dataKey, states, now }),
       history: createConsentHistory(db, dataKey),
       health: createDeviceHealth(db),
+      consoleAccounts: createConsoleAccounts(db, now),
+      consoleAudit: createConsoleAudit(db, now),
       audit: createAuditExport(db, { dataKey, devices, whatsapp }),
       erasure: createErasure(db, { dataKey, operators, states, now, afterErasure: backend.afterErasure }),
       lookup: dataKey.lookup,

@@ -198,10 +198,11 @@ describe.runIf(STORE === 'sqlite')('the consent state table (SQLite migration 6)
     expect(before.phone.checks.map((c) => c.state)).toEqual(['opted_in', 'opted_out']);
     expect(before.other.checks.map((c) => c.state)).toEqual(['opted_out', 'unknown']);
 
-    // the same history as version 5 held it: no state tables
+    // the same history as version 5 held it: no state tables (nor the console's of version 7)
     const { dataDir } = api;
     await api.server.close();
     const db = new Database(join(dataDir, DATABASE_FILE));
+    db.exec('DROP TABLE console_sessions; DROP TABLE console_accounts; DROP TABLE console_actions;');
     db.exec('DROP TABLE consent_state; DROP TABLE preference_state; PRAGMA user_version = 5;');
     db.close();
     api.server = await startServer({ dataDir, port: 0, adminToken: ADMIN_TOKEN, webhookAppSecret: WEBHOOK_APP_SECRET, businesses: TEST_BUSINESSES, now: clock.date, log: () => {} });

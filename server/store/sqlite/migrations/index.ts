@@ -5,6 +5,7 @@ import { registry } from './0003-registry.ts';
 import { whatsapp } from './0004-whatsapp.ts';
 import { personalData } from './0005-personal-data.ts';
 import { consentState } from './0006-consent-state.ts';
+import { consoleTables } from './0007-console.ts';
 
 /** In order; a new schema change is a new numbered file appended here, never an edit to an applied one. */
-export const migrations: readonly Migration[] = [initial, chainEvents, registry, whatsapp, personalData, consentState];
+export const migrations: readonly Migration[] = [initial, chainEvents, registry, whatsapp, personalData, consentState, consoleTables];

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ConsentReceipt } from '../../../../electron/ledger/consent-receipt.ts';
+import type { ConsentReceipt } from '../../../../shared/receipts/consent-receipt.ts';
 import { exportedReceipts } from './signed-export.ts';
 
 type Iso = ConsentReceipt['iso27560'];

@@ -78,7 +78,7 @@ describe('the key kioskctl signs receipts with', () => {
     const vault = openFileKeyVault(dataDir, { warn: () => undefined });
     const signer = openReceiptSigner(dataDir);
     expect(signer.keyId).toBe(vault.keyId);
-    expect(signer.publicKey.equals(vault.publicKey)).toBe(true);
+    expect(Buffer.from(signer.publicKey).equals(vault.publicKey)).toBe(true);
   });
 
   it('is refused, in one sentence, when the OS keychain seals the device key', () => {

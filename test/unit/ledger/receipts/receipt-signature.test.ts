@@ -3,7 +3,7 @@ import canonicalize from 'canonicalize';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DeviceKeys } from '../../../../shared/contract/sync.ts';
-import { receiptVerificationKey, verifyReceipt } from '../../../../electron/ledger/receipts/receipt-signing.ts';
+import { receiptVerificationKey, verifyReceipt } from '../../../../shared/receipts/receipt-signing.ts';
 import { exportedReceipts } from './signed-export.ts';
 
 /** What GET /v1/devices/{id}/keys answers for the exporting device: its first key, then the rotated one. */

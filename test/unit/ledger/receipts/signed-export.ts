@@ -9,7 +9,8 @@ import type { ConsentKind, Locale, SubjectSource } from '../../../../shared/cont
 import { Profile, type Flow } from '../../../../shared/contract/profile.ts';
 import { canonicalEventBody, canonicalOpening } from '../../../../shared/event-bytes.ts';
 import { renderConsentSentence } from '../../../../shared/wording.ts';
-import { receiptRecords, type ConsentReceipt, type ReceiptRecord } from '../../../../electron/ledger/consent-receipt.ts';
+import type { ConsentReceipt } from '../../../../shared/receipts/consent-receipt.ts';
+import { receiptRecords, type ReceiptRecord } from '../../../../electron/ledger/consent-receipt.ts';
 import { sha256Hex } from '../../../../electron/ledger/event-signing.ts';
 import { openFileKeyVault } from '../../../../electron/ledger/file-key-vault.ts';
 import type { KeyVault } from '../../../../electron/ledger/key-vault.ts';

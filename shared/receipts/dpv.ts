@@ -1,4 +1,4 @@
-import type { PurposeCategory } from '../../../shared/contract/primitives.ts';
+import type { PurposeCategory } from '../contract/primitives.ts';
 
 /**
  * The W3C Data Privacy Vocabulary terms receipts use, as DPV 2.3 publishes them (the namespaces carry no version;

@@ -1,7 +1,7 @@
-import type { AnyConsentEventBody, ChainEvent } from '../../../shared/contract/chain-event.ts';
-import type { SubjectOpening } from '../../../shared/contract/consent-event.ts';
-import { KioskFailure } from '../../../shared/contract/errors.ts';
-import type { DataController, Flow, Profile } from '../../../shared/contract/profile.ts';
+import type { AnyConsentEventBody, ChainEvent } from '../contract/chain-event.ts';
+import type { SubjectOpening } from '../contract/consent-event.ts';
+import { KioskFailure } from '../contract/errors.ts';
+import type { DataController, Flow, Profile } from '../contract/profile.ts';
 import { dpv } from './dpv.ts';
 
 /** A consent event of either schema version, as signed (with `sig`). */
@@ -10,8 +10,11 @@ export type SignedConsentEvent = Extract<ChainEvent, AnyConsentEventBody>;
 /** One consent event as the export yields it: the signed event, its hash, and its opening where the export has it. */
 export type ConsentRecordSource = { event: SignedConsentEvent; hash: string; subject?: SubjectOpening | null };
 
-/** This issue of a receipt: its own id and time, and the device key that signs it. */
-export type ReceiptIssue = { receiptId: string; issuedAt: string; keyId: string; publicKey: string };
+/**
+ * This issue of a receipt: its own id and time, and the key that signs it — the device key (the kiosk's export) or
+ * the central API's statement key (the console's download, from the events the API holds).
+ */
+export type ReceiptIssue = { receiptId: string; issuedAt: string; keyId: string; publicKey: string; signedBy: 'device' | 'consent_api' };
 
 /** One item of personal data a consent concerns, with its DPV personal-data type. */
 export type PersonalDataItem = { attribute: 'phone' | 'customerRef'; type: string; necessity: 'required' | 'optional' };
