@@ -6,9 +6,9 @@ import { consentCheck, startApi, tempDir } from '../fault/fixtures/sync-harness.
 import { userPreferencesWebhook } from '../fixtures/whatsapp-webhooks.ts';
 import { COMPLIANCE, OPERATOR, createAccounts, expectNoAxeViolations, postWebhook, signIn, stopCluster, storeOptions } from './console-fixture.ts';
 import { demoProfilePath, expect, startKiosk, test } from './kiosk-fixture.ts';
-import { openFlow, reachOptIn } from './kiosk-screens.ts';
+import { ATM_CUSTOMER_PHONE, expectOptIn, offerStep, openKiosk } from './kiosk-screens.ts';
 
-const PHONE = '+819012345678';
+const PHONE = ATM_CUSTOMER_PHONE;
 const DIGITS = PHONE.slice(1);
 
 test.afterAll(stopCluster);
@@ -33,12 +33,15 @@ for (const store of ['sqlite', 'postgres'] as const) {
       });
     }
     try {
-      await openFlow(kioskPage, kiosk, 'atm');
-      await reachOptIn(kioskPage, 'atm');
+      // the bank's application offers the step with its customer's verified number (PHONE)
+      await openKiosk(kioskPage, kiosk);
+      const bank = await offerStep(kiosk, 'atm');
+      await expectOptIn(kioskPage, 'atm');
       await kioskPage.getByRole('checkbox', { name: 'balance alerts' }).check();
       await kioskPage.getByRole('button', { name: 'Review' }).click();
       await kioskPage.getByRole('button', { name: 'Confirm' }).click();
       await expect(kioskPage.getByRole('heading', { name: 'Your choice is saved' })).toBeVisible();
+      expect(await bank.outcome).toMatchObject({ outcome: 'accepted' });
       await expect.poll(() => kiosk.ledger.status().outbox.pending, { timeout: 15_000 }).toBe(0);
       await expect.poll(async () => (await api.store.health.funnelBySite()).length, { timeout: 15_000 }).toBeGreaterThan(0);
       expect((await postWebhook(api, userPreferencesWebhook(PHONE, 'stop', Math.floor(Date.now() / 1000)))).status).toBe(200);
