@@ -115,7 +115,11 @@ function verifyInSnapshot(db: Database.Database, options: VerifyOptions): Verify
     let body: ChainEventBody;
     try {
       const parsed = ChainEventBody.safeParse(JSON.parse(row.body));
-      if (!parsed.success) return at('body_not_parseable', `the body is not a valid event (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}).`);
+      if (!parsed.success) {
+        // zod reports at least one issue whenever parsing fails
+        const issue = parsed.error.issues[0]!;
+        return at('body_not_parseable', `the body is not a valid event (${issue.path.join('.')}: ${issue.message}).`);
+      }
       body = parsed.data;
     } catch {
       return at('body_not_parseable', 'the body is not JSON.');
