@@ -234,6 +234,29 @@ describe('a verify worker rejects, alone, and the rest of the batch stands', () 
     expect(rejection(results[1])).toMatchObject({ reason: 'wrong_key', message: 'The event names a key id that is not enrolled for this device at seq 3.' });
   });
 
+  it('an event a key retired by an earlier rotation signed at the seq of a later rotation in the batch', () => {
+    const kiosk = new TestKiosk();
+    const first = { keyId: kiosk.keyId, key: publicKeyObject(kiosk.publicKey) };
+    // what someone still holding the first key signs at seq 4, long after the rotation at seq 2 retired it
+    const byRetired = kiosk.events(4)[3]!;
+    kiosk.rewind(1);
+    const firstRotation = kiosk.rotate();
+    const second = (firstRotation.event as { next: { keyId: string; publicKey: string } }).next;
+    kiosk.event();
+    const secondRotation = kiosk.rotate();
+    const device: EnrolledDevice = {
+      id: kiosk.deviceId,
+      businessIds: null,
+      keys: [
+        { ...first, fromSeq: 1, toSeq: 2 },
+        { keyId: second.keyId, key: publicKeyObject(second.publicKey), fromSeq: 3, toSeq: null },
+      ],
+    };
+    const results = checks([secondRotation, byRetired], device);
+    expect(results[0]?.ok).toBe(true);
+    expect(rejection(results[1])).toMatchObject({ reason: 'wrong_key', message: 'The event names a key id that is not enrolled for this device at seq 4.' });
+  });
+
   it('an event the next key signed at the seq of the rotation naming it: the next key signs only after it', () => {
     const kiosk = new TestKiosk();
     const device = enrolled(kiosk);
