@@ -9,7 +9,7 @@ const restrict = (...patterns) => ['error', { patterns }];
 const noDemo = { group: ['**/examples/**', '**/sdk/**'], message: 'The product does not import the example hosts or the host client.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'test-results/', 'playwright-report/', '.stryker-tmp*/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

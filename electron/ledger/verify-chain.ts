@@ -73,7 +73,7 @@ function verifyInSnapshot(db: Database.Database, options: VerifyOptions): Verify
   const broken = (problem: ChainProblem, message: string, seq: number | null = null, eventId: string | null = null) =>
     ({ ok: false, events, break: { seq, eventId, problem, message } }) as const;
 
-  const damage = checkIntegrity(db, 'quick');
+  const damage = checkIntegrity(db);
   if (damage.length > 0) {
     const first = damage.join('; ').replace(/\s*\n\s*/g, '; ').slice(0, 300);
     return broken('file_damaged', `SQLite reports the file damaged: ${first}`);
@@ -108,14 +108,18 @@ function verifyInSnapshot(db: Database.Database, options: VerifyOptions): Verify
       return broken('missing_sequence', `seq ${lastSeq + 1} is missing; the next event present is seq ${row.seq} (${row.id}).`, lastSeq + 1, null);
     }
     const rotatedTo = keysFrom.get(row.seq);
-    if (rotatedTo && row.seq > 1) {
+    if (rotatedTo) {
       key = rotatedTo;
       verifier = publicKeyFromRaw(key.publicKey);
     }
     let body: ChainEventBody;
     try {
       const parsed = ChainEventBody.safeParse(JSON.parse(row.body));
-      if (!parsed.success) return at('body_not_parseable', `the body is not a valid event (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}).`);
+      if (!parsed.success) {
+        // zod reports at least one issue whenever parsing fails
+        const issue = parsed.error.issues[0]!;
+        return at('body_not_parseable', `the body is not a valid event (${issue.path.join('.')}: ${issue.message}).`);
+      }
       body = parsed.data;
     } catch {
       return at('body_not_parseable', 'the body is not JSON.');
@@ -125,7 +129,7 @@ function verifyInSnapshot(db: Database.Database, options: VerifyOptions): Verify
       return at('reordered', `the row holds the event signed as seq ${body.seq} (${body.id}); events were moved or swapped.`);
     }
     if (sha256Hex(row.body) !== row.hash) return at('hash_mismatch', 'the body no longer matches its recorded hash; it was changed after it was written.');
-    if (!verifySignature(Buffer.from(row.body, 'utf8'), row.sig, verifier)) {
+    if (!verifySignature(Buffer.from(row.body), row.sig, verifier)) {
       return at('bad_signature', `the signature does not verify with the device key valid for this seq (${key.keyId}).`);
     }
     if (body.prev !== prevHash) return at('prev_mismatch', 'prev does not match the hash of the event before it; the chain was broken here.');

@@ -20,7 +20,7 @@ export function checkApiStatement(signed: SignedApiStatement, pinned: PinnedApiK
   if (issuedAt < Date.parse(key.validFrom) || (key.validUntil !== null && issuedAt > Date.parse(key.validUntil))) {
     return { ok: false, reason: `the statement was issued at ${statement.issuedAt}, outside the validity of key ${key.keyId}` };
   }
-  const bytes = Buffer.from(canonicalApiStatement(statement), 'utf8');
+  const bytes = Buffer.from(canonicalApiStatement(statement));
   if (!verifySignature(bytes, signed.sig, publicKeyFromRaw(Buffer.from(key.publicKey, 'base64url')))) {
     return { ok: false, reason: `the statement's signature does not verify with key ${key.keyId}` };
   }

@@ -92,9 +92,10 @@ type Parsed = { ok: true; item: IngestItem } | { ok: false; rejected: Rejected }
 function parseItem(item: unknown): Parsed {
   const parsed = IngestItem.safeParse(item);
   if (parsed.success) return { ok: true, item: parsed.data };
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.map(String).join('.') || '(root)';
-  return { ok: false, rejected: reject(idOf(item), 'invalid_event', `${where}: ${issue?.message ?? 'invalid'}`) };
+  // zod reports at least one issue whenever parsing fails
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path.map(String).join('.') || '(root)';
+  return { ok: false, rejected: reject(idOf(item), 'invalid_event', `${where}: ${issue.message}`) };
 }
 
 const keyFor = (keys: readonly DeviceKey[], keyId: string, seq: number): DeviceKey | undefined =>

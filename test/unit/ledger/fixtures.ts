@@ -13,6 +13,7 @@ import { terms } from '../../fixtures/bank-terms.ts';
 import { renderConsentSentence } from '../../../shared/wording.ts';
 import { systemClock, type LedgerClock } from '../../../electron/ledger/clock.ts';
 import { openFileKeyVault } from '../../../electron/ledger/file-key-vault.ts';
+import type { KeyVault } from '../../../electron/ledger/key-vault.ts';
 import { openLedger, type Ledger } from '../../../electron/ledger/ledger.ts';
 import { migrate } from '../../../electron/ledger/migrate.ts';
 import { ledgerPath } from '../../../electron/ledger/open-database.ts';
@@ -167,9 +168,11 @@ export function rekeyLedger(dataDir: string): { publicKey: Buffer; privateKey: c
   return { publicKey: raw, privateKey };
 }
 
-/** Someone with the device key itself: edits the event at `seq` and signs it again, hash column recomputed. */
-export function resignEvent(dataDir: string, seq: number, edit: (body: Body) => void): void {
-  const vault = openFileKeyVault(dataDir, { warn: quiet });
+/**
+ * Someone with the device key itself: edits the event at `seq` and signs it again, hash column recomputed. `signer`:
+ * the key that signed it, when it is no longer the vault's current one (an event before a key rotation).
+ */
+export function resignEvent(dataDir: string, seq: number, edit: (body: Body) => void, signer: Pick<KeyVault, 'sign'> = openFileKeyVault(dataDir, { warn: quiet })): void {
   const db = new Database(ledgerPath(dataDir));
   try {
     db.exec('DROP TRIGGER IF EXISTS events_refuse_update');
@@ -180,7 +183,7 @@ export function resignEvent(dataDir: string, seq: number, edit: (body: Body) => 
     db.prepare('UPDATE events SET body = ?, hash = ?, sig = ? WHERE seq = ?').run(
       json,
       crypto.createHash('sha256').update(json).digest('hex'),
-      vault.sign(Buffer.from(json)).toString('base64url'),
+      signer.sign(Buffer.from(json)).toString('base64url'),
       seq,
     );
   } finally {

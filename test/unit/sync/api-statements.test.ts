@@ -178,7 +178,7 @@ describe('checking one statement', () => {
   const deviceId = crypto.randomUUID();
 
   it.each([
-    ['one about another device', () => key.sign(crypto.randomUUID(), new Date()), /about device .*, not this one/],
+    ['one about another device', () => key.sign(crypto.randomUUID(), new Date()), /^the statement is about device [0-9a-f-]{36}, not this one$/],
     ['one signed by a key the kiosk has not pinned', () => apiStatementKey().sign(deviceId, new Date()), /which this kiosk has not pinned/],
     ['one issued before its key was valid', () => key.sign(deviceId, new Date('2025-12-31T23:59:59.000Z')), /outside the validity/],
     ['one whose signature was damaged', () => ({ ...key.sign(deviceId, new Date()), sig: 'A'.repeat(86) }), /signature does not verify/],
@@ -190,6 +190,37 @@ describe('checking one statement', () => {
 
   it('accepts one the pinned key signed about this device while valid', () => {
     expect(checkApiStatement(key.sign(deviceId, new Date()), key.pinned, deviceId)).toEqual({ ok: true });
+  });
+
+  it('marks one signed by a key it has not pinned, so the kiosk asks the API for its keys again', () => {
+    const stranger = apiStatementKey().sign(deviceId, new Date());
+    expect(checkApiStatement(stranger, key.pinned, deviceId)).toEqual({
+      ok: false,
+      reason: `the statement is signed by key ${stranger.statement.keyId}, which this kiosk has not pinned`,
+      unpinnedKey: true,
+    });
+    expect(checkApiStatement(key.sign(crypto.randomUUID(), new Date()), key.pinned, deviceId)).not.toHaveProperty('unpinnedKey');
+  });
+
+  it("accepts one issued at either end of its key's validity, and refuses one issued a millisecond outside it", () => {
+    const retired = [{ ...key.pinned[0]!, validFrom: '2026-01-01T00:00:00.000Z', validUntil: '2026-06-30T00:00:00.000Z' }];
+    const at = (iso: string) => checkApiStatement(key.sign(deviceId, new Date(iso)), retired, deviceId);
+    expect(at('2026-01-01T00:00:00.000Z')).toEqual({ ok: true });
+    expect(at('2026-06-30T00:00:00.000Z')).toEqual({ ok: true });
+    expect(at('2025-12-31T23:59:59.999Z')).toEqual({
+      ok: false,
+      reason: `the statement was issued at 2025-12-31T23:59:59.999Z, outside the validity of key ${key.pinned[0]!.keyId}`,
+    });
+    expect(at('2026-06-30T00:00:00.001Z')).toMatchObject({ ok: false, reason: expect.stringMatching(/outside the validity/) });
+  });
+
+  it('finds the key the statement names among several pinned ones', () => {
+    const other = apiStatementKey();
+    expect(checkApiStatement(key.sign(deviceId, new Date()), [...other.pinned, ...key.pinned], deviceId)).toEqual({ ok: true });
+    expect(checkApiStatement({ ...key.sign(deviceId, new Date()), sig: other.sign(deviceId, new Date()).sig }, [...other.pinned, ...key.pinned], deviceId)).toEqual({
+      ok: false,
+      reason: `the statement's signature does not verify with key ${key.pinned[0]!.keyId}`,
+    });
   });
 });
 
