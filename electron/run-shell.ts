@@ -31,7 +31,8 @@ const syncSettingsFromEnvironment = () =>
 function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
   return {
     dataDir: dataDirFromEnvironment(),
-    profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')),
+    profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.signed.json')),
+    profileKeyPath: path.resolve(process.env.KIOSK_PROFILE_KEY || path.join(root, 'profiles', 'development-provisioning-key.pub.pem')),
     hostApi: hostApiFromEnvironment(process.env),
     retentionDays: retentionDaysFromEnvironment(process.env),
     sync,
@@ -109,7 +110,7 @@ export async function runElectron(binary: string): Promise<void> {
   console.log(`Shell: Electron (${binary}); data in ${options.dataDir}.`);
   const child = spawn(binary, [root], {
     stdio: 'inherit',
-    env: { ...process.env, KIOSK_DATA_DIR: options.dataDir, KIOSK_PROFILE: options.profilePath },
+    env: { ...process.env, KIOSK_DATA_DIR: options.dataDir, KIOSK_PROFILE: options.profilePath, KIOSK_PROFILE_KEY: options.profileKeyPath },
   });
   child.once('exit', (code) => process.exit(code ?? 1));
 }

@@ -11,11 +11,12 @@ import { defaultCredentialsPath, installSecret, writeCredentials } from '../inte
 import { startHostApiServer } from '../integration/host-api-server.ts';
 import { kioskHealth } from '../integration/kiosk-health.ts';
 import { sessionRecordPath } from '../integration/session-record.ts';
+import { openProfileGuard, type ProfileGuard } from '../profile/profile-in-force.ts';
+import { readPinnedKey } from '../profile/provisioning-key.ts';
 import { createStepCoordinator, type StepCoordinatorOptions } from '../integration/step-coordinator.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { flowTerms } from './flow-terms.ts';
 import { createKioskHandlers } from './kiosk-handlers.ts';
-import { loadProfile } from './profile-file.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
 export type SyncWorker = { status(): SyncStatus; wake(reason?: 'capture' | 'network-up'): void; stop(): Promise<void> };
@@ -28,7 +29,10 @@ export const RETENTION_INTERVAL_MS = 60 * 60_000;
 
 export type HostOptions = {
   dataDir: string;
+  /** The signed provisioning profile to offer; the last good one (in dataDir) stays in force when it is refused. */
   profilePath: string;
+  /** The organisation's provisioning public key this terminal pins (SPKI PEM): only profiles it signed load. */
+  profileKeyPath: string;
   /** Defaults to the development file vault; the Electron shell passes its safeStorage vault. */
   vault?: KeyVault;
   clock?: LedgerClock;
@@ -46,6 +50,7 @@ export type HostOptions = {
 
 export type Host = {
   profile: Profile;
+  profileGuard: ProfileGuard;
   ledger: Ledger;
   dispatch: Dispatch;
   hostApi: { url: string; credentialsFile: string };
@@ -81,7 +86,16 @@ function startStage<T>(reason: HostStartFailure['reason'] | ((error: unknown) =>
 /** The composition root: one profile, one ledger, one key vault, one implementation of the kiosk's API. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const log = options.log ?? console.error;
-  const profile = startStage('noProfile', () => loadProfile(options.profilePath));
+  const profileGuard = startStage('noProfile', () =>
+    openProfileGuard({
+      profilePath: options.profilePath,
+      dataDir: options.dataDir,
+      pin: readPinnedKey(options.profileKeyPath),
+      now: () => options.clock?.now() ?? new Date(),
+      log,
+    }),
+  );
+  const profile = profileGuard.current().profile;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const vault = options.vault ?? startStage('noKey', () => openFileKeyVault(options.dataDir, { warn: log }));
   const clock = options.clock;
@@ -143,6 +157,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
 
   return {
     profile,
+    profileGuard,
     ledger,
     dispatch,
     hostApi: { url: hostApiServer.url, credentialsFile },

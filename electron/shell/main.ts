@@ -30,7 +30,8 @@ async function start(): Promise<void> {
   try {
     host = await createHost({
       dataDir,
-      profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json'),
+      profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.signed.json'),
+      profileKeyPath: process.env.KIOSK_PROFILE_KEY || path.join(root, 'profiles', 'development-provisioning-key.pub.pem'),
       vault: openVaultOrSayWhy(dataDir),
       sync: syncFromEnvironment(process.env, dataDir, app.getVersion()),
       retentionDays: retentionDaysFromEnvironment(process.env),

@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { Profile } from '../../shared/contract/profile.ts';
 import { createHost, type Host, type HostOptions } from '../../electron/host/host.ts';
 import { startBridge, type Bridge } from '../../electron/bridge/bridge-server.ts';
+import { demoProfile, developmentPinPath, writeSignedProfile } from '../fixtures/signed-profile.ts';
 
 export const rendererDir = path.resolve('out/renderer');
-export const demoProfilePath = path.resolve('profiles/demo.json');
+export { demoProfile, demoProfilePath } from '../fixtures/signed-profile.ts';
 
 export type Kiosk = Host & {
   bridge: Bridge;
@@ -17,10 +18,6 @@ export type Kiosk = Host & {
   /** Something a test started against this kiosk (a host client, an example host) that goes when the kiosk goes. */
   cleanUp(stop: () => Promise<unknown>): void;
 };
-
-export function demoProfile(): Profile {
-  return JSON.parse(readFileSync(demoProfilePath, 'utf8')) as Profile;
-}
 
 /**
  * The real host over a real SQLite ledger in a fresh directory, behind the real bridge on a free port; `sync` makes
@@ -37,9 +34,9 @@ export async function startKiosk(
   const profile = demoProfile();
   edit(profile);
   const profilePath = path.join(root, 'profile.json');
-  writeFileSync(profilePath, JSON.stringify(profile));
+  writeSignedProfile(profilePath, profile);
   const dataDir = path.join(root, 'data');
-  const host = await createHost({ dataDir, profilePath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}) });
+  const host = await createHost({ dataDir, profilePath, profileKeyPath: developmentPinPath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}) });
   const bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
   const cleanUps: Array<() => Promise<unknown>> = [];
   return {
