@@ -17,6 +17,7 @@ import { openFileKeyVault } from './file-key-vault.ts';
 import { funnelCounters } from './funnel.ts';
 import type { KeyVault, SecretSealing } from './key-vault.ts';
 import { prepareKeyRotation, type RotatedKey } from './key-rotation.ts';
+import { prepareServiceEvent, type RecordedServiceEvent } from './service-event.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrate.ts';
 import { checkIntegrity, openLedgerDatabase, type IntegrityDepth } from './open-database.ts';
 import { outboxQueue, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
@@ -72,6 +73,8 @@ export interface Ledger extends LedgerReader, SecretSealing {
   recordClockObservation(input: unknown): RecordedObservation;
   /** Appends a key rotation signed by the current key, then signs with the next one. */
   rotateKey(reason: unknown): RotatedKey;
+  /** Appends a technician's session or action (a service event, never a consent) to the chain. */
+  recordServiceEvent(input: unknown): RecordedServiceEvent;
   /** Keeps the API's latest statement (already verified against its pinned keys) for the export. */
   saveApiStatement(statement: SignedApiStatement): void;
   /** The retention job: erases subject openings of events synced more than `retentionDays` ago. */
@@ -109,6 +112,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     const capture = prepareCapture(db, vault, chain, funnel);
     const recordClockObservation = prepareClockObservation(db, chain, clock, quality);
     const rotateKey = prepareKeyRotation(db, chain, vault);
+    const recordServiceEvent = prepareServiceEvent(db, chain);
     const saveStatement = db.prepare(
       `INSERT INTO api_statement (singleton, statement, received_at) VALUES (1, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET statement = excluded.statement, received_at = excluded.received_at`,
@@ -134,6 +138,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       clockObservationAgeMs: () => quality.ageMs(clock.monoMs()),
       recordClockObservation,
       rotateKey,
+      recordServiceEvent,
       saveApiStatement: (input) => {
         const statement = parseOrFail(SignedApiStatement, input, 'API statement');
         withStorageErrors(() => saveStatement.run(JSON.stringify(statement), clock.now().toISOString()));
@@ -223,7 +228,7 @@ function readerOver(
     keys: () => withStorageErrors(() => readDeviceKeys(db)),
     eventCounts: () =>
       withStorageErrors(() => {
-        const counts: ChainCounts = { consent: 0, clock_observation: 0, key_rotation: 0 };
+        const counts: ChainCounts = { consent: 0, clock_observation: 0, key_rotation: 0, service: 0 };
         for (const row of countByType.all() as Array<{ type: string; n: number }>) {
           if (Object.hasOwn(counts, row.type)) counts[row.type as keyof ChainCounts] = row.n;
         }

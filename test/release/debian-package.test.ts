@@ -322,7 +322,7 @@ describe('installed into a scratch root with dpkg', () => {
       const status = await outcome(path.join(root, 'usr', 'bin', 'kioskctl'), ['status', '--data', dataDir]);
       // Its first sync records the API's signed clock statement in the chain: the one event, and it is synced.
       expect(status.stdout).toMatch(/^Outbox {10}0 pending, 1 synced, 0 dead$/m);
-      expect(status.stdout).toMatch(/^Chain events {4}0 consents, 1 clock observations, 0 key rotations$/m);
+      expect(status.stdout).toMatch(/^Chain events {4}0 consents, 1 clock observations, 0 key rotations, 0 service events$/m);
       expect(await kiosk!.stop()).toBe(0);
       kiosk = undefined;
     }, 60_000);
