@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KioskFailure } from '../shared/contract/errors.ts';
 import type { Business } from '../shared/contract/profile.ts';
 import type { SyncStatus } from '../shared/contract/status.ts';
 import { couldNotStart, type Dispatch } from './host/dispatch.ts';
@@ -17,7 +18,7 @@ import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
 import { outOfServiceReason, switchableListener } from './bridge/out-of-service.ts';
-import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
+import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment, techniciansFileFromEnvironment } from './host/environment-settings.ts';
 import { loadProfile, profileBusinesses } from './host/profile-file.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
@@ -35,6 +36,8 @@ function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
     profileKeyPath: path.resolve(process.env.KIOSK_PROFILE_KEY || path.join(root, 'profiles', 'development-provisioning-key.pub.pem')),
     hostApi: hostApiFromEnvironment(process.env),
     retentionDays: retentionDaysFromEnvironment(process.env),
+    technician: { file: techniciansFileFromEnvironment(process.env) },
+    appVersion: process.env.npm_package_version ?? '0.0.0-dev',
     sync,
   };
 }
@@ -92,6 +95,13 @@ function syncOnceApiListens(apiStarted: Promise<boolean>): SyncWorkerFactory {
     return {
       status: () => worker?.status() ?? fallback,
       wake: (reason) => worker?.wake(reason),
+      enrol: async (token) => {
+        if (!worker?.enrol) throw new KioskFailure('not_found', 'The local consent API has not started yet; try again in a moment.');
+        await worker.enrol(token);
+      },
+      get apiUrl() {
+        return worker?.apiUrl;
+      },
       stop: async () => {
         stopped = true;
         await started;

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { toKioskError } from '../../shared/contract/errors.ts';
 import type { DegradedReason } from '../../shared/contract/host-api.ts';
 import type { Profile } from '../../shared/contract/profile.ts';
@@ -13,13 +14,23 @@ import { kioskHealth } from '../integration/kiosk-health.ts';
 import { sessionRecordPath } from '../integration/session-record.ts';
 import { openProfileGuard, type ProfileGuard } from '../profile/profile-in-force.ts';
 import { readPinnedKey } from '../profile/provisioning-key.ts';
+import type { LockoutPolicy } from '../technician/code-lockout.ts';
+import { technicianCodes } from '../technician/technician-codes.ts';
+import { createTechnicianDesk } from '../technician/technician-desk.ts';
 import { createStepCoordinator, type StepCoordinatorOptions } from '../integration/step-coordinator.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { flowTerms } from './flow-terms.ts';
 import { createKioskHandlers } from './kiosk-handlers.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
-export type SyncWorker = { status(): SyncStatus; wake(reason?: 'capture' | 'network-up'): void; stop(): Promise<void> };
+export type SyncWorker = {
+  status(): SyncStatus;
+  wake(reason?: 'capture' | 'network-up'): void;
+  stop(): Promise<void>;
+  /** Enrols with a one-time token a technician typed, then syncs. */
+  enrol?(token: string): Promise<void>;
+  apiUrl?: string;
+};
 export type SyncWorkerFactory = (ledger: Ledger, profile: Profile) => SyncWorker;
 
 export const SYNC_DISABLED: SyncStatus = { state: 'disabled', lastSuccessAt: null, lastError: null };
@@ -45,6 +56,9 @@ export type HostOptions = {
   hostApi?: { port?: number; credentialsFile?: string } & Pick<StepCoordinatorOptions, 'showWithinMs' | 'displayGoneAfterMs'> & {
       heartbeatMs?: number;
     };
+  /** Technician mode (docs/technician.md): who may open it (default `<dataDir>/technicians.json`), and how. */
+  technician?: { file?: string; idleMs?: number; lockout?: LockoutPolicy; restart?: () => void };
+  appVersion?: string;
   log?: (line: string) => void;
 };
 
@@ -128,8 +142,22 @@ export async function createHost(options: HostOptions): Promise<Host> {
     displayGoneAfterMs: options.hostApi?.displayGoneAfterMs,
     log,
   });
+  const technician = createTechnicianDesk({
+    dataDir: options.dataDir,
+    codes: technicianCodes(options.technician?.file ?? path.join(options.dataDir, 'technicians.json'), log),
+    ledger,
+    profileGuard,
+    sync,
+    customerStepOpen: steps.customerStepOpen,
+    appVersion: options.appVersion ?? '0.0.0-dev',
+    restart: options.technician?.restart ?? (() => process.kill(process.pid, 'SIGTERM')),
+    idleMs: options.technician?.idleMs,
+    lockout: options.technician?.lockout,
+    log,
+  });
   const dispatch = createDispatch(
     createKioskHandlers({
+      technician,
       profile,
       terms,
       ledger,
@@ -150,6 +178,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     log,
   }).catch((error: unknown) => {
     clearInterval(retention);
+    technician.close();
     ledger.close();
     throw error;
   });
@@ -166,6 +195,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     close: async () => {
       clearInterval(retention);
       await hostApiServer.close();
+      technician.close();
       steps.close();
       await sync?.stop();
       ledger.close();

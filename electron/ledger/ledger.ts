@@ -20,7 +20,7 @@ import { prepareKeyRotation, type RotatedKey } from './key-rotation.ts';
 import { prepareServiceEvent, type RecordedServiceEvent } from './service-event.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrate.ts';
 import { checkIntegrity, openLedgerDatabase, type IntegrityDepth } from './open-database.ts';
-import { outboxQueue, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
+import { outboxQueue, type DeadLetter, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
 import { DEFAULT_RETENTION_DAYS, purgeOpenings } from './retention.ts';
 import { withStorageErrors } from './storage-errors.ts';
 import { verifyChain, type ChainCounts, type VerifyReport } from './verify-chain.ts';
@@ -73,6 +73,12 @@ export interface Ledger extends LedgerReader, SecretSealing {
   recordClockObservation(input: unknown): RecordedObservation;
   /** Appends a key rotation signed by the current key, then signs with the next one. */
   rotateKey(reason: unknown): RotatedKey;
+  /** The events the central API refused, with its reasons, oldest first. */
+  deadLetters(limit: number): DeadLetter[];
+  /** Every dead letter back to pending; returns how many. */
+  requeueDead(): number;
+  /** The clock's last observation this boot: offset from the API's clock, and whether the clock is known-good now. */
+  clockReading(): ReturnType<ReturnType<typeof clockQuality>['reading']>;
   /** Appends a technician's session or action (a service event, never a consent) to the chain. */
   recordServiceEvent(input: unknown): RecordedServiceEvent;
   /** Keeps the API's latest statement (already verified against its pinned keys) for the export. */
@@ -136,6 +142,9 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       lastSyncedSeq: outbox.lastSyncedSeq,
       readClock: () => ({ at: clock.now().toISOString(), monoMs: clock.monoMs() }),
       clockObservationAgeMs: () => quality.ageMs(clock.monoMs()),
+      clockReading: () => quality.reading(clock.now().getTime(), clock.monoMs()),
+      deadLetters: outbox.deadLetters,
+      requeueDead: outbox.requeueDead,
       recordClockObservation,
       rotateKey,
       recordServiceEvent,

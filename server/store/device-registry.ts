@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Placement } from '../../shared/contract/primitives.ts';
+import { newEnrolmentToken } from '../../shared/enrolment-token.ts';
 import type { DeviceKeys, EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
 import { publicKeyObject } from '../keys/ed25519.ts';
 import type { EnrolledDevice } from '../ingest/verify-event.ts';
@@ -53,6 +54,7 @@ interface KeyRow {
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 const newSecret = (): string => randomBytes(32).toString('base64url');
+const randomDigits = (count: number): string => Array.from({ length: count }, () => randomInt(10)).join('');
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 const placementOf = (text: string | null): Placement | null => (text === null ? null : Placement.parse(JSON.parse(text)));
 
@@ -166,7 +168,7 @@ export function createDeviceRegistry(db: Database.Database, operators: OperatorL
   return {
     /** A new one-time enrolment token; only its hash is kept. */
     createToken(terms: TokenTerms = {}): string {
-      const token = newSecret();
+      const token = newEnrolmentToken(randomDigits);
       insertToken.run(sha256Hex(token), now().toISOString(), terms.forDeviceId ?? null, json(terms.businessIds), json(terms.placement));
       operators.record(terms.forDeviceId ? 're_enrolment_token_issued' : 'enrolment_token_issued', terms.forDeviceId ?? null, {
         businessIds: terms.businessIds ?? null,

@@ -47,7 +47,6 @@ export const ServiceAction = z.enum([
   'session_started',
   'session_ended',
   'locked_out',
-  'diagnostics_viewed',
   'integrity_checked',
   'network_checked',
   'sync_requested',
