@@ -64,6 +64,8 @@ export function createTechnicianDesk(options: TechnicianDeskOptions): Handlers &
   const record = (action: ServiceAction, outcome: 'done' | 'failed', detail: string, who = session) => {
     try {
       ledger.recordServiceEvent({ session: who?.id ?? null, technician: who?.technician ?? null, action, outcome, detail: detail.slice(0, 300) });
+      // it goes to the API as a capture does
+      options.sync?.wake();
     } catch (error) {
       // The action has happened; the ledger says why it could not record it (full disk…), the log keeps the fact.
       options.log(`technician: ${action} could not be recorded: ${toKioskError(error).message}`);

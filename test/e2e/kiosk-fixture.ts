@@ -26,6 +26,7 @@ export type Kiosk = Host & {
 export async function startKiosk(
   edit: (profile: Profile) => void = () => {},
   sync?: (dataDir: string) => HostOptions['sync'],
+  options: Partial<HostOptions> = {},
 ): Promise<Kiosk & { dispose(): Promise<void> }> {
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error('out/renderer is missing: run `npm run build:renderer` before the end-to-end tests.');
@@ -36,7 +37,7 @@ export async function startKiosk(
   const profilePath = path.join(root, 'profile.json');
   writeSignedProfile(profilePath, profile);
   const dataDir = path.join(root, 'data');
-  const host = await createHost({ dataDir, profilePath, profileKeyPath: developmentPinPath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}) });
+  const host = await createHost({ dataDir, profilePath, profileKeyPath: developmentPinPath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}), ...options });
   const bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
   const cleanUps: Array<() => Promise<unknown>> = [];
   return {
