@@ -5,6 +5,7 @@ import { addExportCommand } from './commands/export.ts';
 import { addProfileCommand } from './commands/profile.ts';
 import { addRotateKeyCommand } from './commands/rotate-key.ts';
 import { addStatusCommand } from './commands/status.ts';
+import { addTechnicianCommand } from './commands/technician.ts';
 import { addVerifyCommand } from './commands/verify.ts';
 import { addVerifyReleaseCommand } from './commands/verify-release.ts';
 
@@ -20,6 +21,7 @@ async function runKioskctl(argv: string[]): Promise<number> {
   addRotateKeyCommand(program);
   addVerifyReleaseCommand(program);
   addProfileCommand(program);
+  addTechnicianCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { URI, type TOTP } from 'otpauth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../../sdk/host-client/index.ts';
 import type { ChainEvent } from '../../../shared/contract/chain-event.ts';
@@ -132,5 +134,21 @@ describe('technician mode', () => {
     expect(await host.dispatch('technicianBegin', { code: '123456' })).toMatchObject({
       error: { code: 'forbidden', message: 'No technician is provisioned on this terminal (KIOSK_TECHNICIANS_FILE).' },
     });
+  });
+});
+
+describe('kioskctl technician add', () => {
+  it('provisions a technician whose authenticator opens technician mode, never printing the secret', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kioskctl-technician-'));
+    const file = path.join(dir, 'technicians.json');
+    const uriFile = path.join(dir, 'field-tech-2.uri');
+    const added = spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'technician', 'add', 'field-tech-2', '--file', file, '--uri-file', uriFile], { encoding: 'utf8' });
+    expect(added.status).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(uriFile).mode & 0o777).toBe(0o600);
+    const totp = URI.parse(readFileSync(uriFile, 'utf8').trim()) as TOTP;
+    expect(added.stdout + added.stderr).not.toContain(totp.secret.base32);
+    host = await startTestHost(undefined, { technician: { file } });
+    expect(await host.dispatch('technicianBegin', { code: totp.generate() })).toMatchObject({ ok: true, value: { technician: 'field-tech-2' } });
   });
 });
