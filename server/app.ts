@@ -1,16 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { SqliteError } from 'better-sqlite3';
 import { KioskFailure, type KioskError } from '../shared/contract/errors.ts';
 import type { ServerConfig } from './config.ts';
 import type { Store } from './store/store.ts';
 import type { DeviceEnv } from './http/bearer-auth.ts';
 import { ApiFailure, statusOf } from './http/api-failure.ts';
-import { bodyTooLarge } from './http/read-body.ts';
+import { bodyTooLarge, readBody } from './http/read-body.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
 import { INGEST_PATH, registerIngestRoutes } from './routes/ingest.ts';
-import { registerConsentRoutes } from './routes/consent.ts';
+import { CONSENT_READ_PATHS, registerConsentRoutes } from './routes/consent.ts';
 import { registerWebhookRoutes } from './routes/webhooks.ts';
 import { registerHeartbeatRoutes } from './routes/heartbeat.ts';
 import { registerAuditRoutes } from './routes/audit.ts';
@@ -28,18 +27,19 @@ export interface ApiContext {
   now: () => Date;
 }
 
-function failureOf(error: unknown, log: ApiContext['log']): KioskFailure {
+function failureOf(error: unknown, { log, store }: ApiContext): KioskFailure {
   if (error instanceof KioskFailure) return error;
   if (error instanceof HTTPException) {
     if (error.status === 413) return new ApiFailure('invalid_request', 'The request body is too large.', { status: 413 });
     if (error.status < 500) return new ApiFailure('invalid_request', error.message || 'Malformed request.', { status: error.status });
   }
-  if (error instanceof SqliteError && error.code === 'SQLITE_FULL') {
+  const storage = store.failure(error);
+  if (storage === 'full') {
     log('store: disk full, request refused');
     return new ApiFailure('storage_full', 'The server is out of storage; nothing was stored. Retry later.');
   }
-  if (error instanceof SqliteError) {
-    log(`store: ${error.code}`);
+  if (storage === 'unavailable') {
+    log(`store: ${(error as { code?: string }).code ?? 'unavailable'}`);
     return new ApiFailure('storage_unavailable', 'The server could not store the request; nothing was stored. Retry later.');
   }
   log(`internal error: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`);
@@ -57,7 +57,7 @@ export function createApp(context: ApiContext): ApiApp {
   });
 
   app.onError((error, c) => {
-    const failure = failureOf(error, context.log);
+    const failure = failureOf(error, context);
     return c.json(failure.toJSON() satisfies KioskError, statusOf(failure));
   });
   app.notFound((c) => c.json({ code: 'not_found', message: `No such endpoint: ${c.req.method} ${c.req.path}` } satisfies KioskError, 404));
@@ -68,8 +68,20 @@ export function createApp(context: ApiContext): ApiApp {
       throw bodyTooLarge(context.config.bodyLimitBytes);
     },
   });
-  // ingest reads its body itself, within the same limit (http/read-body.ts)
-  app.use('*', (c, next) => (c.req.path === INGEST_PATH ? next() : limitBody(c, next)));
+  const utf8 = new TextDecoder();
+  // ingest reads its body itself, within the same limit (http/read-body.ts). The consent reads' bodies are read
+  // straight from Node's request too and handed to the validator as text (decoded as the Fetch body would be):
+  // hono's body limit and validator would otherwise build a Fetch Request and read it through a web stream, a
+  // large share of a check's cost (docs/benchmarks.md, Consent check). hono keeps the body's promise in bodyCache
+  // (its type says the value; every check test would fail if that changed).
+  app.use('*', async (c, next) => {
+    if (c.req.path === INGEST_PATH) return next();
+    if (c.req.method === 'POST' && CONSENT_READ_PATHS.has(c.req.path)) {
+      (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(utf8.decode(await readBody(c, context.config.bodyLimitBytes)));
+      return next();
+    }
+    return limitBody(c, next);
+  });
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'device', { type: 'http', scheme: 'bearer', description: 'Device credential from enrolment' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'admin', { type: 'http', scheme: 'bearer', description: 'Operator admin token' });

@@ -9,6 +9,9 @@ export const MIB = 1024 * 1024;
 export const ServerConfig = z
   .object({
     dataDir: z.string().min(1),
+    // PostgreSQL (postgres://user:password@host:port/database), which any number of API instances may share; unset:
+    // the embedded SQLite file in dataDir, for one instance.
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     port: z.number().int().min(0).max(65_535).default(8787),
     host: z.string().min(1).default('127.0.0.1'),
     // unset: the WhatsApp webhook endpoints answer 403 (a missing secret must never mean "accept anything").
@@ -39,6 +42,7 @@ export type ServerConfigInput = z.input<typeof ServerConfig>;
 
 const ENV_FIELDS = {
   CONSENT_API_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
   CONSENT_API_PORT: 'port',
   CONSENT_API_HOST: 'host',
   CONSENT_API_WEBHOOK_APP_SECRET: 'webhookAppSecret',
@@ -57,7 +61,7 @@ const ENV_FIELDS = {
 const NUMERIC_FIELDS: ReadonlySet<keyof ServerConfig> = new Set(['port', 'bodyLimitBytes', 'clockToleranceMs', 'chainGapSettleMs']);
 const JSON_FIELDS: ReadonlySet<keyof ServerConfig> = new Set(['businesses']);
 
-/** The CONSENT_API_* variables that carry `config`, for a child process (server/spawn-server.ts). */
+/** The CONSENT_API_* variables (and DATABASE_URL) that carry `config`, for a child process (server/spawn-server.ts). */
 export function configEnv(config: ServerConfigInput): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, field] of Object.entries(ENV_FIELDS)) {
@@ -86,7 +90,7 @@ function envValue(field: keyof ServerConfig, value: string): unknown {
   }
 }
 
-/** The JSON file at `configFile` (if any), overridden field by field by CONSENT_API_* environment variables. */
+/** The JSON file at `configFile` (if any), overridden field by field by CONSENT_API_* environment variables and DATABASE_URL. */
 export function loadServerConfig(configFile: string | undefined, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const fromFile: Record<string, unknown> = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>) : {};
   for (const [name, field] of Object.entries(ENV_FIELDS)) {

@@ -18,19 +18,19 @@ export interface RunningServer {
   close: () => Promise<void>;
 }
 
-/** Opens the store in `dataDir`, then listens; resolves once the port is bound. */
+/** Opens the store (PostgreSQL at `databaseUrl`, else SQLite in `dataDir`), then listens; resolves once the port is bound. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { log = (line: string) => console.error(line), now = () => new Date(), ...input } = options;
   const config = parseServerConfig(input);
-  const store = openStore(config, now);
+  const store = await openStore(config, now, log);
   try {
     for (const business of config.businesses) {
-      const outcome = store.businesses.put(business);
+      const outcome = await store.businesses.put(business);
       if (!outcome.ok) throw new Error(`the configured business ${business.id} has the ${outcome.conflict} of ${outcome.with}`);
     }
-    if (config.devEnrolmentToken !== undefined) store.devices.addToken(config.devEnrolmentToken);
+    if (config.devEnrolmentToken !== undefined) await store.devices.addToken(config.devEnrolmentToken);
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
   const app = createApp({ store, config, log, now });
@@ -49,9 +49,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => {
-          store.close();
-          if (error) reject(error);
-          else resolve();
+          void store.close().then(() => (error ? reject(error) : resolve()), reject);
         });
         if ('closeAllConnections' in server) server.closeAllConnections();
       }),

@@ -4,8 +4,8 @@ import { openStore } from '../store/store.ts';
 
 /**
  * `npm run server:token -- --data DIR [--config FILE]`: prints one new one-time enrolment token (safe while the
- * server runs). It reads the server's configuration the same way the server does (file and CONSENT_API_*
- * variables), so it opens the database with the same key files; `--data` overrides the data directory.
+ * server runs). It reads the server's configuration the same way the server does (file, CONSENT_API_* variables and
+ * DATABASE_URL), so it opens the same database with the same key files; `--data` overrides the data directory.
  */
 const { data, config } = new Command()
   .name('server:token')
@@ -16,9 +16,9 @@ const { data, config } = new Command()
   .opts<{ data?: string; config?: string }>();
 
 try {
-  const store = openStore(loadServerConfig(config, { ...process.env, ...(data ? { CONSENT_API_DATA_DIR: data } : {}) }));
-  const token = store.devices.createToken();
-  store.close();
+  const store = await openStore(loadServerConfig(config, { ...process.env, ...(data ? { CONSENT_API_DATA_DIR: data } : {}) }));
+  const token = await store.devices.createToken();
+  await store.close();
   console.log(token);
 } catch (error) {
   console.error(`could not create an enrolment token: ${error instanceof Error ? error.message : String(error)}`);

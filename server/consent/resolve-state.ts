@@ -69,46 +69,59 @@ const preferenceOrdered = (p: MarketingPreference): Ordered<MarketingPreference>
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** The kiosk decision that stands among `decisions` (one purpose's): the greatest ordering key, failing safe. */
+export function winningDecision(decisions: readonly KioskDecision[]): KioskDecision | undefined {
+  return latestOf(decisions.map(kioskOrdered))?.item;
+}
+
+/** The WhatsApp change that stands among `preferences` (one business's, for one number). */
+export function winningPreference(preferences: readonly MarketingPreference[]): MarketingPreference | undefined {
+  return latestOf(preferences.map(preferenceOrdered))?.item;
+}
+
+/**
+ * A purpose's state from the kiosk decision that stands for it and the WhatsApp change that stands for the number
+ * with the business. For a marketing purpose a "stop" that wins against the decision overrides it; a winning
+ * "resume" only restores an opt-in the person gave at a kiosk, it never grants one by itself.
+ */
+export function purposeState(item: KioskDecision, preferenceItem: MarketingPreference | undefined): PurposeState {
+  const fromKiosk: PurposeState = {
+    purposeId: item.purposeId,
+    category: item.category,
+    state: item.kind === 'opt_in' ? 'opted_in' : 'opted_out',
+    effectiveAt: iso(item.effectiveMs),
+    timeQuality: item.quality,
+    source: 'kiosk',
+    eventId: item.eventId,
+  };
+  if (item.category !== 'marketing' || !preferenceItem) return fromKiosk;
+  const preference = preferenceOrdered(preferenceItem);
+  if (!wins(preference as Ordered<unknown>, kioskOrdered(item) as Ordered<unknown>)) return fromKiosk;
+  if (preference.item.value === 'resume' && item.kind === 'opt_out') return fromKiosk;
+  return {
+    ...fromKiosk,
+    state: preference.item.value === 'stop' ? 'opted_out' : 'opted_in',
+    effectiveAt: iso(preference.item.effectiveMs),
+    timeQuality: preference.item.quality,
+    source: 'whatsapp',
+    eventId: null,
+  };
+}
+
 /**
  * A subject's state per purpose with one business. The winning kiosk decision by ordering key stands (an old
- * offline opt-in that syncs late, or one whose time is in doubt, cannot override a newer opt-out). For marketing
- * purposes a WhatsApp "stop" that wins against it overrides it; a winning "resume" only restores an opt-in the
- * person gave at a kiosk, it never grants one by itself.
+ * offline opt-in that syncs late, or one whose time is in doubt, cannot override a newer opt-out), as
+ * `purposeState` combines it with the winning WhatsApp change.
  */
 export function resolvePurposeStates(decisions: readonly KioskDecision[], preferences: readonly MarketingPreference[]): PurposeState[] {
-  const preference = latestOf(preferences.map(preferenceOrdered));
-  const byPurpose = new Map<string, Ordered<KioskDecision>[]>();
+  const preference = winningPreference(preferences);
+  const byPurpose = new Map<string, KioskDecision[]>();
   for (const decision of decisions) {
-    const ordered = kioskOrdered(decision);
     const list = byPurpose.get(decision.purposeId);
-    if (list) list.push(ordered);
-    else byPurpose.set(decision.purposeId, [ordered]);
+    if (list) list.push(decision);
+    else byPurpose.set(decision.purposeId, [decision]);
   }
-  return [...byPurpose.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([, ofPurpose]) => {
-      const kiosk = latestOf(ofPurpose)!;
-      const { item } = kiosk;
-      const fromKiosk: PurposeState = {
-        purposeId: item.purposeId,
-        category: item.category,
-        state: item.kind === 'opt_in' ? 'opted_in' : 'opted_out',
-        effectiveAt: iso(item.effectiveMs),
-        timeQuality: item.quality,
-        source: 'kiosk',
-        eventId: item.eventId,
-      };
-      if (item.category !== 'marketing' || !preference || !wins(preference as Ordered<unknown>, kiosk as Ordered<unknown>)) return fromKiosk;
-      if (preference.item.value === 'resume' && item.kind === 'opt_out') return fromKiosk;
-      return {
-        ...fromKiosk,
-        state: preference.item.value === 'stop' ? 'opted_out' : 'opted_in',
-        effectiveAt: iso(preference.item.effectiveMs),
-        timeQuality: preference.item.quality,
-        source: 'whatsapp',
-        eventId: null,
-      };
-    });
+  return [...byPurpose.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, ofPurpose]) => purposeState(winningDecision(ofPurpose)!, preference));
 }
 
 /** What had been decided by `atMs`: `knownThen` only what the API had received by then, `trueThen` all it knows now. */

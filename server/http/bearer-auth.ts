@@ -14,7 +14,7 @@ function bearerOf(header: string | undefined): string | null {
 export function requireDevice(registry: DeviceRegistry): MiddlewareHandler<DeviceEnv> {
   return async (c, next) => {
     const credential = bearerOf(c.req.header('authorization'));
-    const device = credential === null ? null : registry.authenticate(credential);
+    const device = credential === null ? null : await registry.authenticate(credential);
     if (!device) throw new ApiFailure('unauthorized', 'Unknown, replaced or revoked device credential: enrol the device again.');
     c.set('device', device);
     await next();

@@ -4,6 +4,7 @@ import type { ApiApp, ApiContext } from '../app.ts';
 import { RegisteredBusiness } from '../businesses/registered-business.ts';
 import { ApiFailure } from '../http/api-failure.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
+import { requireBusiness } from '../http/require-business.ts';
 
 const adminOnly = { 400: errorResponse('Malformed request'), 401: errorResponse('Missing or wrong admin token'), 403: errorResponse('Admin API disabled') };
 const Businesses = z.object({ businesses: z.array(RegisteredBusiness) });
@@ -47,9 +48,9 @@ const erase = createRoute({
 });
 
 export function registerAdminRoutes(app: ApiApp, { store, log }: ApiContext): void {
-  app.openapi(putBusiness, (c) => {
+  app.openapi(putBusiness, async (c) => {
     const business = { id: c.req.valid('param').id, ...c.req.valid('json') };
-    const outcome = store.businesses.put(business);
+    const outcome = await store.businesses.put(business);
     if (!outcome.ok) {
       throw new ApiFailure('forbidden', `The business "${outcome.with}" already has this ${outcome.conflict === 'whatsapp_number' ? 'WhatsApp number' : 'WhatsApp phone-number id'}.`, {
         status: 409,
@@ -57,15 +58,15 @@ export function registerAdminRoutes(app: ApiApp, { store, log }: ApiContext): vo
       });
     }
     log(`business ${outcome.created ? 'registered' : 'updated'}: ${business.id}`);
-    return c.json(store.businesses.byId(business.id)!, outcome.created ? 201 : 200);
+    return c.json((await store.businesses.current()).byId(business.id)!, outcome.created ? 201 : 200);
   });
 
-  app.openapi(listBusinesses, (c) => c.json({ businesses: store.businesses.list() }, 200));
+  app.openapi(listBusinesses, async (c) => c.json({ businesses: (await store.businesses.current()).list() }, 200));
 
-  app.openapi(erase, (c) => {
+  app.openapi(erase, async (c) => {
     const { phone, businessId } = c.req.valid('json');
-    if (businessId !== undefined && !store.businesses.byId(businessId)) throw new ApiFailure('not_found', `No business "${businessId}" is registered.`);
-    const outcome = store.erasure.erase(phone, businessId ?? null);
+    if (businessId !== undefined) await requireBusiness(store, businessId);
+    const outcome = await store.erasure.erase(phone, businessId ?? null);
     log(`subject erased ${businessId === undefined ? 'with every business' : `with ${businessId}`}: ${outcome.openings} opening(s), ${outcome.whatsappChanges} WhatsApp change(s)`);
     return c.json(outcome, 200);
   });

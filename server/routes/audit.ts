@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseOrFail } from '../../shared/contract/errors.ts';
 import { E164, IsoTimestamp, Slug } from '../../shared/contract/primitives.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
-import { ApiFailure } from '../http/api-failure.ts';
+import { requireBusiness } from '../http/require-business.ts';
 import { errorResponse } from '../http/openapi-responses.ts';
 import type { AuditFilter } from '../store/audit-export.ts';
 
@@ -30,16 +30,16 @@ export function registerAuditRoutes(app: ApiApp, { store, log }: ApiContext): vo
     },
   });
 
-  app.get('/v1/admin/audit', (c) => {
+  app.get('/v1/admin/audit', async (c) => {
     const filter: AuditFilter = parseOrFail(AuditQuery, c.req.query(), 'audit query (give businessId and phone, or from and to)');
-    if (filter.businessId !== undefined && !store.businesses.byId(filter.businessId)) throw new ApiFailure('not_found', `No business "${filter.businessId}" is registered.`);
+    if (filter.businessId !== undefined) await requireBusiness(store, filter.businessId);
     log(`audit export requested (${'phone' in filter ? `a number with ${filter.businessId}` : `${filter.from} to ${filter.to}`})`);
     const pages = store.audit.records(filter);
     const encoder = new TextEncoder();
     // Pulled one page at a time, so a large export neither loads the table nor holds the connection between pages.
     const body = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        const page = pages.next();
+      async pull(controller) {
+        const page = await pages.next();
         if (page.done) controller.close();
         else controller.enqueue(encoder.encode(page.value.map((record) => `${JSON.stringify(record)}\n`).join('')));
       },

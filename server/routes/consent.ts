@@ -1,10 +1,17 @@
 import { createRoute } from '@hono/zod-openapi';
-import { ConsentCheckRequest, ConsentCheckResponse, SubjectStateRequest, SubjectStateResponse } from '../../shared/contract/sync.ts';
+import {
+  ConsentCheckBatchRequest,
+  ConsentCheckBatchResponse,
+  ConsentCheckRequest,
+  ConsentCheckResponse,
+  SubjectStateRequest,
+  SubjectStateResponse,
+} from '../../shared/contract/sync.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { checkPurpose, decisionTrail, decisionsAsOf, resolvePurposeStates } from '../consent/resolve-state.ts';
-import { ApiFailure } from '../http/api-failure.ts';
 import { requireToken } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
+import { requireBusiness } from '../http/require-business.ts';
 
 const guarded = {
   400: errorResponse('Malformed request'),
@@ -13,13 +20,26 @@ const guarded = {
   404: errorResponse('No business with this id is registered'),
 };
 
+/** The messaging system's reads: in front of every message it sends, so their bodies are read the short way (app.ts). */
+export const CONSENT_READ_PATHS: ReadonlySet<string> = new Set(['/v1/consent/check', '/v1/consent/check-batch', '/v1/subjects/state']);
+
 const check = createRoute({
   method: 'post',
   path: '/v1/consent/check',
   summary: 'May business B send purpose P to number N (now, or as of a past time)?',
+  description: 'Now: one indexed read of the current state. As of a time: resolved from the history (an audit of a past send).',
   security: [{ admin: [] }],
   request: { body: jsonBody(ConsentCheckRequest) },
   responses: { 200: { description: 'The answer, with the state behind it', content: { 'application/json': { schema: ConsentCheckResponse } } }, ...guarded },
+});
+
+const checkBatch = createRoute({
+  method: 'post',
+  path: '/v1/consent/check-batch',
+  summary: 'May business B send to each of these numbers (up to 1 000, one purpose for all or one each), now?',
+  security: [{ admin: [] }],
+  request: { body: jsonBody(ConsentCheckBatchRequest) },
+  responses: { 200: { description: 'One answer per item, in order', content: { 'application/json': { schema: ConsentCheckBatchResponse } } }, ...guarded },
 });
 
 const subjectState = createRoute({
@@ -33,31 +53,36 @@ const subjectState = createRoute({
 
 export function registerConsentRoutes(app: ApiApp, { store, config }: ApiContext): void {
   const reader = requireToken([config.consentReaderToken, config.adminToken], 'consent reader');
-  app.use(check.path, reader);
-  app.use(subjectState.path, reader);
+  for (const route of [check, checkBatch, subjectState]) app.use(route.path, reader);
 
-  /** Everything recorded for the number with the business; refuses a business the API does not know. */
-  function historyOf(businessId: string, phone: string) {
-    if (!store.businesses.byId(businessId)) throw new ApiFailure('not_found', `No business "${businessId}" is registered.`);
-    return { decisions: store.history.decisionsFor(businessId, phone), preferences: store.history.preferencesFor(businessId, phone) };
+  /** Everything recorded for the number with the business. */
+  async function historyOf(businessId: string, phone: string) {
+    return { decisions: await store.history.decisionsFor(businessId, phone), preferences: await store.history.preferencesFor(businessId, phone) };
   }
 
-  app.openapi(check, (c) => {
+  app.openapi(check, async (c) => {
     const { businessId, phone, purposeId, asOf } = c.req.valid('json');
-    const { decisions, preferences } = historyOf(businessId, phone);
-    const answer = (known: boolean | null) => {
-      if (known === null) return checkPurpose(resolvePurposeStates(decisions, preferences), purposeId);
-      const atMs = Date.parse(asOf!);
-      return checkPurpose(resolvePurposeStates(decisionsAsOf(decisions, atMs, known), decisionsAsOf(preferences, atMs, known)), purposeId);
-    };
-    if (asOf === undefined) return c.json({ businessId, ...answer(null) }, 200);
+    await requireBusiness(store, businessId);
+    if (asOf === undefined) return c.json({ businessId, ...(await store.states.check(businessId, { phoneKey: store.lookup(phone), purposeId })) }, 200);
+    const { decisions, preferences } = await historyOf(businessId, phone);
+    const atMs = Date.parse(asOf);
+    const answer = (known: boolean) => checkPurpose(resolvePurposeStates(decisionsAsOf(decisions, atMs, known), decisionsAsOf(preferences, atMs, known)), purposeId);
     const trueThen = answer(false);
     return c.json({ businessId, ...trueThen, asOf: { at: asOf, knownThen: answer(true), trueThen } }, 200);
   });
 
-  app.openapi(subjectState, (c) => {
+  app.openapi(checkBatch, async (c) => {
+    const request = c.req.valid('json');
+    await requireBusiness(store, request.businessId);
+    const items = request.items.map((item) => ({ phone: item.phone, purposeId: (item.purposeId ?? request.purposeId)! }));
+    const answers = await store.states.checkMany(request.businessId, items.map((item) => ({ phoneKey: store.lookup(item.phone), purposeId: item.purposeId })));
+    return c.json({ businessId: request.businessId, results: answers.map((answer, index) => ({ ...items[index]!, ...answer })) }, 200);
+  });
+
+  app.openapi(subjectState, async (c) => {
     const { businessId, phone, asOf } = c.req.valid('json');
-    const history = historyOf(businessId, phone);
+    await requireBusiness(store, businessId);
+    const history = await historyOf(businessId, phone);
     const atMs = asOf === undefined ? null : Date.parse(asOf);
     const decisions = atMs === null ? history.decisions : decisionsAsOf(history.decisions, atMs, false);
     const preferences = atMs === null ? history.preferences : decisionsAsOf(history.preferences, atMs, false);

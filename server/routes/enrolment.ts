@@ -87,48 +87,49 @@ const REFUSALS: Record<EnrolmentRefusal, ApiFailure> = {
 
 export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
   /** The terms of a new token, its businesses checked against the registry. */
-  function checked(terms: z.infer<typeof TokenTerms>): z.infer<typeof TokenTerms> {
-    const unknown = terms.businessIds?.filter((id) => !store.businesses.byId(id)) ?? [];
+  async function checked(terms: z.infer<typeof TokenTerms>): Promise<z.infer<typeof TokenTerms>> {
+    const businesses = await store.businesses.current();
+    const unknown = terms.businessIds?.filter((id) => !businesses.byId(id)) ?? [];
     if (unknown.length > 0) {
       throw new ApiFailure('invalid_request', `No business is registered with the id ${unknown.join(', ')}.`, { details: [{ path: 'businessIds', message: 'not registered' }] });
     }
     return terms;
   }
 
-  app.openapi(enrol, (c) => {
+  app.openapi(enrol, async (c) => {
     const request = c.req.valid('json');
     if (keyIdOf(request.publicKey) !== request.keyId) {
       throw new ApiFailure('invalid_request', 'keyId does not match the public key (first 16 bytes of its SHA-256, hex).', {
         details: [{ path: 'keyId', message: 'does not match publicKey' }],
       });
     }
-    const outcome = store.devices.enrol(request);
+    const outcome = await store.devices.enrol(request);
     if (!outcome.ok) {
       log(`enrolment refused for ${request.deviceId}: ${outcome.reason}`);
       throw REFUSALS[outcome.reason];
     }
     log(`device ${outcome.reEnrolled ? 're-enrolled' : 'enrolled'}: ${request.deviceId} key ${request.keyId}`);
-    return c.json({ ...outcome.response, apiKeys: store.statements.keys() }, 200);
+    return c.json({ ...outcome.response, apiKeys: await store.statements.keys() }, 200);
   });
 
-  app.openapi(createToken, (c) => c.json({ token: store.devices.createToken(checked(c.req.valid('json'))), createdAt: now().toISOString() }, 201));
+  app.openapi(createToken, async (c) => c.json({ token: await store.devices.createToken(await checked(c.req.valid('json'))), createdAt: now().toISOString() }, 201));
 
-  app.openapi(reEnrolmentToken, (c) => {
+  app.openapi(reEnrolmentToken, async (c) => {
     const { id } = c.req.valid('param');
-    const terms = checked(c.req.valid('json'));
-    if (!store.devices.exists(id)) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
-    if (store.devices.isRevoked(id)) throw conflict('This device has been revoked and cannot be enrolled again.', 'id', 'revoked');
-    const token = store.devices.createToken({ ...terms, forDeviceId: id });
+    const terms = await checked(c.req.valid('json'));
+    if (!(await store.devices.exists(id))) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
+    if (await store.devices.isRevoked(id)) throw conflict('This device has been revoked and cannot be enrolled again.', 'id', 'revoked');
+    const token = await store.devices.createToken({ ...terms, forDeviceId: id });
     log(`re-enrolment token issued for ${id}`);
     return c.json({ token, createdAt: now().toISOString(), deviceId: id }, 201);
   });
 
-  app.openapi(revoke, (c) => {
+  app.openapi(revoke, async (c) => {
     const { id } = c.req.valid('param');
     const { reason } = c.req.valid('json');
-    if (!store.devices.exists(id)) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
-    if (!store.devices.revoke(id, reason ?? null)) throw conflict('This device is already revoked.', 'id', 'already revoked');
+    if (!(await store.devices.exists(id))) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
+    if (!(await store.devices.revoke(id, reason ?? null))) throw conflict('This device is already revoked.', 'id', 'already revoked');
     log(`device revoked: ${id}`);
-    return c.json({ deviceId: id, revokedAt: store.devices.publicKeys(id)!.revokedAt! }, 200);
+    return c.json({ deviceId: id, revokedAt: (await store.devices.publicKeys(id))!.revokedAt! }, 200);
   });
 }

@@ -24,12 +24,12 @@ const heartbeat = createRoute({
 
 export function registerHeartbeatRoutes(app: ApiApp, { store, now, config }: ApiContext): void {
   app.use(heartbeat.path, requireDevice(store.devices));
-  app.openapi(heartbeat, (c) => {
+  app.openapi(heartbeat, async (c) => {
     const receivedAt = now().toISOString();
     const heartbeat = c.req.valid('json');
     const deviceId = c.get('device').id;
-    store.health.recordHeartbeat(deviceId, receivedAt, heartbeat);
-    if (heartbeat.placement) store.devices.reportPlacement(deviceId, heartbeat.placement, receivedAt);
+    await store.health.recordHeartbeat(deviceId, receivedAt, heartbeat);
+    if (heartbeat.placement) await store.devices.reportPlacement(deviceId, heartbeat.placement, receivedAt);
     return c.json({ serverTime: receivedAt }, 200);
   });
 
@@ -40,7 +40,7 @@ export function registerHeartbeatRoutes(app: ApiApp, { store, now, config }: Api
     security: [{ admin: [] }],
     responses: { 200: { description: 'Devices' }, 401: errorResponse('Missing or wrong admin token') },
   });
-  app.get('/v1/admin/devices', (c) => c.json({ devices: store.health.listDevices(now().getTime(), config.chainGapSettleMs) }));
+  app.get('/v1/admin/devices', async (c) => c.json({ devices: await store.health.listDevices(now().getTime(), config.chainGapSettleMs) }));
 
   app.openAPIRegistry.registerPath({
     method: 'get',
@@ -50,8 +50,8 @@ export function registerHeartbeatRoutes(app: ApiApp, { store, now, config }: Api
     request: { query: FunnelQuery },
     responses: { 200: { description: 'Counts' }, 401: errorResponse('Missing or wrong admin token') },
   });
-  app.get('/v1/admin/funnel', (c) => {
+  app.get('/v1/admin/funnel', async (c) => {
     const { from, to } = parseOrFail(FunnelQuery, c.req.query(), 'funnel query');
-    return c.json({ counts: store.health.funnel(from, to) });
+    return c.json({ counts: await store.health.funnel(from, to) });
   });
 }

@@ -42,7 +42,9 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
 
   app.post(INGEST_PATH, requireDevice(store.devices), async (c) => {
     const device = c.get('device');
-    const { response, counts, stored } = await ingestBatch(await readBody(c, config.bodyLimitBytes), device, store.events, store.statements, store.businesses.list(), now, pool);
+    const body = await readBody(c, config.bodyLimitBytes);
+    const businesses = (await store.businesses.current()).list();
+    const { response, counts, stored } = await ingestBatch(body, device, store.events, store.statements, businesses, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     for (const { seq, fault } of stored.voidObservations) log(`clock observation #${seq} of ${device.id} is void (${fault}): stored, never used for time`);
     reportGap(device.id, stored.gap);

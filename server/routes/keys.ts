@@ -37,16 +37,16 @@ const head = createRoute({
 });
 
 export function registerKeyRoutes(app: ApiApp, { store }: ApiContext): void {
-  app.openapi(apiKeys, (c) => c.json({ keys: store.statements.keys() }, 200));
+  app.openapi(apiKeys, async (c) => c.json({ keys: await store.statements.keys() }, 200));
 
   app.use(head.path, requireDevice(store.devices));
-  app.openapi(head, (c) => {
+  app.openapi(head, async (c) => {
     const deviceId = c.get('device').id;
-    return c.json(store.statements.headStatement({ deviceId, head: store.events.contiguousHead(deviceId) }), 200);
+    return c.json(store.statements.headStatement({ deviceId, head: await store.events.contiguousHead(deviceId) }), 200);
   });
 
-  app.openapi(deviceKeys, (c) => {
-    const keys = store.devices.publicKeys(c.req.valid('param').id);
+  app.openapi(deviceKeys, async (c) => {
+    const keys = await store.devices.publicKeys(c.req.valid('param').id);
     if (!keys) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
     return c.json(keys, 200);
   });

@@ -70,14 +70,17 @@ export function registerWebhookRoutes(app: ApiApp, { store, config, log, now }: 
     }
     let changes;
     try {
-      changes = changesIn(parseOrFail(WhatsAppWebhook, json, 'WhatsApp webhook'), arrivalMs, config.clockToleranceMs, (metadata) =>
-        store.businesses.byWhatsAppMetadata(metadata),
-      );
+      const webhook = parseOrFail(WhatsAppWebhook, json, 'WhatsApp webhook');
+      // a business number unknown here may be one another instance has just registered: look again before refusing
+      const named = webhook.entry.flatMap((entry) => entry.changes.flatMap(({ value }) => (value.metadata ? [value.metadata] : [])));
+      let businesses = await store.businesses.current();
+      if (!named.every((metadata) => businesses.byWhatsAppMetadata(metadata))) businesses = await store.businesses.reload();
+      changes = changesIn(webhook, arrivalMs, config.clockToleranceMs, (metadata) => businesses.byWhatsAppMetadata(metadata));
     } catch (error) {
       log(`webhook refused: ${error instanceof Error ? error.message : 'unreadable'}`);
       throw error;
     }
-    const outcome = store.whatsapp.record(raw, signature!, changes);
+    const outcome = await store.whatsapp.record(raw, signature!, changes);
     for (const change of changes.changes) {
       const who = change.user.phone === null ? 'a business-scoped user id' : maskPhone(change.user.phone);
       log(`whatsapp marketing ${change.value} for ${who} with ${change.businessId} (${change.source})`);

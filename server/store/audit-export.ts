@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { ChainEvent } from '../../shared/contract/chain-event.ts';
 import { SubjectOpening } from '../../shared/contract/consent-event.ts';
 import type { Placement } from '../../shared/contract/primitives.ts';
@@ -6,6 +5,7 @@ import type { TimeQuality } from '../../shared/contract/sync.ts';
 import type { DataKey } from '../keys/data-key.ts';
 import type { DeviceRegistry } from './device-registry.ts';
 import type { WhatsAppAuditEntry, WhatsAppLog } from './whatsapp-log.ts';
+import type { SqlQueries } from './sql.ts';
 
 /**
  * One chain event as an auditor needs it: exactly as signed, its opening if still held, the key to verify it
@@ -61,10 +61,18 @@ interface Row {
   toleranceMs: number;
 }
 
-const COLUMNS = `e.rowid AS rowid, e.seq, e.body, e.sig, e.commitment, e.business_id AS businessId, e.device_id AS deviceId, e.key_id AS keyId,
-  k.public_key AS publicKey, t.received_ms AS receivedMs, s.opening, t.effective_ms AS effectiveMs, t.quality, t.earliest_ms AS earliestMs,
-  t.latest_ms AS latestMs, t.known_good AS knownGood, t.placed_by_seq AS placedBySeq, t.place_issued_ms AS placeIssuedMs, t.tolerance_ms AS toleranceMs`;
+// `rowid`: SQLite's own, PostgreSQL's identity column of that name — the order events were stored in
+const COLUMNS = `e.rowid AS rowid, e.seq, e.body, e.sig, e.commitment, e.business_id AS "businessId", e.device_id AS "deviceId", e.key_id AS "keyId",
+  k.public_key AS "publicKey", t.received_ms AS "receivedMs", s.opening, t.effective_ms AS "effectiveMs", t.quality, t.earliest_ms AS "earliestMs",
+  t.latest_ms AS "latestMs", t.known_good AS "knownGood", t.placed_by_seq AS "placedBySeq", t.place_issued_ms AS "placeIssuedMs", t.tolerance_ms AS "toleranceMs"`;
 const JOINS = `JOIN device_keys k ON k.key_id = e.key_id JOIN event_times t ON t.device_id = e.device_id AND t.seq = e.seq`;
+const BY_PHONE = `SELECT ${COLUMNS} FROM subjects s JOIN events e ON e.commitment = s.commitment ${JOINS}
+  WHERE s.phone_key = ? AND e.business_id = ? AND e.rowid > ? ORDER BY e.rowid LIMIT ?`;
+// In chain order (device, then seq), one pass over the table: an index on effective time would cost every ingest.
+const BY_PERIOD = `SELECT ${COLUMNS} FROM event_times t JOIN events e ON e.device_id = t.device_id AND e.seq = t.seq
+    JOIN device_keys k ON k.key_id = e.key_id LEFT JOIN subjects s ON s.commitment = e.commitment
+  WHERE (t.device_id, t.seq) > (?, ?) AND t.effective_ms >= ? AND t.effective_ms < ? AND (CAST(? AS TEXT) IS NULL OR e.business_id = ?)
+  ORDER BY t.device_id, t.seq LIMIT ?`;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const labelOf = (placement: Placement | null): string | null => (placement ? `${placement.terminalId} at ${placement.siteName}` : null);
@@ -75,20 +83,9 @@ const labelOf = (placement: Placement | null): string | null => (placement ? `${
  * event that took effect in a period, device by device in chain order. Page by page, never the whole table in
  * memory, in a fixed order.
  */
-export function createAuditExport(db: Database.Database, { dataKey, devices, whatsapp }: { dataKey: DataKey; devices: DeviceRegistry; whatsapp: WhatsAppLog }) {
-  const byPhone = db.prepare(`
-    SELECT ${COLUMNS} FROM subjects s JOIN events e ON e.commitment = s.commitment ${JOINS}
-    WHERE s.phone_key = @key AND e.business_id = @businessId AND e.rowid > @after ORDER BY e.rowid LIMIT @limit`);
-  // In chain order (device, then seq), one pass over the table: an index on effective time would cost every ingest.
-  const byPeriod = db.prepare(`
-    SELECT ${COLUMNS} FROM event_times t JOIN events e ON e.device_id = t.device_id AND e.seq = t.seq
-      JOIN device_keys k ON k.key_id = e.key_id LEFT JOIN subjects s ON s.commitment = e.commitment
-    WHERE (t.device_id, t.seq) > (@afterDevice, @afterSeq) AND t.effective_ms >= @from AND t.effective_ms < @to
-      AND (@businessId IS NULL OR e.business_id = @businessId)
-    ORDER BY t.device_id, t.seq LIMIT @limit`);
-
-  const toRecord = (row: Row): ChainEventRecord => {
-    const placement = devices.placementAt(row.deviceId, iso(row.effectiveMs));
+export function createAuditExport(db: SqlQueries, { dataKey, devices, whatsapp }: { dataKey: DataKey; devices: DeviceRegistry; whatsapp: WhatsAppLog }) {
+  const toRecord = async (row: Row): Promise<ChainEventRecord> => {
+    const placement = await devices.placementAt(row.deviceId, iso(row.effectiveMs));
     return {
       record: 'chain_event',
       event: { ...(JSON.parse(row.body) as Omit<ChainEvent, 'sig'>), sig: row.sig } as ChainEvent,
@@ -108,27 +105,29 @@ export function createAuditExport(db: Database.Database, { dataKey, devices, wha
     };
   };
 
-  function* pages(next: (after: Row | null) => Row[]): Generator<AuditRecord[]> {
+  async function* pages(next: (after: Row | null) => Promise<Row[]>): AsyncGenerator<AuditRecord[]> {
     let after: Row | null = null;
     for (;;) {
-      const rows = next(after);
+      const rows = await next(after);
       if (rows.length === 0) return;
       after = rows.at(-1)!;
-      yield rows.map(toRecord);
+      yield await Promise.all(rows.map(toRecord));
     }
   }
 
   return {
-    *records(filter: AuditFilter, pageSize = 500): Generator<AuditRecord[]> {
+    async *records(filter: AuditFilter, pageSize = 500): AsyncGenerator<AuditRecord[]> {
       if ('phone' in filter) {
         const key = dataKey.lookup(filter.phone);
-        yield* pages((after) => byPhone.all({ key, businessId: filter.businessId, after: after?.rowid ?? 0, limit: pageSize }) as Row[]);
-        yield whatsapp.changesFor(filter.businessId, filter.phone).map((entry) => ({ record: 'whatsapp_change' as const, ...entry }));
-        yield whatsapp.pendingFor(filter.businessId).map((entry) => ({ record: 'pending_whatsapp_change' as const, businessId: filter.businessId, ...entry }));
+        yield* pages((after) => db.all<Row>(BY_PHONE, [key, filter.businessId, after?.rowid ?? 0, pageSize]));
+        yield (await whatsapp.changesFor(filter.businessId, filter.phone)).map((entry) => ({ record: 'whatsapp_change' as const, ...entry }));
+        yield (await whatsapp.pendingFor(filter.businessId)).map((entry) => ({ record: 'pending_whatsapp_change' as const, businessId: filter.businessId, ...entry }));
         return;
       }
-      const range = { from: Date.parse(filter.from), to: Date.parse(filter.to), businessId: filter.businessId ?? null };
-      yield* pages((after) => byPeriod.all({ ...range, afterDevice: after?.deviceId ?? '', afterSeq: after?.seq ?? 0, limit: pageSize }) as Row[]);
+      const from = Date.parse(filter.from);
+      const to = Date.parse(filter.to);
+      const businessId = filter.businessId ?? null;
+      yield* pages((after) => db.all<Row>(BY_PERIOD, [after?.deviceId ?? '', after?.seq ?? 0, from, to, businessId, businessId, pageSize]));
     },
   };
 }

@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
 import { Placement } from '../../shared/contract/primitives.ts';
 import type { Heartbeat } from '../../shared/contract/sync.ts';
+import type { SqlDb } from './sql.ts';
 
 export interface DeviceRow {
   deviceId: string;
@@ -31,44 +31,49 @@ export interface DeviceRow {
 
 const placementOf = (text: string | null): Placement | null => (text === null ? null : Placement.parse(JSON.parse(text)));
 
+const SELECT_DEVICES = `
+  SELECT d.id AS "deviceId", d.key_id AS "keyId", d.app_version AS "appVersion", d.enrolled_at AS "enrolledAt", d.revoked_at AS "revokedAt",
+    d.business_ids AS "businessIds", d.placement, d.last_ingest_at AS "lastIngestAt", d.contiguous_seq AS "contiguousSeq",
+    (SELECT MAX(seq) FROM events e WHERE e.device_id = d.id) AS "highestSeq",
+    h.received_at AS "receivedAt", h.pending, h.dead, h.oldest_pending_age_ms AS "oldestPendingAgeMs", h.last_sync_at AS "lastSyncAt",
+    h.app_version AS "heartbeatAppVersion", h.profile_version AS "profileVersion", h.placement AS "reportedPlacement"
+  FROM devices d LEFT JOIN heartbeats h ON h.device_id = d.id ORDER BY d.enrolled_at, d.id`;
+// The ranges missing above the contiguous head: each held event whose predecessor is not held closes one.
+const SELECT_MISSING = `
+  SELECT previous + 1 AS "fromSeq", seq - 1 AS "toSeq", "receivedMs" FROM (
+    SELECT e.seq, LAG(e.seq, 1, CAST(? AS BIGINT)) OVER (ORDER BY e.seq) AS previous, t.received_ms AS "receivedMs"
+    FROM events e JOIN event_times t ON t.device_id = e.device_id AND t.seq = e.seq
+    WHERE e.device_id = ? AND e.seq > ?) AS held
+  WHERE seq > previous + 1 ORDER BY seq LIMIT 100`;
+const SELECT_FUNNEL = `
+  SELECT day, flow_id AS "flowId", purpose_id AS "purposeId", locale, outcome, CAST(SUM(count) AS BIGINT) AS count
+  FROM funnel_counts WHERE day BETWEEN ? AND ?
+  GROUP BY day, flow_id, purpose_id, locale, outcome ORDER BY day, flow_id, purpose_id, locale, outcome`;
+
 /** Latest heartbeat per device and its funnel counters (the device reports running totals, so upserts replace). */
-export function createDeviceHealth(db: Database.Database) {
-  const upsertHeartbeat = db.prepare(`
-    INSERT INTO heartbeats (device_id, received_at, pending, dead, oldest_pending_age_ms, last_sync_at, app_version, profile_version, placement)
-    VALUES (@deviceId, @receivedAt, @pending, @dead, @oldestPendingAgeMs, @lastSyncAt, @appVersion, @profileVersion, @placement)
-    ON CONFLICT (device_id) DO UPDATE SET received_at = excluded.received_at, pending = excluded.pending, dead = excluded.dead,
-      oldest_pending_age_ms = excluded.oldest_pending_age_ms, last_sync_at = excluded.last_sync_at,
-      app_version = excluded.app_version, profile_version = excluded.profile_version, placement = excluded.placement`);
-  const upsertCount = db.prepare(`
-    INSERT INTO funnel_counts (device_id, day, flow_id, purpose_id, locale, outcome, count)
-    VALUES (@deviceId, @day, @flowId, @purposeId, @locale, @outcome, @count)
-    ON CONFLICT (device_id, day, flow_id, purpose_id, locale, outcome) DO UPDATE SET count = excluded.count`);
-  const selectDevices = db.prepare(`
-    SELECT d.id AS deviceId, d.key_id AS keyId, d.app_version AS appVersion, d.enrolled_at AS enrolledAt, d.revoked_at AS revokedAt,
-      d.business_ids AS businessIds, d.placement, d.last_ingest_at AS lastIngestAt, d.contiguous_seq AS contiguousSeq,
-      (SELECT MAX(seq) FROM events e WHERE e.device_id = d.id) AS highestSeq,
-      h.received_at AS receivedAt, h.pending, h.dead, h.oldest_pending_age_ms AS oldestPendingAgeMs, h.last_sync_at AS lastSyncAt,
-      h.app_version AS heartbeatAppVersion, h.profile_version AS profileVersion, h.placement AS reportedPlacement
-    FROM devices d LEFT JOIN heartbeats h ON h.device_id = d.id ORDER BY d.enrolled_at, d.id`);
-  // The ranges missing above the contiguous head: each held event whose predecessor is not held closes one.
-  const selectMissing = db.prepare(`
-    SELECT previous + 1 AS fromSeq, seq - 1 AS toSeq, receivedMs FROM (
-      SELECT e.seq, LAG(e.seq, 1, @contiguousSeq) OVER (ORDER BY e.seq) AS previous, t.received_ms AS receivedMs
-      FROM events e JOIN event_times t ON t.device_id = e.device_id AND t.seq = e.seq
-      WHERE e.device_id = @deviceId AND e.seq > @contiguousSeq)
-    WHERE seq > previous + 1 ORDER BY seq LIMIT 100`);
-  const selectFunnel = db.prepare(`
-    SELECT day, flow_id AS flowId, purpose_id AS purposeId, locale, outcome, SUM(count) AS count
-    FROM funnel_counts WHERE day BETWEEN @from AND @to
-    GROUP BY day, flow_id, purpose_id, locale, outcome ORDER BY day, flow_id, purpose_id, locale, outcome`);
-
+export function createDeviceHealth(db: SqlDb) {
   return {
-    recordHeartbeat: db.transaction((deviceId: string, receivedAt: string, { funnel, placement, ...status }: Heartbeat) => {
-      upsertHeartbeat.run({ deviceId, receivedAt, ...status, placement: placement === undefined ? null : JSON.stringify(placement) });
-      for (const count of funnel) upsertCount.run({ deviceId, ...count });
-    }),
+    recordHeartbeat: (deviceId: string, receivedAt: string, { funnel, placement, ...status }: Heartbeat): Promise<void> =>
+      db.transaction(async (tx) => {
+        await tx.run(
+          `INSERT INTO heartbeats (device_id, received_at, pending, dead, oldest_pending_age_ms, last_sync_at, app_version, profile_version, placement)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (device_id) DO UPDATE SET received_at = excluded.received_at, pending = excluded.pending, dead = excluded.dead,
+             oldest_pending_age_ms = excluded.oldest_pending_age_ms, last_sync_at = excluded.last_sync_at,
+             app_version = excluded.app_version, profile_version = excluded.profile_version, placement = excluded.placement`,
+          [deviceId, receivedAt, status.pending, status.dead, status.oldestPendingAgeMs, status.lastSyncAt, status.appVersion, status.profileVersion,
+            placement === undefined ? null : JSON.stringify(placement)],
+        );
+        for (const count of funnel) {
+          await tx.run(
+            `INSERT INTO funnel_counts (device_id, day, flow_id, purpose_id, locale, outcome, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (device_id, day, flow_id, purpose_id, locale, outcome) DO UPDATE SET count = excluded.count`,
+            [deviceId, count.day, count.flowId, count.purposeId, count.locale, count.outcome, count.count],
+          );
+        }
+      }),
 
-    listDevices(nowMs: number, chainGapSettleMs: number): DeviceRow[] {
+    async listDevices(nowMs: number, chainGapSettleMs: number): Promise<DeviceRow[]> {
       type Row = Omit<DeviceRow, 'heartbeat' | 'chain' | 'placement' | 'businessIds'> &
         Omit<NonNullable<DeviceRow['heartbeat']>, 'appVersion' | 'placement'> & {
           heartbeatAppVersion: string | null;
@@ -78,9 +83,11 @@ export function createDeviceHealth(db: Database.Database) {
           contiguousSeq: number;
           highestSeq: number | null;
         };
-      return (selectDevices.all() as Row[]).map((row) => {
+      const rows = await db.all<Row>(SELECT_DEVICES);
+      return Promise.all(rows.map(async (row) => {
         const { deviceId, keyId, appVersion, enrolledAt, revokedAt, lastIngestAt, contiguousSeq, highestSeq, heartbeatAppVersion, reportedPlacement } = row;
-        const missing = (selectMissing.all({ deviceId, contiguousSeq }) as { fromSeq: number; toSeq: number; receivedMs: number }[]).map((gap) => ({
+        const gaps = await db.all<{ fromSeq: number; toSeq: number; receivedMs: number }>(SELECT_MISSING, [contiguousSeq, deviceId, contiguousSeq]);
+        const missing = gaps.map((gap) => ({
           fromSeq: gap.fromSeq,
           toSeq: gap.toSeq,
           since: new Date(gap.receivedMs).toISOString(),
@@ -99,10 +106,10 @@ export function createDeviceHealth(db: Database.Database) {
                   lastSyncAt: row.lastSyncAt, appVersion: heartbeatAppVersion, profileVersion: row.profileVersion, placement: placementOf(reportedPlacement),
                 },
         };
-      });
+      }));
     },
 
     /** Funnel counts summed over devices, per day, flow, purpose, locale and outcome. */
-    funnel: (from = '0000-01-01', to = '9999-12-31') => selectFunnel.all({ from, to }),
+    funnel: (from = '0000-01-01', to = '9999-12-31') => db.all(SELECT_FUNNEL, [from, to]),
   };
 }

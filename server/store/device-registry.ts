@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Placement } from '../../shared/contract/primitives.ts';
 import { newEnrolmentToken } from '../../shared/enrolment-token.ts';
@@ -6,10 +5,15 @@ import type { DeviceKeys, EnrolmentRequest, EnrolmentResponse } from '../../shar
 import { publicKeyObject } from '../keys/ed25519.ts';
 import type { EnrolledDevice } from '../ingest/verify-event.ts';
 import type { OperatorLog } from './operator-log.ts';
+import type { SqlDb, SqlQueries } from './sql.ts';
 
-/** A device as the API acts on it: what ingest checks (keys, businesses) and when it was first enrolled. */
+/** A device as the API acts on it: what ingest checks (keys, businesses), when it was first enrolled, and the credential it came with. */
 export interface DeviceRecord extends EnrolledDevice {
   enrolledMs: number;
+  /** The key it signs with now: its keys change only with this (enrolment, rotation, re-enrolment). */
+  keyId: string;
+  /** Of the credential this request presented: ingest refuses a batch whose credential was replaced meanwhile. */
+  credentialHash: string;
 }
 
 /** Only what a verify worker needs (it is cloned into the thread with every batch). */
@@ -27,20 +31,20 @@ export interface TokenTerms {
 }
 
 interface TokenRow {
-  used_at: string | null;
-  for_device_id: string | null;
-  business_ids: string | null;
+  usedAt: string | null;
+  forDeviceId: string | null;
+  businessIds: string | null;
   placement: string | null;
 }
 
 interface DeviceRow {
   id: string;
-  key_id: string;
-  enrolled_at: string;
-  business_ids: string | null;
+  keyId: string;
+  enrolledAt: string;
+  businessIds: string | null;
   placement: string | null;
-  placement_pinned: number;
-  revoked_at: string | null;
+  placementPinned: number;
+  revokedAt: string | null;
 }
 
 interface KeyRow {
@@ -58,186 +62,173 @@ const randomDigits = (count: number): string => Array.from({ length: count }, ()
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 const placementOf = (text: string | null): Placement | null => (text === null ? null : Placement.parse(JSON.parse(text)));
 
+const DEVICE = `SELECT id, key_id AS "keyId", enrolled_at AS "enrolledAt", business_ids AS "businessIds", placement, placement_pinned AS "placementPinned",
+  revoked_at AS "revokedAt" FROM devices WHERE id = ?`;
+const KEYS = `SELECT key_id AS "keyId", public_key AS "publicKey", from_seq AS "fromSeq", to_seq AS "toSeq", enrolled_at AS "addedAt", added_by AS "addedBy"
+  FROM device_keys WHERE device_id = ? ORDER BY from_seq, enrolled_at`;
+const INSERT_KEY = 'INSERT INTO device_keys (key_id, device_id, public_key, enrolled_at, from_seq, to_seq, added_by) VALUES (?, ?, ?, ?, ?, NULL, ?)';
+
 /**
  * Enrolment tokens, devices, their keys (with the seqs each may sign), credentials, placement and revocation.
  * Secrets are stored only as SHA-256 hashes. A device id is bound to the device that first enrolled it: only a
- * token an operator issued for that id can give it a new credential or key.
+ * token an operator issued for that id can give it a new credential or key. A device's keys are kept in memory
+ * per device and current key, so an instance that did not see a rotation or re-enrolment reloads them.
  */
-export function createDeviceRegistry(db: Database.Database, operators: OperatorLog, now: () => Date) {
-  const insertToken = db.prepare(
-    'INSERT OR IGNORE INTO enrolment_tokens (token_hash, created_at, for_device_id, business_ids, placement) VALUES (?, ?, ?, ?, ?)',
-  );
-  const selectToken = db.prepare('SELECT used_at, for_device_id, business_ids, placement FROM enrolment_tokens WHERE token_hash = ?');
-  const useToken = db.prepare('UPDATE enrolment_tokens SET used_at = ?, device_id = ? WHERE token_hash = ?');
-  const selectKeyOwner = db.prepare('SELECT device_id FROM device_keys WHERE key_id = ?').pluck();
-  const selectDevice = db.prepare(
-    'SELECT id, key_id, enrolled_at, business_ids, placement, placement_pinned, revoked_at FROM devices WHERE id = ?',
-  );
-  const insertDevice = db.prepare(`
-    INSERT INTO devices (id, credential_hash, key_id, app_version, enrolled_at, business_ids, placement, placement_pinned)
-    VALUES (@id, @credentialHash, @keyId, @appVersion, @at, @businessIds, @placement, @pinned)`);
-  const reEnrolDevice = db.prepare(`
-    UPDATE devices SET credential_hash = @credentialHash, key_id = @keyId, app_version = @appVersion,
-      business_ids = @businessIds, placement = @placement, placement_pinned = @pinned WHERE id = @id`);
-  const insertKey = db.prepare(
-    'INSERT INTO device_keys (key_id, device_id, public_key, enrolled_at, from_seq, to_seq, added_by) VALUES (?, ?, ?, ?, ?, NULL, ?)',
-  );
-  const endKey = db.prepare('UPDATE device_keys SET to_seq = ? WHERE key_id = ? AND device_id = ?');
-  const setCurrentKey = db.prepare('UPDATE devices SET key_id = ? WHERE id = ?');
-  const selectHighestSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events WHERE device_id = ?').pluck();
-  const insertPlacement = db.prepare('INSERT OR REPLACE INTO device_placements (device_id, from_at, placement, source) VALUES (?, ?, ?, ?)');
-  const updatePlacement = db.prepare('UPDATE devices SET placement = ? WHERE id = ?');
-  const selectPlacementAt = db.prepare(
-    'SELECT placement FROM device_placements WHERE device_id = ? AND from_at <= ? ORDER BY from_at DESC LIMIT 1',
-  ).pluck();
-  const revokeDevice = db.prepare('UPDATE devices SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL');
-  const selectDeviceByCredential = db.prepare('SELECT id FROM devices WHERE credential_hash = ? AND revoked_at IS NULL').pluck();
-  const selectKeys = db.prepare(`
-    SELECT key_id AS keyId, public_key AS publicKey, from_seq AS fromSeq, to_seq AS toSeq, enrolled_at AS addedAt, added_by AS addedBy
-    FROM device_keys WHERE device_id = ? ORDER BY from_seq, enrolled_at`);
-  const cache = new Map<string, DeviceRecord>();
+export function createDeviceRegistry(db: SqlDb, operators: OperatorLog, now: () => Date) {
+  const { forUpdate } = db.dialect;
+  const cache = new Map<string, { keyId: string; businessIds: string | null; record: Omit<DeviceRecord, 'credentialHash'> }>();
 
-  const loadDevice = (id: string): DeviceRecord | null => {
-    const row = selectDevice.get(id) as DeviceRow | undefined;
-    if (!row) return null;
-    const keys = (selectKeys.all(id) as KeyRow[]).map((key) => ({ keyId: key.keyId, key: publicKeyObject(key.publicKey), fromSeq: key.fromSeq, toSeq: key.toSeq }));
-    const device: DeviceRecord = {
-      id,
-      keys,
-      enrolledMs: Date.parse(row.enrolled_at),
-      businessIds: row.business_ids === null ? null : (JSON.parse(row.business_ids) as string[]),
-    };
-    cache.set(id, device);
-    return device;
-  };
-
-  const recordPlacement = db.transaction((deviceId: string, placement: Placement, source: 'enrolment' | 'operator' | 'heartbeat', at: string): void => {
-    updatePlacement.run(JSON.stringify(placement), deviceId);
-    insertPlacement.run(deviceId, at, JSON.stringify(placement), source);
-  });
-
-  /** A new key for a device from seq `fromSeq`; the current one then covers the seqs before it. */
-  function replaceKey(deviceId: string, currentKeyId: string, next: { keyId: string; publicKey: string }, fromSeq: number, addedBy: 'rotation' | 'admin', at: string): void {
-    endKey.run(fromSeq - 1, currentKeyId, deviceId);
-    insertKey.run(next.keyId, deviceId, next.publicKey, at, fromSeq, addedBy);
-    setCurrentKey.run(next.keyId, deviceId);
+  async function recordPlacement(tx: SqlQueries, deviceId: string, placement: Placement, source: 'enrolment' | 'operator' | 'heartbeat', at: string): Promise<void> {
+    await tx.run('UPDATE devices SET placement = ? WHERE id = ?', [JSON.stringify(placement), deviceId]);
+    await tx.run(
+      `INSERT INTO device_placements (device_id, from_at, placement, source) VALUES (?, ?, ?, ?)
+       ON CONFLICT (device_id, from_at) DO UPDATE SET placement = excluded.placement, source = excluded.source`,
+      [deviceId, at, JSON.stringify(placement), source],
+    );
   }
 
-  const enrolInTransaction = db.transaction((request: EnrolmentRequest): EnrolmentOutcome => {
-    const tokenHash = sha256Hex(request.token);
-    const token = selectToken.get(tokenHash) as TokenRow | undefined;
-    if (!token) return { ok: false, reason: 'unknown_token' };
-    if (token.used_at !== null) return { ok: false, reason: 'token_used' };
-    if (token.for_device_id !== null && token.for_device_id !== request.deviceId) return { ok: false, reason: 'token_for_other_device' };
-    const existing = selectDevice.get(request.deviceId) as DeviceRow | undefined;
-    if (existing?.revoked_at) return { ok: false, reason: 'device_revoked' };
-    if (existing && token.for_device_id === null) return { ok: false, reason: 'device_enrolled' };
-    const owner = selectKeyOwner.get(request.keyId) as string | undefined;
-    if (owner !== undefined && (owner !== request.deviceId || existing?.key_id !== request.keyId)) return { ok: false, reason: 'key_in_use' };
+  /** A new key for a device from seq `fromSeq`; the current one then covers the seqs before it. */
+  async function replaceKey(tx: SqlQueries, deviceId: string, currentKeyId: string, next: { keyId: string; publicKey: string }, fromSeq: number, addedBy: 'rotation' | 'admin', at: string): Promise<void> {
+    await tx.run('UPDATE device_keys SET to_seq = ? WHERE key_id = ? AND device_id = ?', [fromSeq - 1, currentKeyId, deviceId]);
+    await tx.run(INSERT_KEY, [next.keyId, deviceId, next.publicKey, at, fromSeq, addedBy]);
+    await tx.run('UPDATE devices SET key_id = ? WHERE id = ?', [next.keyId, deviceId]);
+  }
 
-    const credential = newSecret();
-    const at = now().toISOString();
-    const pinned = token.placement !== null;
-    const placement = pinned ? placementOf(token.placement) : existing?.placement_pinned ? placementOf(existing.placement) : (request.placement ?? placementOf(existing?.placement ?? null));
-    const row = {
-      id: request.deviceId,
-      credentialHash: sha256Hex(credential),
-      keyId: request.keyId,
-      appVersion: request.appVersion,
-      at,
-      businessIds: token.business_ids ?? existing?.business_ids ?? null,
-      placement: json(placement),
-      pinned: pinned || (existing?.placement_pinned ?? 0) === 1 ? 1 : 0,
-    };
-    if (existing) {
-      reEnrolDevice.run(row);
-      if (existing.key_id !== request.keyId) {
-        const fromSeq = (selectHighestSeq.get(request.deviceId) as number) + 1;
-        replaceKey(request.deviceId, existing.key_id, request, fromSeq, 'admin', at);
+  const enrolInTransaction = (request: EnrolmentRequest) =>
+    db.transaction(async (tx): Promise<EnrolmentOutcome> => {
+      const tokenHash = sha256Hex(request.token);
+      const token = await tx.get<TokenRow>(
+        `SELECT used_at AS "usedAt", for_device_id AS "forDeviceId", business_ids AS "businessIds", placement FROM enrolment_tokens WHERE token_hash = ?${forUpdate}`,
+        [tokenHash],
+      );
+      if (!token) return { ok: false, reason: 'unknown_token' };
+      if (token.usedAt !== null) return { ok: false, reason: 'token_used' };
+      if (token.forDeviceId !== null && token.forDeviceId !== request.deviceId) return { ok: false, reason: 'token_for_other_device' };
+      const existing = await tx.get<DeviceRow>(`${DEVICE}${forUpdate}`, [request.deviceId]);
+      if (existing?.revokedAt) return { ok: false, reason: 'device_revoked' };
+      if (existing && token.forDeviceId === null) return { ok: false, reason: 'device_enrolled' };
+      const owner = await tx.value<string>('SELECT device_id FROM device_keys WHERE key_id = ?', [request.keyId]);
+      if (owner !== undefined && (owner !== request.deviceId || existing?.keyId !== request.keyId)) return { ok: false, reason: 'key_in_use' };
+
+      const credential = newSecret();
+      const at = now().toISOString();
+      const pinned = token.placement !== null;
+      const placement = pinned ? placementOf(token.placement) : existing?.placementPinned ? placementOf(existing.placement) : (request.placement ?? placementOf(existing?.placement ?? null));
+      const businessIds = token.businessIds ?? existing?.businessIds ?? null;
+      const pinnedFlag = pinned || (existing?.placementPinned ?? 0) === 1 ? 1 : 0;
+      if (existing) {
+        await tx.run(
+          'UPDATE devices SET credential_hash = ?, key_id = ?, app_version = ?, business_ids = ?, placement = ?, placement_pinned = ? WHERE id = ?',
+          [sha256Hex(credential), request.keyId, request.appVersion, businessIds, json(placement), pinnedFlag, request.deviceId],
+        );
+        if (existing.keyId !== request.keyId) {
+          const fromSeq = ((await tx.value<number>('SELECT COALESCE(MAX(seq), 0) FROM events WHERE device_id = ?', [request.deviceId])) ?? 0) + 1;
+          await replaceKey(tx, request.deviceId, existing.keyId, request, fromSeq, 'admin', at);
+        }
+      } else {
+        await tx.run(
+          `INSERT INTO devices (id, credential_hash, key_id, app_version, enrolled_at, business_ids, placement, placement_pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [request.deviceId, sha256Hex(credential), request.keyId, request.appVersion, at, businessIds, json(placement), pinnedFlag],
+        );
+        await tx.run(INSERT_KEY, [request.keyId, request.deviceId, request.publicKey, at, 1, 'enrolment']);
       }
-    } else {
-      insertDevice.run(row);
-      insertKey.run(request.keyId, request.deviceId, request.publicKey, at, 1, 'enrolment');
-    }
-    if (placement && json(placement) !== existing?.placement) recordPlacement(request.deviceId, placement, pinned ? 'operator' : 'enrolment', at);
-    useToken.run(at, request.deviceId, tokenHash);
-    operators.record(existing ? 'device_re_enrolled' : 'device_enrolled', request.deviceId, { keyId: request.keyId });
-    return { ok: true, reEnrolled: existing !== undefined, response: { deviceId: request.deviceId, credential, enrolledAt: existing?.enrolled_at ?? at } };
-  });
+      if (placement && json(placement) !== existing?.placement) await recordPlacement(tx, request.deviceId, placement, pinned ? 'operator' : 'enrolment', at);
+      await tx.run('UPDATE enrolment_tokens SET used_at = ?, device_id = ? WHERE token_hash = ?', [at, request.deviceId, tokenHash]);
+      await operators.record(tx, existing ? 'device_re_enrolled' : 'device_enrolled', request.deviceId, { keyId: request.keyId });
+      return { ok: true, reEnrolled: existing !== undefined, response: { deviceId: request.deviceId, credential, enrolledAt: existing?.enrolledAt ?? at } };
+    });
+
+  async function record(row: { id: string; keyId: string; businessIds: string | null; enrolledAt: string }): Promise<Omit<DeviceRecord, 'credentialHash'>> {
+    const cached = cache.get(row.id);
+    if (cached && cached.keyId === row.keyId && cached.businessIds === row.businessIds) return cached.record;
+    const keys = (await db.all<KeyRow>(KEYS, [row.id])).map((key) => ({ keyId: key.keyId, key: publicKeyObject(key.publicKey), fromSeq: key.fromSeq, toSeq: key.toSeq }));
+    const fresh = {
+      id: row.id,
+      keys,
+      keyId: row.keyId,
+      enrolledMs: Date.parse(row.enrolledAt),
+      businessIds: row.businessIds === null ? null : (JSON.parse(row.businessIds) as string[]),
+    };
+    cache.set(row.id, { keyId: row.keyId, businessIds: row.businessIds, record: fresh });
+    return fresh;
+  }
+
+  const deviceRow = (deviceId: string) => db.get<DeviceRow>(DEVICE, [deviceId]);
 
   return {
     /** A new one-time enrolment token; only its hash is kept. */
-    createToken(terms: TokenTerms = {}): string {
-      const token = newEnrolmentToken(randomDigits);
-      insertToken.run(sha256Hex(token), now().toISOString(), terms.forDeviceId ?? null, json(terms.businessIds), json(terms.placement));
-      operators.record(terms.forDeviceId ? 're_enrolment_token_issued' : 'enrolment_token_issued', terms.forDeviceId ?? null, {
-        businessIds: terms.businessIds ?? null,
-        placement: terms.placement ?? null,
-      });
-      return token;
-    },
+    createToken: (terms: TokenTerms = {}): Promise<string> =>
+      db.transaction(async (tx) => {
+        const token = newEnrolmentToken(randomDigits);
+        await tx.run('INSERT INTO enrolment_tokens (token_hash, created_at, for_device_id, business_ids, placement) VALUES (?, ?, ?, ?, ?)', [
+          sha256Hex(token), now().toISOString(), terms.forDeviceId ?? null, json(terms.businessIds), json(terms.placement),
+        ]);
+        await operators.record(tx, terms.forDeviceId ? 're_enrolment_token_issued' : 'enrolment_token_issued', terms.forDeviceId ?? null, {
+          businessIds: terms.businessIds ?? null,
+          placement: terms.placement ?? null,
+        });
+        return token;
+      }),
 
     /** Makes `token` a valid one-time token for every registered business unless it already exists (used or not). */
-    addToken(token: string): void {
-      insertToken.run(sha256Hex(token), now().toISOString(), null, null, null);
+    async addToken(token: string): Promise<void> {
+      await db.run('INSERT INTO enrolment_tokens (token_hash, created_at, for_device_id, business_ids, placement) VALUES (?, ?, NULL, NULL, NULL) ON CONFLICT DO NOTHING', [
+        sha256Hex(token), now().toISOString(),
+      ]);
     },
 
-    enrol(request: EnrolmentRequest): EnrolmentOutcome {
-      const outcome = enrolInTransaction(request);
-      if (outcome.ok) cache.delete(request.deviceId);
-      return outcome;
-    },
+    enrol: (request: EnrolmentRequest): Promise<EnrolmentOutcome> => enrolInTransaction(request),
 
     /** The device a bearer credential belongs to, or null (unknown, replaced or revoked). */
-    authenticate(credential: string): DeviceRecord | null {
-      const id = selectDeviceByCredential.get(sha256Hex(credential)) as string | undefined;
-      if (id === undefined) return null;
-      return cache.get(id) ?? loadDevice(id);
+    async authenticate(credential: string): Promise<DeviceRecord | null> {
+      const credentialHash = sha256Hex(credential);
+      const row = await db.get<{ id: string; keyId: string; businessIds: string | null; enrolledAt: string }>(
+        'SELECT id, key_id AS "keyId", business_ids AS "businessIds", enrolled_at AS "enrolledAt" FROM devices WHERE credential_hash = ? AND revoked_at IS NULL',
+        [credentialHash],
+      );
+      return row ? { ...(await record(row)), credentialHash } : null;
     },
 
-    exists: (deviceId: string): boolean => selectDevice.get(deviceId) !== undefined,
-    isRevoked: (deviceId: string): boolean => Boolean((selectDevice.get(deviceId) as DeviceRow | undefined)?.revoked_at),
+    exists: async (deviceId: string): Promise<boolean> => (await deviceRow(deviceId)) !== undefined,
+    isRevoked: async (deviceId: string): Promise<boolean> => Boolean((await deviceRow(deviceId))?.revokedAt),
 
     /** Refuses the device's credential and everything it uploads from now on. False if unknown or already revoked. */
-    revoke(deviceId: string, reason: string | null): boolean {
-      const revoked = revokeDevice.run(now().toISOString(), reason, deviceId).changes === 1;
-      if (revoked) {
-        cache.delete(deviceId);
-        operators.record('device_revoked', deviceId, { reason });
-      }
-      return revoked;
-    },
+    revoke: (deviceId: string, reason: string | null): Promise<boolean> =>
+      db.transaction(async (tx) => {
+        const { changes } = await tx.run('UPDATE devices SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL', [now().toISOString(), reason, deviceId]);
+        if (changes === 1) await operators.record(tx, 'device_revoked', deviceId, { reason });
+        return changes === 1;
+      }),
 
     /** Inside the ingest transaction: a stored key rotation makes `next` valid after `seq`, the old key up to it. */
-    registerRotation(deviceId: string, currentKeyId: string, seq: number, next: { keyId: string; publicKey: string }): void {
-      replaceKey(deviceId, currentKeyId, next, seq + 1, 'rotation', now().toISOString());
-      cache.delete(deviceId);
-    },
+    registerRotation: (tx: SqlQueries, deviceId: string, currentKeyId: string, seq: number, next: { keyId: string; publicKey: string }): Promise<void> =>
+      replaceKey(tx, deviceId, currentKeyId, next, seq + 1, 'rotation', now().toISOString()),
 
-    keyOwner: (keyId: string): string | null => (selectKeyOwner.get(keyId) as string | undefined) ?? null,
+    keyOwner: async (keyId: string, on: SqlQueries = db): Promise<string | null> => (await on.value<string>('SELECT device_id FROM device_keys WHERE key_id = ?', [keyId])) ?? null,
 
     /** Where a device reports it stands (heartbeat): the registry follows it unless an operator pinned it. */
-    reportPlacement(deviceId: string, placement: Placement, at: string): void {
-      const row = selectDevice.get(deviceId) as DeviceRow | undefined;
-      if (!row || row.placement_pinned === 1 || row.placement === JSON.stringify(placement)) return;
-      recordPlacement(deviceId, placement, 'heartbeat', at);
-    },
+    reportPlacement: (deviceId: string, placement: Placement, at: string): Promise<void> =>
+      db.transaction(async (tx) => {
+        const row = await tx.get<DeviceRow>(`${DEVICE}${forUpdate}`, [deviceId]);
+        if (!row || row.placementPinned === 1 || row.placement === JSON.stringify(placement)) return;
+        await recordPlacement(tx, deviceId, placement, 'heartbeat', at);
+      }),
 
     /** Where the device stood at `at` (ISO) as the registry recorded it; its current placement if none was recorded by then. */
-    placementAt(deviceId: string, at: string): Placement | null {
-      const row = selectDevice.get(deviceId) as DeviceRow | undefined;
-      return placementOf((selectPlacementAt.get(deviceId, at) as string | undefined) ?? row?.placement ?? null);
+    async placementAt(deviceId: string, at: string): Promise<Placement | null> {
+      const recorded = await db.value<string>('SELECT placement FROM device_placements WHERE device_id = ? AND from_at <= ? ORDER BY from_at DESC LIMIT 1', [deviceId, at]);
+      return placementOf(recorded ?? (await deviceRow(deviceId))?.placement ?? null);
     },
 
     /** GET /v1/devices/{id}/keys. */
-    publicKeys(deviceId: string): DeviceKeys | null {
-      const row = selectDevice.get(deviceId) as DeviceRow | undefined;
+    async publicKeys(deviceId: string): Promise<DeviceKeys | null> {
+      const row = await deviceRow(deviceId);
       if (!row) return null;
       return {
         deviceId,
         placement: placementOf(row.placement),
-        revokedAt: row.revoked_at,
-        keys: (selectKeys.all(deviceId) as KeyRow[]).map(({ keyId, publicKey, fromSeq, toSeq, addedAt, addedBy }) => ({ keyId, publicKey, fromSeq, toSeq, addedAt, addedBy })),
+        revokedAt: row.revokedAt,
+        keys: (await db.all<KeyRow>(KEYS, [deviceId])).map(({ keyId, publicKey, fromSeq, toSeq, addedAt, addedBy }) => ({ keyId, publicKey, fromSeq, toSeq, addedAt, addedBy })),
       };
     },
   };

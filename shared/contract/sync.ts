@@ -134,6 +134,36 @@ export const ConsentCheckResponse = CheckAnswer.extend({
 });
 export type ConsentCheckResponse = z.infer<typeof ConsentCheckResponse>;
 
+/** How many numbers one batch check may ask about: a campaign checks its list a thousand at a time. */
+export const MAX_CHECK_BATCH = 1000;
+
+/**
+ * "May I send to each of these numbers?" for a campaign: one business, and one purpose for every item (`purposeId`)
+ * or one per item (an item's own wins). Answers now, never as of a time (that is an audit, asked number by number).
+ */
+export const ConsentCheckBatchRequest = z
+  .object({
+    businessId: Slug,
+    purposeId: Slug.optional(),
+    items: z.array(z.object({ phone: E164, purposeId: Slug.optional() }).strict()).min(1).max(MAX_CHECK_BATCH),
+  })
+  .strict()
+  .superRefine((request, context) => {
+    request.items.forEach((item, index) => {
+      if (item.purposeId === undefined && request.purposeId === undefined) {
+        context.addIssue({ code: 'custom', path: ['items', index, 'purposeId'], message: 'a purpose is needed: give purposeId for the batch or for the item' });
+      }
+    });
+  });
+export type ConsentCheckBatchRequest = z.infer<typeof ConsentCheckBatchRequest>;
+
+/** One answer per item, in the order asked, each naming the number and purpose it answers for. */
+export const ConsentCheckBatchResponse = z.object({
+  businessId: Slug,
+  results: z.array(CheckAnswer.extend({ phone: E164, purposeId: Slug })),
+});
+export type ConsentCheckBatchResponse = z.infer<typeof ConsentCheckBatchResponse>;
+
 export const PurposeState = z.object({
   purposeId: Slug,
   category: PurposeCategory,

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
 test('a consent given on the screen reaches the API with a clock observation, and its export verifies from outside', async ({ page }) => {
   const api = await startApi(tempDir('e2e-api'));
-  const token = api.store.devices.createToken();
+  const token = await api.store.devices.createToken();
   const kiosk = await startKiosk(undefined, (dataDir) =>
     syncWorkerFactory({ apiUrl: api.url, dataDir, appVersion: '0.1.0-e2e', enrolmentToken: token, log: () => {} }),
   );

@@ -96,7 +96,7 @@ test('a technician enrols the kiosk by typed token, sees every diagnostic, re-qu
     await expect(diagnostic(page, 'Ledger integrity')).toHaveText(/^The ledger is intact: \d+ events verified, every signature and link\.$/);
 
     // a typo is caught on the terminal, before the API is asked
-    const token = api.store.devices.createToken();
+    const token = await api.store.devices.createToken();
     const typo = token.slice(0, 5) + String((Number(token[5]) + 1) % 10) + token.slice(6);
     await page.getByRole('button', { name: 'Enrol' }).click();
     await typeOnKeypad(page, typo);

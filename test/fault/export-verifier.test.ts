@@ -29,7 +29,7 @@ async function syncedKioskExport(): Promise<{ api: RunningServer; dataDir: strin
   cleanups.push(() => api.close());
   const dataDir = tempDir('export-kiosk');
   const kiosk = openTestKiosk(dataDir);
-  const token = api.store.devices.createToken();
+  const token = await api.store.devices.createToken();
   const sync = async () => {
     const worker = fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir, enrolmentToken: token, observationIntervalMs: 0 });
     worker.start();

@@ -27,7 +27,7 @@ async function kioskWithClock(api: RunningServer, apiUrl = api.url) {
   const dir = tempDir('sync-kiosk');
   const kiosk = openTestKiosk(dir, clock);
   cleanups.push(() => kiosk.close());
-  const token = api.store.devices.createToken();
+  const token = await api.store.devices.createToken();
   const worker = (url = apiUrl) =>
     fastWorker(kiosk.ledger, { apiUrl: url, dataDir: dir, enrolmentToken: token, now: () => clock.now().getTime(), observationIntervalMs: 0 });
   await syncToEnd(worker());
@@ -61,7 +61,7 @@ describe('time from a kiosk clock that lies', () => {
     expect(decisions.map((decision) => decision.kind)).toEqual(['opt_in', 'opt_out']);
     expect(outAt! - inAt!).toBeGreaterThanOrEqual(300);
     expect(Math.abs(outAt! - Date.now())).toBeLessThan(10_000);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
   });
 
   it('places a consent captured with the clock an hour fast at its true time, though the clock was corrected before the upload', async () => {
@@ -87,7 +87,7 @@ describe('time from a kiosk clock that lies', () => {
     // not an hour in the future, nor clamped to its upload: the monotonic clock since the observation of its boot
     expect(optIn.timeQuality).toBe('bounded');
     expect(Math.abs(Date.parse(optIn.effectiveAt) - capturedAt)).toBeLessThan(2_000);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [fast.dir, right.dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [fast.dir, right.dir]);
   });
 
   it('records a clock observation after consents captured offline, which travels with them and bounds them', async () => {
@@ -115,6 +115,6 @@ describe('time from a kiosk clock that lies', () => {
     expect(decision).toMatchObject({ kind: 'opt_in', timeQuality: 'bounded' });
     const observedAt = Date.parse((events.at(-1) as { statement: { statement: { issuedAt: string } } }).statement.statement.issuedAt);
     expect(Date.parse(decision!.effectiveAt)).toBeLessThanOrEqual(observedAt);
-    expectServerHoldsExactlyWhatWasCaptured(again.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(again.store, [dir]);
   });
 });

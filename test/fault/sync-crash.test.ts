@@ -30,7 +30,7 @@ it('loses and doubles nothing when the kiosk host is killed with SIGKILL mid-bat
   const kioskDir = tempDir('sync-kiosk');
   const ingests = () => proxy.requests.filter((request) => request.path === '/v1/ingest').length;
 
-  const first = startKiosk([kioskDir, proxy.url, api.store.devices.createToken(), '100']);
+  const first = startKiosk([kioskDir, proxy.url, await api.store.devices.createToken(), '100']);
   await vi.waitFor(() => expect(ingests()).toBeGreaterThanOrEqual(3), { timeout: 20_000, interval: 5 });
   first.process.kill('SIGKILL');
   await once(first.process, 'exit');
@@ -38,11 +38,11 @@ it('loses and doubles nothing when the kiosk host is killed with SIGKILL mid-bat
   const left = readKioskLedger(kioskDir).pending;
   expect(left).toBeGreaterThan(0);
   // the batch in flight at the kill still reaches the API: it holds events the kiosk never heard were stored
-  await vi.waitFor(() => expect(readServerEvents(api.store.db).length).toBeGreaterThan(100 - left), { timeout: 5_000 });
+  await vi.waitFor(async () => expect((await readServerEvents(api.store)).length).toBeGreaterThan(100 - left), { timeout: 5_000 });
 
   const second = startKiosk([kioskDir, proxy.url, 'no-new-token-needed-once-enrolled', '0']);
   const [code] = (await once(second.process, 'exit')) as [number];
   expect(code).toBe(0);
   expect(second.output()).toContain('drained');
-  expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+  await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
 });

@@ -38,7 +38,7 @@ describe('key rotation, end to end', () => {
     const dir = tempDir('sync-kiosk');
     const kiosk = openTestKiosk(dir);
     cleanups.push(() => kiosk.close());
-    const token = api.store.devices.createToken();
+    const token = await api.store.devices.createToken();
     const worker = () => fastWorker(kiosk.ledger, { apiUrl: proxy.url, dataDir: dir, enrolmentToken: token, batchSize: 4, observationIntervalMs: 0 });
 
     capture(kiosk, 3);
@@ -58,7 +58,7 @@ describe('key rotation, end to end', () => {
       [second, seq + 1, null],
     ]);
     expect(kiosk.ledger.status().outbox.dead).toBe(0);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
     expect(await consentCheck(api, '+819044440020', 'balance_alerts')).toMatchObject({ allowed: true });
 
     // the batch holding the rotation ended with it and was the only one in flight until its answer came
@@ -81,7 +81,7 @@ describe('key rotation, end to end', () => {
     capture(kiosk, 2);
     kiosk.ledger.rotateKey('technician');
     capture(kiosk, 2, 2);
-    await syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: api.store.devices.createToken() }));
+    await syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: await api.store.devices.createToken() }));
 
     const { deviceKeys } = await publishedKeys(api, kiosk.ledger.deviceId);
     expect(deviceKeys.keys.map((key) => [key.keyId, key.fromSeq, key.addedBy])).toEqual([
@@ -89,7 +89,7 @@ describe('key rotation, end to end', () => {
       [kiosk.ledger.keyId, 4, 'rotation'],
     ]);
     expect(kiosk.ledger.status().outbox.dead).toBe(0);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
   });
 
   it('holds everything signed by the next key while the API refuses the rotation, and sends it once the API accepts', async () => {
@@ -111,7 +111,7 @@ describe('key rotation, end to end', () => {
     const dir = tempDir('sync-kiosk');
     const kiosk = openTestKiosk(dir);
     cleanups.push(() => kiosk.close());
-    const token = api.store.devices.createToken();
+    const token = await api.store.devices.createToken();
     capture(kiosk, 2);
     kiosk.ledger.rotateKey('suspected_compromise');
     capture(kiosk, 3, 2);
@@ -131,7 +131,7 @@ describe('key rotation, end to end', () => {
     worker.wake('network-up');
     await vi.waitFor(() => expect(worker.status()).toMatchObject({ state: 'idle', pending: 0, lastError: null }), { timeout: 10_000, interval: 20 });
     expect(kiosk.ledger.status().outbox.dead).toBe(0);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
   });
 });
 
@@ -143,12 +143,12 @@ describe('a ledger written before the trust model', () => {
     const kiosk = openTestKiosk(dataDir);
     cleanups.push(() => kiosk.close());
     capture(kiosk, 1);
-    await syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir, enrolmentToken: api.store.devices.createToken() }));
+    await syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir, enrolmentToken: await api.store.devices.createToken() }));
 
     expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, dead: 0 });
-    const stored = api.store.db.prepare('SELECT id FROM events WHERE device_id = ? AND seq <= 4 ORDER BY seq').pluck().all(kiosk.ledger.deviceId);
+    const stored = (await api.store.db.all<{ id: string }>('SELECT id FROM events WHERE device_id = ? AND seq <= 4 ORDER BY seq', [kiosk.ledger.deviceId])).map((row) => row.id);
     expect(stored).toEqual(ids);
     expect(await consentCheck(api, '+819055550000', 'balance_alerts')).toMatchObject({ allowed: true, state: 'opted_in' });
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dataDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dataDir]);
   });
 });

@@ -32,7 +32,7 @@ async function enrolledKiosk(api: RunningServer, name: string, offsetMs: () => n
   const clock = skewedClock(offsetMs);
   const kiosk: TestKiosk = openTestKiosk(dir, clock);
   cleanups.push(() => kiosk.close());
-  const token = api.store.devices.createToken();
+  const token = await api.store.devices.createToken();
   const sync = () =>
     syncToEnd(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: token, now: () => clock.now().getTime(), observationIntervalMs: 0 }));
   await sync();
@@ -63,7 +63,7 @@ describe('consent state across kiosks that sync late', () => {
       ['opt_in', 'bounded'],
       ['opt_out', 'bounded'],
     ]);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [a.dir, b.dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [a.dir, b.dir]);
   });
 
   it('keeps marketing stopped by a WhatsApp STOP when a kiosk opt-in captured earlier syncs afterwards', async () => {
@@ -89,6 +89,6 @@ describe('consent state across kiosks that sync late', () => {
 
     await sync();
     expect(await consentCheck(api, PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
   });
 });

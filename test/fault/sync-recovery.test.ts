@@ -23,7 +23,7 @@ async function setup(): Promise<Setup> {
   cleanups.push(() => api.close().catch(() => undefined));
   const kiosk = openTestKiosk(kioskDir);
   cleanups.push(() => kiosk.close());
-  return { api, kiosk, kioskDir, apiDir, token: api.store.devices.createToken() };
+  return { api, kiosk, kioskDir, apiDir, token: await api.store.devices.createToken() };
 }
 
 function capture(kiosk: TestKiosk, count: number, from = 0): void {
@@ -51,7 +51,7 @@ const reEnrolmentToken = (api: RunningServer, kiosk: TestKiosk) => api.store.dev
  */
 async function revokeAndCapture(api: RunningServer, kiosk: TestKiosk, worker: SyncWorker): Promise<void> {
   const { deviceId, keyId, publicKey } = kiosk.ledger;
-  expect(api.store.devices.enrol({ token: reEnrolmentToken(api, kiosk), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
+  expect(await api.store.devices.enrol({ token: await reEnrolmentToken(api, kiosk), deviceId, keyId, publicKey, appVersion: '0.1.0-test' })).toMatchObject({
     ok: true,
   });
   capture(kiosk, 3, 2);
@@ -97,7 +97,7 @@ describe('sync under faults', () => {
     cleanups.push(() => again.close());
     await drained(worker);
     expect(worker.status()).toMatchObject({ lastError: null });
-    expectServerHoldsExactlyWhatWasCaptured(again.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(again.store, [kioskDir]);
   });
 
   it('keeps one copy when the API commits a batch and the connection drops before the answer', async () => {
@@ -110,7 +110,7 @@ describe('sync under faults', () => {
     const sent = ingestRequests(proxy);
     expect(sent.map((request) => request.fault).slice(0, 3)).toEqual(['drop_after_commit', 'drop_after_commit', 'pass']);
     expect(batchIds(sent[2]!.body), 'the same batch is sent again').toEqual(batchIds(sent[0]!.body));
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
   });
 
   it('rides out 500s and answers slower than its timeout, and waits as long as a 503 Retry-After asks', async () => {
@@ -130,7 +130,7 @@ describe('sync under faults', () => {
     expect(sent.map((request) => request.fault).slice(0, 4)).toEqual(['status', 'delay', 'status', 'pass']);
     const waited = sent[3]!.at - sent[2]!.at;
     expect(waited).toBeGreaterThanOrEqual(1_000);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
   });
 
   it('dead-letters one event the API rejects while the rest of its batch and the queue flow on', async () => {
@@ -152,7 +152,7 @@ describe('sync under faults', () => {
     expect(ledger.dead).toEqual([poisoned]);
     // fourteen consents and the clock observation the drain began with
     expect(kiosk.ledger.status().outbox).toMatchObject({ pending: 0, synced: 15, dead: 1 });
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
   });
 
   it('asks for re-enrolment instead of retrying an enrolment token the API refuses', async () => {
@@ -162,9 +162,9 @@ describe('sync under faults', () => {
     await vi.waitFor(() => expect(worker.status().state).toBe('needs_enrolment'), { timeout: 5_000, interval: 20 });
     expect(worker.status()).toMatchObject({ pending: 3, nextAttemptAt: null });
 
-    await worker.enrol(api.store.devices.createToken());
+    await worker.enrol(await api.store.devices.createToken());
     await drained(worker);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
   });
 
   it('stops on a 401 without retrying in a loop, shows it, and resumes once enrolled again', async () => {
@@ -181,9 +181,9 @@ describe('sync under faults', () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(ingestRequests(proxy)).toHaveLength(refusedSoFar);
 
-    await worker.enrol(reEnrolmentToken(api, kiosk));
+    await worker.enrol(await reEnrolmentToken(api, kiosk));
     await drained(worker);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
   });
 
   it('after a 401, a restart with a new enrolment token enrols the kiosk again (the technician\'s way)', async () => {
@@ -198,8 +198,8 @@ describe('sync under faults', () => {
     expect(existsSync(join(kioskDir, CREDENTIAL_FILE))).toBe(false);
     expect(existsSync(join(kioskDir, REFUSED_CREDENTIAL_FILE))).toBe(true);
 
-    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: reEnrolmentToken(api, kiosk) }));
+    const restarted = run(fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: kioskDir, enrolmentToken: await reEnrolmentToken(api, kiosk) }));
     await drained(restarted);
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [kioskDir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [kioskDir]);
   });
 });

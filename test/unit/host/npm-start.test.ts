@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../../sdk/host-client/index.ts';
+import { checkTypedToken } from '../../../shared/enrolment-token.ts';
 import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../../fixtures/bridge-session.ts';
 import { acceptStep, stepOnScreen, whenScreenIsUp, type KioskCall } from '../../fixtures/offered-step.ts';
 import { freePort } from '../../fixtures/free-port.ts';
@@ -74,6 +75,53 @@ describe('npm start out of the box', () => {
     });
     expect(await check.json()).toMatchObject({ allowed: true, state: 'opted_in' });
   }, 60_000);
+
+  it('syncs to the API started on PostgreSQL with npm run server:postgres, as docs/server.md tells a newcomer', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kiosk-postgres-'));
+    // as root the cluster below it belongs to the postgres user, who must pass through
+    chmodSync(dir, 0o711);
+    const apiPort = await freePort();
+    const api = spawn(process.execPath, ['--import', 'tsx', 'server/cli/local-postgres.ts'], {
+      env: { ...process.env, CONSENT_API_POSTGRES_DIR: path.join(dir, 'pg'), CONSENT_API_PORT: String(apiPort), DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const stopped = new Promise((resolve) => api.once('exit', resolve));
+    const apiLines: string[] = [];
+    createInterface({ input: api.stdout! }).on('line', (line) => apiLines.push(line));
+    createInterface({ input: api.stderr! }).on('line', (line) => apiLines.push(line));
+    try {
+      const listening = () => apiLines.find((line) => line.startsWith('consent API listening on')) ?? (api.exitCode === null ? undefined : apiLines.join('\n'));
+      await expect.poll(listening, { timeout: 45_000 }).toMatch(/PostgreSQL postgres:\/\/consent@127\.0\.0\.1:\d+\/consent/);
+      const enrolmentToken = readFileSync(path.join(dir, 'pg', 'enrolment-token'), 'utf8').trim();
+      // one a technician could type at the terminal's keypad: 16 digits, the last a check digit
+      expect(checkTypedToken(enrolmentToken)).toEqual({ ok: true, token: enrolmentToken });
+      const { printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '', KIOSK_API_URL: `http://127.0.0.1:${apiPort}`, KIOSK_ENROLMENT_TOKEN: enrolmentToken });
+      const bridge = await openBridge(printedLaunchUrl((await printed(NO_DISPLAY_LINE)).line));
+      const flow = demoProfile().flows.find((candidate) => candidate.id === 'atm')!;
+      const captured = await bridge<{ ok: boolean }>('captureConsent', {
+        kind: 'opt_in',
+        flowId: flow.id,
+        entryPoint: flow.entryPoint,
+        locale: 'en',
+        consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(flow, 'opt_in', ['balance_alerts'], 'en').text }],
+        subject: { source: 'self_entered', phone: '090-1234-5678', country: 'JP' },
+      });
+      expect(captured.ok).toBe(true);
+      await expect.poll(async () => (await bridge<{ value: { outbox: { pending: number } } }>('getStatus', {})).value.outbox.pending, { timeout: 15_000 }).toBe(0);
+      const { adminToken } = JSON.parse(readFileSync(path.join(dir, 'pg', 'api', 'dev-tokens.json'), 'utf8')) as { adminToken: string };
+      const check = await fetch(`http://127.0.0.1:${apiPort}/v1/consent/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({ businessId: flow.business.id, phone: '+819012345678', purposeId: 'balance_alerts' }),
+      });
+      expect(await check.json()).toMatchObject({ allowed: true, state: 'opted_in' });
+    } finally {
+      // the script stops its cluster on SIGTERM
+      api.kill('SIGTERM');
+      await stopped;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   /**
    * With a display, where a stand-in takes Chromium's place: it only records the launch URL, so the test decides

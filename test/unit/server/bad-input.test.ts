@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KioskError } from '../../../shared/contract/errors.ts';
 import { TestKiosk } from './test-kiosk.ts';
-import { startWithEnrolledKiosk, type TestServer } from './test-server.ts';
+import { ADMIN_TOKEN, startWithEnrolledKiosk, type TestServer } from './test-server.ts';
 
 let api: TestServer;
 let kiosk: TestKiosk;
@@ -46,6 +46,20 @@ describe('bad input at the API boundary', () => {
     await expectRefusal(await api.post('/v1/ingest', huge, credential), 413);
     kiosk.rewind(0);
     await expectStillServingWithNothingStored();
+  });
+
+  it('answers a consent check that is not JSON, names a wrong field, is oversized or asks too much as it answers any request', async () => {
+    for (const path of ['/v1/consent/check', '/v1/consent/check-batch', '/v1/subjects/state']) {
+      expect(await expectRefusal(await api.post(path, '{"businessId": "sakura-bank", ', ADMIN_TOKEN), 400)).toMatchObject({ code: 'invalid_request' });
+      const huge = JSON.stringify({ businessId: 'sakura-bank', phone: '+819012345678', purposeId: 'offers', padding: 'x'.repeat(3 * 1024 * 1024) });
+      expect(await expectRefusal(await api.post(path, huge, ADMIN_TOKEN), 413)).toMatchObject({ code: 'invalid_request' });
+    }
+    const wrong = await expectRefusal(await api.post('/v1/consent/check', { businessId: 'sakura-bank', phone: '090-1234', purposeId: 'offers' }, ADMIN_TOKEN), 400);
+    expect(wrong.details?.map((d) => d.path)).toEqual(['phone']);
+    const items = Array.from({ length: 1001 }, (_, i) => ({ phone: `+8190${10_000_000 + i}` }));
+    const tooMany = await expectRefusal(await api.post('/v1/consent/check-batch', { businessId: 'sakura-bank', purposeId: 'offers', items }, ADMIN_TOKEN), 400);
+    expect(tooMany.details?.map((d) => d.path)).toEqual(['items']);
+    expect(await api.check('+819012345678', 'offers')).toMatchObject({ allowed: false, state: 'unknown' });
   });
 
   it('answers an oversized ingest body sent without a length (chunked) with 413', async () => {

@@ -1,9 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { KioskError } from '../../../shared/contract/errors.ts';
 import { IngestResponse } from '../../../shared/contract/sync.ts';
-import { DATABASE_FILE } from '../../../server/store/open-database.ts';
 import { TestKiosk } from './test-kiosk.ts';
 import { startWithEnrolledKiosk, type TestServer } from './test-server.ts';
 
@@ -14,13 +11,8 @@ let credential: string;
 beforeEach(async () => ({ api, kiosk, credential } = await startWithEnrolledKiosk()));
 afterEach(() => api.stop());
 
-function storedEventIds(): string[] {
-  const db = new Database(join(api.dataDir, DATABASE_FILE), { readonly: true });
-  try {
-    return db.prepare('SELECT id FROM events ORDER BY device_id, seq').pluck().all() as string[];
-  } finally {
-    db.close();
-  }
+async function storedEventIds(): Promise<string[]> {
+  return (await api.server.store.db.all<{ id: string }>('SELECT id FROM events ORDER BY device_id, seq')).map((row) => row.id);
 }
 
 describe('event ingest', () => {
@@ -28,7 +20,7 @@ describe('event ingest', () => {
     const items = kiosk.events(3);
     const response = IngestResponse.parse(await api.ingest(credential, items));
     expect(response.results).toEqual(items.map((item) => ({ id: item.event.id, status: 'accepted' })));
-    expect(storedEventIds()).toEqual(items.map((item) => item.event.id));
+    expect(await storedEventIds()).toEqual(items.map((item) => item.event.id));
   });
 
   it('answers duplicate for an event it already holds, however often it is resent', async () => {
@@ -36,7 +28,7 @@ describe('event ingest', () => {
     await api.ingest(credential, items);
     const again = await api.ingest(credential, items);
     expect(again.results.map((result) => result.status)).toEqual(['duplicate', 'duplicate']);
-    expect(storedEventIds()).toHaveLength(2);
+    expect(await storedEventIds()).toHaveLength(2);
   });
 
   it('rejects an event whose signed content was altered, and stores the rest of the batch', async () => {
@@ -46,14 +38,14 @@ describe('event ingest', () => {
     expect(results[1]).toMatchObject({ status: 'rejected', reason: 'bad_signature' });
     expect(results[0]!.status).toBe('accepted');
     expect(results[2]).toMatchObject({ status: 'accepted', chainGap: { expectedSeq: 2, receivedSeq: 3 } });
-    expect(storedEventIds()).toEqual([first!.event.id, third!.event.id]);
+    expect(await storedEventIds()).toEqual([first!.event.id, third!.event.id]);
   });
 
   it('rejects an event whose subject opening does not match its commitment', async () => {
     const item = kiosk.event({ phone: '+819012345678' });
     const { results } = await api.ingest(credential, [{ ...item, subject: { ...item.subject!, phone: '+819087654321' } }]);
     expect(results[0]).toMatchObject({ status: 'rejected', reason: 'commitment_mismatch' });
-    expect(storedEventIds()).toEqual([]);
+    expect(await storedEventIds()).toEqual([]);
   });
 
   it('rejects events uploaded with another device\'s credential', async () => {
@@ -73,7 +65,7 @@ describe('event ingest', () => {
     ]);
     const late = await api.ingest(credential, [items[2]!]);
     expect(late.results).toEqual([{ id: items[2]!.event.id, status: 'accepted' }]);
-    expect(storedEventIds()).toHaveLength(5);
+    expect(await storedEventIds()).toHaveLength(5);
   });
 
   it('accepts events that arrive out of order within a batch without reporting a gap', async () => {
@@ -97,7 +89,7 @@ describe('event ingest', () => {
     kiosk.rewind(1);
     const { results } = await api.ingest(credential, [kiosk.event()]);
     expect(results[0]).toMatchObject({ status: 'rejected', reason: 'chain_conflict' });
-    expect(storedEventIds()).toHaveLength(2);
+    expect(await storedEventIds()).toHaveLength(2);
   });
 
   it('rejects one malformed event in a batch and keeps the others', async () => {
@@ -111,7 +103,7 @@ describe('event ingest', () => {
     const response = await api.post('/v1/ingest', { clockOffsetMs: 0, events: kiosk.events(1) }, 'not-a-credential');
     expect(response.status).toBe(401);
     expect(KioskError.parse(await response.json()).code).toBe('unauthorized');
-    expect(storedEventIds()).toEqual([]);
+    expect(await storedEventIds()).toEqual([]);
   });
 
   it('keeps accepted events across a server restart', async () => {

@@ -1,20 +1,26 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceKeys, SubjectStateResponse } from '../../../shared/contract/sync.ts';
 import { loadDataKey } from '../../../server/keys/data-key.ts';
-import { migrate } from '../../../server/store/migrate.ts';
-import { migrations } from '../../../server/store/migrations/index.ts';
-import { DATABASE_FILE, prepareDataDir } from '../../../server/store/open-database.ts';
+import { migrate } from '../../../server/store/sqlite/migrate.ts';
+import { migrations } from '../../../server/store/sqlite/migrations/index.ts';
+import { postgresMigrations } from '../../../server/store/postgres/migrations/index.ts';
+import { DATABASE_FILE, prepareDataDir } from '../../../server/store/sqlite/open-database.ts';
 import type { DeviceRow } from '../../../server/store/device-health.ts';
-import { SAKURA_BANK, TestKiosk } from './test-kiosk.ts';
-import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
+import { startServer } from '../../../server/start-server.ts';
+import { MAIN_DATABASE_CHECKS, MAIN_DATABASE_PHONES } from '../../fixtures/main-database/answers.ts';
+import { userPreferencesWebhook } from '../../fixtures/whatsapp-webhooks.ts';
+import { SAKURA_BANK, TestClock, TestKiosk } from './test-kiosk.ts';
+import { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, startTestServer, type TestServer } from './test-server.ts';
+import { STORE, asSuperuser, freshStore } from './test-store.ts';
 
 const PHONE = '+819055501234';
 const LATEST = migrations.at(-1)!.version;
+const MAIN_DATABASE = new URL('../../fixtures/main-database/', import.meta.url).pathname;
 
 const dirs: string[] = [];
 let api: TestServer | undefined;
@@ -30,9 +36,15 @@ function databaseAt(version: number): { dataDir: string; db: Database.Database }
   dirs.push(dataDir);
   prepareDataDir(dataDir);
   const db = new Database(join(dataDir, DATABASE_FILE));
+  // as every version of the server opens it
   db.pragma('journal_mode = WAL');
-  migrate(db, migrations.filter((m) => m.version <= version), { clockToleranceMs: 60_000, dataKey: loadDataKey({ dataDir }) });
+  db.pragma('secure_delete = ON');
+  migrateTo(db, dataDir, version);
   return { dataDir, db };
+}
+
+function migrateTo(db: Database.Database, dataDir: string, version: number): void {
+  migrate(db, migrations.filter((m) => m.version <= version), { clockToleranceMs: 60_000, dataKey: loadDataKey({ dataDir }) });
 }
 
 /** What version 1 of the server stored for one kiosk: two keys (it re-enrolled with a new one), three events, a number, a stop. */
@@ -70,7 +82,7 @@ function fillVersion1(db: Database.Database): { kiosk: TestKiosk; eventIds: stri
   return { kiosk, eventIds: items.map((item) => item.event.id) };
 }
 
-describe('database migrations', () => {
+describe.runIf(STORE === 'sqlite')('SQLite migrations', () => {
   it.each(migrations.filter((m) => m.version < LATEST).map((m) => m.version))('brings an empty database at version %i to the schema a fresh one has', async (version) => {
     const { dataDir, db } = databaseAt(version);
     db.close();
@@ -87,28 +99,198 @@ describe('database migrations', () => {
     }
   });
 
-  it('migrates what version 1 stored: events keep their bytes and get bounded times, numbers are sealed, a stop still applies', async () => {
-    const { dataDir, db } = databaseAt(1);
-    const { kiosk, eventIds } = fillVersion1(db);
-    db.close();
-    api = await startTestServer({ dataDir, now: () => new Date('2026-03-01T00:00:00.000Z') });
+  it.each(migrations.filter((m) => m.version < LATEST).map((m) => m.version))(
+    'migrates what version 1 stored, carried to version %i: events keep their bytes and get bounded times, numbers are sealed, a stop still applies',
+    async (version) => {
+      const { dataDir, db } = databaseAt(1);
+      const { kiosk, eventIds } = fillVersion1(db);
+      migrateTo(db, dataDir, version);
+      db.close();
+      api = await startTestServer({ dataDir, now: () => new Date('2026-03-01T00:00:00.000Z') });
 
-    const state = SubjectStateResponse.parse(await (await api.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone: PHONE }, ADMIN_TOKEN)).json());
-    // the claimed offset (+1 h) is dropped; the times are the wall clock's, inside enrolment and receipt
-    expect(state.decisions.filter((d) => d.source === 'kiosk').map((d) => [d.eventId, d.effectiveAt, d.timeQuality])).toEqual([
-      [eventIds[0], '2026-02-01T10:00:00.000Z', 'unbounded'],
-      [eventIds[1], '2026-02-01T10:00:01.000Z', 'unbounded'],
+      const state = SubjectStateResponse.parse(await (await api.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone: PHONE }, ADMIN_TOKEN)).json());
+      // the claimed offset (+1 h) is dropped; the times are the wall clock's, inside enrolment and receipt
+      expect(state.decisions.filter((d) => d.source === 'kiosk').map((d) => [d.eventId, d.effectiveAt, d.timeQuality])).toEqual([
+        [eventIds[0], '2026-02-01T10:00:00.000Z', 'unbounded'],
+        [eventIds[1], '2026-02-01T10:00:01.000Z', 'unbounded'],
+      ]);
+      expect(state.purposes.find((p) => p.purposeId === 'offers')).toMatchObject({ state: 'opted_out', source: 'whatsapp' });
+      expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: true, state: 'opted_in' });
+      expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: false, state: 'opted_out' });
+      expect(await api.check('+819055509999', 'balance-alerts')).toMatchObject({ allowed: true, state: 'opted_in' });
+      expect(await api.check('+819066600000', 'balance-alerts')).toMatchObject({ allowed: false, state: 'unknown' });
+
+      const keys = DeviceKeys.parse(await (await api.get(`/v1/devices/${kiosk.deviceId}/keys`)).json()).keys;
+      expect(keys.map((k) => [k.fromSeq, k.toSeq])).toEqual([[1, 2], [3, null]]);
+      const { devices } = (await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] };
+      expect(devices[0]!.chain).toMatchObject({ contiguousSeq: 3, highestSeq: 3, missing: [] });
+
+      // while it runs, as a copy of the data directory would find it: the clear rows are overwritten, not left behind
+      const onDisk = Buffer.concat(readdirSync(dataDir).map((name) => readFileSync(join(dataDir, name))));
+      for (const number of [PHONE, '+819066600000', '+819066600399']) expect([number, onDisk.includes(Buffer.from(number.slice(1)))]).toEqual([number, false]);
+    },
+  );
+
+  it("opens a database the main branch's server made (version 5) and answers every check, state and chain as that server did", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'consent-api-main-'));
+    dirs.push(dataDir);
+    for (const name of [DATABASE_FILE, 'data.key', 'statement-key.pem']) {
+      copyFileSync(join(MAIN_DATABASE, name), join(dataDir, name));
+      chmodSync(join(dataDir, name), 0o600);
+    }
+    const made = JSON.parse(readFileSync(join(MAIN_DATABASE, 'answers.json'), 'utf8')) as { deviceId: string; answers: Record<string, unknown> };
+    api = await startTestServer({ dataDir });
+
+    const answers: Record<string, unknown> = {};
+    for (const [phone, purposeId] of MAIN_DATABASE_CHECKS) answers[`${phone} ${purposeId}`] = await (await api.post('/v1/consent/check', { businessId: SAKURA_BANK.id, phone, purposeId }, ADMIN_TOKEN)).json();
+    for (const phone of MAIN_DATABASE_PHONES) answers[`${phone} state`] = await (await api.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone }, ADMIN_TOKEN)).json();
+    answers.devices = ((await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] }).devices.map((device) => device.chain);
+    answers.keys = await (await api.get(`/v1/devices/${made.deviceId}/keys`)).json();
+    expect(answers).toEqual(made.answers);
+    // what it holds is not nothing: an opt-in, an opt-out, a WhatsApp stop, a rotation
+    expect(Object.values(made.answers).map((answer) => (answer as { state?: string }).state)).toEqual(expect.arrayContaining(['opted_in', 'opted_out', 'unknown']));
+    const migrated = new Database(join(dataDir, DATABASE_FILE), { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(LATEST);
+    migrated.close();
+  });
+});
+
+const OFFERS = { id: 'offers', category: 'marketing' } as const;
+
+/** A statement key and a data key in files 0600, as an operator hands them to every instance. */
+function sharedKeyFiles(): { dir: string; files: { statementKeyFile: string; dataKeyFile: string } } {
+  const dir = mkdtempSync(join(tmpdir(), 'consent-api-keys-'));
+  dirs.push(dir);
+  const files = { statementKeyFile: join(dir, 'statement.pem'), dataKeyFile: join(dir, 'data.key') };
+  writeFileSync(files.statementKeyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  writeFileSync(files.dataKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return { dir, files };
+}
+
+/** What a number's checks answer, and what its history resolves to, for the purposes these tests record. */
+async function answersFor(server: TestServer, phone: string) {
+  const state = SubjectStateResponse.parse(await (await server.post('/v1/subjects/state', { businessId: SAKURA_BANK.id, phone }, ADMIN_TOKEN)).json());
+  const checks = await Promise.all(['balance-alerts', 'offers'].map((purpose) => server.check(phone, purpose)));
+  return { checks, purposes: state.purposes };
+}
+
+describe.runIf(STORE === 'sqlite')('the consent state table (SQLite migration 6)', () => {
+  it('is filled from the history a version 5 database holds, answering every check as that history does', async () => {
+    const clock = new TestClock();
+    api = await startTestServer({ now: clock.date });
+    const kiosk = new TestKiosk({ clock });
+    const credential = await api.enrol(kiosk);
+    const other = '+819055509999';
+    await api.ingest(credential, [await kiosk.observe(api.server.url, credential)]);
+    clock.advance(60_000);
+    await api.ingest(credential, [
+      kiosk.event({ kind: 'opt_in', phone: PHONE }),
+      kiosk.event({ kind: 'opt_in', phone: PHONE, purpose: OFFERS }),
+      kiosk.event({ kind: 'opt_in', phone: other }),
     ]);
-    expect(state.purposes.find((p) => p.purposeId === 'offers')).toMatchObject({ state: 'opted_out', source: 'whatsapp' });
-    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: true });
+    clock.advance(60_000);
+    await api.ingest(credential, [kiosk.event({ kind: 'opt_out', phone: other })]);
+    const raw = JSON.stringify(userPreferencesWebhook(PHONE, 'stop', Math.floor(clock.nowMs / 1000)));
+    const signature = `sha256=${createHmac('sha256', WEBHOOK_APP_SECRET).update(raw).digest('hex')}`;
+    const delivered = await fetch(`${api.server.url}/v1/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw });
+    expect(delivered.status).toBe(200);
+    const before = { phone: await answersFor(api, PHONE), other: await answersFor(api, other) };
+    expect(before.phone.checks.map((c) => c.state)).toEqual(['opted_in', 'opted_out']);
+    expect(before.other.checks.map((c) => c.state)).toEqual(['opted_out', 'unknown']);
 
-    const keys = DeviceKeys.parse(await (await api.get(`/v1/devices/${kiosk.deviceId}/keys`)).json()).keys;
-    expect(keys.map((k) => [k.fromSeq, k.toSeq])).toEqual([[1, 2], [3, null]]);
+    // the same history as version 5 held it: no state tables
+    const { dataDir } = api;
+    await api.server.close();
+    const db = new Database(join(dataDir, DATABASE_FILE));
+    db.exec('DROP TABLE consent_state; DROP TABLE preference_state; PRAGMA user_version = 5;');
+    db.close();
+    api.server = await startServer({ dataDir, port: 0, adminToken: ADMIN_TOKEN, webhookAppSecret: WEBHOOK_APP_SECRET, businesses: TEST_BUSINESSES, now: clock.date, log: () => {} });
+    expect({ phone: await answersFor(api, PHONE), other: await answersFor(api, other) }).toEqual(before);
+  });
+});
+
+describe.runIf(STORE === 'postgres')('PostgreSQL migrations', () => {
+  const LATEST_POSTGRES = postgresMigrations.at(-1)!.version;
+  const schemaOf = (url: string) =>
+    asSuperuser(async (client) => {
+      const schema = new URL(url).searchParams.get('options')!.replace('-c search_path=', '');
+      const columns = await client.query<{ table: string; column: string }>(
+        `SELECT table_name AS table, column_name AS column FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, column_name`,
+        [schema],
+      );
+      // the indexes created as such, not those behind a primary key or unique constraint (SQLite's have no sql either)
+      const indexes = await client.query<{ name: string }>(
+        `SELECT i.relname AS name FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace
+         WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY i.relname`,
+        [schema],
+      );
+      const versions = await client.query<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
+      return { columns: columns.rows, indexes: indexes.rows.map((row) => row.name), versions: versions.rows.map((row) => row.version) };
+    });
+
+  it("brings an empty database to its latest version, whose tables, columns and indexes are SQLite's latest", async () => {
+    api = await startTestServer();
+    const postgres = await schemaOf(api.databaseUrl!);
+    expect(postgres.versions).toEqual(postgresMigrations.map((m) => m.version));
+    const { db } = databaseAt(LATEST);
+    const sqliteColumns = (db.prepare(`SELECT m.name AS "table", p.name AS "column" FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p
+      WHERE m.type = 'table' ORDER BY m.name, p.name`).all() as { table: string; column: string }[]);
+    const sqliteIndexes = db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`).pluck().all();
+    db.close();
+    // what PostgreSQL has beyond: its own version table, and the identity column standing for SQLite's rowid
+    const own = (c: { table: string; column: string }) => c.table !== 'schema_migrations' && !(c.table === 'events' && c.column === 'rowid');
+    expect(postgres.columns.filter(own)).toEqual(sqliteColumns);
+    expect(postgres.indexes).toEqual(sqliteIndexes);
+  });
+
+  it("takes a technician's service events on a version 1 database once migrated, keeping the chain it held (PostgreSQL migration 2)", async () => {
+    const clock = new TestClock();
+    api = await startTestServer({ now: clock.date });
+    const kiosk = new TestKiosk({ clock });
+    const credential = await api.enrol(kiosk);
+    await api.ingest(credential, [await kiosk.observe(api.server.url, credential), kiosk.event({ kind: 'opt_in', phone: PHONE }), kiosk.event({ kind: 'opt_out', phone: PHONE, purpose: OFFERS })]);
+    const before = await answersFor(api, PHONE);
+    expect(before.checks.map((c) => c.state)).toEqual(['opted_in', 'opted_out']);
+
+    // the same chain as version 1 held it: no service type among the events'
+    await api.server.close();
+    const schema = new URL(api.databaseUrl!).searchParams.get('options')!.replace('-c search_path=', '');
+    await asSuperuser(async (client) => {
+      await client.query(`ALTER TABLE ${schema}.events DROP CONSTRAINT events_type_check`);
+      await client.query(`ALTER TABLE ${schema}.events ADD CONSTRAINT events_type_check CHECK (type IN ('consent', 'clock_observation', 'key_rotation'))`);
+      await client.query(`DELETE FROM ${schema}.schema_migrations WHERE version > 1`);
+    });
+    api.server = await startServer({ dataDir: api.dataDir, databaseUrl: api.databaseUrl, port: 0, adminToken: ADMIN_TOKEN, businesses: TEST_BUSINESSES, now: clock.date, log: () => {} });
+    expect(await schemaOf(api.databaseUrl!)).toMatchObject({ versions: postgresMigrations.map((m) => m.version) });
+    expect(await answersFor(api, PHONE)).toEqual(before);
+
+    const service = [kiosk.service('session_started'), kiosk.service('test_capture')];
+    expect((await api.ingest(credential, service)).results).toEqual(service.map((item) => ({ id: item.event.id, status: 'accepted' })));
+    expect(await answersFor(api, PHONE)).toEqual(before);
     const { devices } = (await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] };
-    expect(devices[0]!.chain).toMatchObject({ contiguousSeq: 3, highestSeq: 3, missing: [] });
+    expect(devices[0]!.chain).toMatchObject({ contiguousSeq: 5, highestSeq: 5, missing: [] });
+  });
 
-    // while it runs, as a copy of the data directory would find it: the clear rows are overwritten, not left behind
-    const onDisk = Buffer.concat(readdirSync(dataDir).map((name) => readFileSync(join(dataDir, name))));
-    for (const number of [PHONE, '+819066600000', '+819066600399']) expect([number, onDisk.includes(Buffer.from(number.slice(1)))]).toEqual([number, false]);
+  it('migrates once when two instances start on an empty database at the same moment', async () => {
+    const { databaseUrl } = await freshStore();
+    const keys = sharedKeyFiles();
+    const started = await Promise.all(
+      ['a', 'b'].map((name) => startServer({ dataDir: join(keys.dir, name), databaseUrl, ...keys.files, port: 0, businesses: TEST_BUSINESSES, log: () => {} })),
+    );
+    try {
+      expect(await schemaOf(databaseUrl!)).toMatchObject({ versions: postgresMigrations.map((m) => m.version) });
+    } finally {
+      for (const server of started) await server.close();
+    }
+  });
+
+  it('refuses a database newer than the code', async () => {
+    const { databaseUrl } = await freshStore();
+    const dataDir = mkdtempSync(join(tmpdir(), 'consent-api-'));
+    dirs.push(dataDir);
+    await (await startServer({ dataDir, databaseUrl, port: 0, log: () => {} })).close();
+    const schema = new URL(databaseUrl!).searchParams.get('options')!.replace('-c search_path=', '');
+    await asSuperuser((client) => client.query(`INSERT INTO ${schema}.schema_migrations (version, name, applied_at) VALUES ($1, 'future', 'x')`, [LATEST_POSTGRES + 1]));
+    await expect(startServer({ dataDir, databaseUrl, port: 0, log: () => {} })).rejects.toThrow(`database schema version ${LATEST_POSTGRES + 1} is newer than this server (${LATEST_POSTGRES}); refusing to start`);
   });
 });

@@ -1,15 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
+import { inject } from 'vitest';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EnrolmentResponse, IngestResponse, SubjectStateResponse } from '../../../shared/contract/sync.ts';
 import { spawnServer, type ServerProcess } from '../../../server/spawn-server.ts';
-import { DATABASE_FILE } from '../../../server/store/open-database.ts';
+import { DATABASE_FILE } from '../../../server/store/sqlite/open-database.ts';
 import { userPreferencesWebhook } from '../../fixtures/whatsapp-webhooks.ts';
 import { TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, startTestServer, type TestServer } from './test-server.ts';
+import { STORE, asSuperuser, freshStore } from './test-store.ts';
 
 const PHONE = '+819087654321';
 const CUSTOMER_REF = 'CARD-4242-REF';
@@ -37,6 +39,7 @@ function tempDir(): string {
 async function start(dataDir: string, extra: Record<string, string | number> = {}): Promise<ServerProcess> {
   const server = await spawnServer({
     dataDir,
+    ...(extra.databaseUrl === undefined ? await freshStore() : {}),
     port: 0,
     adminToken: ADMIN_TOKEN,
     webhookAppSecret: WEBHOOK_APP_SECRET,
@@ -70,6 +73,23 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 /** Every byte the API keeps on disk, to search for a number as someone who copied the data directory would. */
 const everyFileIn = (dir: string): Buffer => Buffer.concat(readdirSync(dir).map((name) => readFileSync(join(dir, name))));
 
+const everyFileBelow = (dir: string): Buffer[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? everyFileBelow(join(dir, entry.name)) : [readFileSync(join(dir, entry.name))]));
+
+/**
+ * What a copy of the store would hold: the data directory (SQLite's file, its WAL, the keys), or on PostgreSQL the
+ * test database's files and the cluster's WAL once a checkpoint has written every page out.
+ */
+async function storeOnDisk(dataDir: string): Promise<Buffer> {
+  if (STORE === 'sqlite') return everyFileIn(dataDir);
+  const oid = await asSuperuser(async (client) => {
+    await client.query('CHECKPOINT');
+    return (await client.query<{ oid: number }>('SELECT oid FROM pg_database WHERE datname = current_database()')).rows[0]!.oid;
+  });
+  const cluster = inject('postgresDir');
+  return Buffer.concat([...everyFileBelow(join(cluster, 'base', String(oid))), ...everyFileBelow(join(cluster, 'pg_wal'))]);
+}
+
 describe('personal data at the API', () => {
   it('keeps phone numbers, customer references and webhook payloads only encrypted on disk, the WAL included', async () => {
     const dataDir = tempDir();
@@ -87,11 +107,11 @@ describe('personal data at the API', () => {
     // killed, not stopped: the commits may still sit in the WAL
     processes[0]!.child.kill('SIGKILL');
     await processes[0]!.exited;
-    const onDisk = everyFileIn(dataDir);
+    const onDisk = await storeOnDisk(dataDir);
     for (const needle of [PHONE, PHONE.slice(1), PHONE.slice(3), CUSTOMER_REF]) expect(onDisk.includes(Buffer.from(needle))).toBe(false);
   });
 
-  it('creates its data directory 0700 and every file in it 0600: database, WAL, shared memory and keys', async () => {
+  it('creates its data directory 0700 and every file in it 0600: database, WAL, shared memory (SQLite) and keys', async () => {
     const dataDir = join(tempDir(), 'api');
     const server = await start(dataDir);
     const kiosk = new TestKiosk();
@@ -99,11 +119,12 @@ describe('personal data at the API', () => {
     await post(server.url, '/v1/ingest', { events: kiosk.events(2) }, credential);
     expect(mode(dataDir)).toBe(0o700);
     const files = readdirSync(dataDir).sort();
-    expect(files).toEqual(expect.arrayContaining([DATABASE_FILE, `${DATABASE_FILE}-shm`, `${DATABASE_FILE}-wal`, 'data.key', 'statement-key.pem']));
+    const database = STORE === 'sqlite' ? [DATABASE_FILE, `${DATABASE_FILE}-shm`, `${DATABASE_FILE}-wal`] : [];
+    expect(files).toEqual(expect.arrayContaining([...database, 'data.key', 'statement-key.pem']));
     for (const file of files) expect([file, mode(join(dataDir, file))]).toEqual([file, 0o600]);
   });
 
-  it('tightens a data directory and database an earlier version left readable by others', async () => {
+  it.runIf(STORE === 'sqlite')('tightens a data directory and database an earlier version left readable by others', async () => {
     const dataDir = join(tempDir(), 'api');
     mkdirSync(dataDir, { mode: 0o755 });
     chmodSync(dataDir, 0o755);
@@ -137,12 +158,13 @@ describe('personal data at the API', () => {
     writeFileSync(dataKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
     writeFileSync(statementKeyFile, generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
     const dataDir = tempDir();
-    await start(dataDir, { dataKeyFile, statementKeyFile });
+    const store = await freshStore();
+    await start(dataDir, { dataKeyFile, statementKeyFile, ...store });
     expect(readdirSync(dataDir)).not.toContain('data.key');
     processes.shift()!.child.kill('SIGKILL');
 
     writeFileSync(dataKeyFile, randomBytes(32).toString('base64'));
-    expect(await refusal(dataDir, { dataKeyFile, statementKeyFile })).toMatch(/the data key \(id [0-9a-f]+\) is not the one this database was sealed with/);
+    expect(await refusal(dataDir, { dataKeyFile, statementKeyFile, ...store })).toMatch(/the data key \(id [0-9a-f]+\) is not the one this database was sealed with/);
   });
 
   it("erases a subject's personal data on request: checks answer unknown, the signed events stay stored and verifiable", async () => {
@@ -182,13 +204,8 @@ describe('personal data at the API', () => {
     const { results } = await api.ingest(credential, [unknownBusiness, fork]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
 
-    const db = new Database(join(api.dataDir, DATABASE_FILE), { readonly: true });
-    try {
-      expect(db.prepare('SELECT COUNT(*) FROM subjects').pluck().get()).toBe(1);
-      expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(1);
-    } finally {
-      db.close();
-    }
+    expect(await api.server.store.db.value('SELECT COUNT(*) FROM subjects')).toBe(1);
+    expect(await api.server.store.db.value('SELECT COUNT(*) FROM events')).toBe(1);
     expect(api.logs.join('\n')).not.toMatch(/9087|654321/);
   });
 });

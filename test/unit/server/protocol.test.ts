@@ -105,14 +105,14 @@ describe('replacing the statement key', () => {
       const credential = await api.enrol(kiosk);
       const old = await head(credential);
       await api.server.close();
-      api.server = await startServer({ dataDir: api.dataDir, port: 0, statementKeyFile: second, log: () => {} });
+      api.server = await startServer({ dataDir: api.dataDir, databaseUrl: api.databaseUrl, port: 0, statementKeyFile: second, log: () => {} });
       const keys = await apiKeys();
       expect(keys.map((k) => [k.keyId === old.statement.keyId, k.validUntil === null])).toEqual([[true, false], [false, true]]);
       expect(await verifiesWithPublishedKey(old)).toBe(true);
       expect((await head(credential)).statement.keyId).not.toBe(old.statement.keyId);
       await api.server.close();
-      await expect(startServer({ dataDir: api.dataDir, port: 0, statementKeyFile: first, log: () => {} })).rejects.toThrow(/was retired at .* and is never used again/);
-      api.server = await startServer({ dataDir: api.dataDir, port: 0, statementKeyFile: second, log: () => {} });
+      await expect(startServer({ dataDir: api.dataDir, databaseUrl: api.databaseUrl, port: 0, statementKeyFile: first, log: () => {} })).rejects.toThrow(/was retired at .* and is never used again/);
+      api.server = await startServer({ dataDir: api.dataDir, databaseUrl: api.databaseUrl, port: 0, statementKeyFile: second, log: () => {} });
     } finally {
       rmSync(keyDir, { recursive: true, force: true });
     }

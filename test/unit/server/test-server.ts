@@ -4,17 +4,11 @@ import { join } from 'node:path';
 import { ConsentCheckResponse, IngestResponse, type EnrolmentResponse, type IngestItem } from '../../../shared/contract/sync.ts';
 import type { Placement } from '../../../shared/contract/primitives.ts';
 import { startServer, type RunningServer, type StartServerOptions } from '../../../server/start-server.ts';
-import { SAKURA_BANK, SORA_AIRLINES, TestKiosk } from './test-kiosk.ts';
+import { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, WEBHOOK_VERIFY_TOKEN } from './test-api-config.ts';
+import { SAKURA_BANK, TestKiosk } from './test-kiosk.ts';
+import { freshStore } from './test-store.ts';
 
-export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789';
-export const WEBHOOK_APP_SECRET = 'whatsapp-app-secret-for-tests';
-export const WEBHOOK_VERIFY_TOKEN = 'verify-token-for-tests';
-
-/** The businesses every test API knows, with the phone-number ids their webhooks name. */
-export const TEST_BUSINESSES = [
-  { ...SAKURA_BANK, whatsappPhoneNumberId: '106540352242922' },
-  { ...SORA_AIRLINES, whatsappPhoneNumberId: '106540352242933' },
-];
+export { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, WEBHOOK_VERIFY_TOKEN } from './test-api-config.ts';
 
 export interface TokenTerms {
   businessIds?: string[];
@@ -24,6 +18,8 @@ export interface TokenTerms {
 export interface TestServer {
   server: RunningServer;
   dataDir: string;
+  /** The PostgreSQL schema it runs on (`search_path` in the URL), when the run is on PostgreSQL. */
+  databaseUrl: string | undefined;
   /** Every line the API logged, to check what it reports (and that no number ever appears). */
   logs: string[];
   post: (path: string, body: unknown, bearer?: string) => Promise<Response>;
@@ -36,12 +32,16 @@ export interface TestServer {
   stop: () => Promise<void>;
 }
 
-/** A real server on a loopback port over a real SQLite file in a fresh temp dir. */
+/**
+ * A real server on a loopback port over a fresh store of this run's kind: a real SQLite file in a fresh temp dir, or
+ * a fresh schema of a real PostgreSQL database (the temp dir then holds only the keys).
+ */
 export async function startTestServer(overrides: Partial<StartServerOptions> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'consent-api-'));
   const logs: string[] = [];
   const options: StartServerOptions = {
     dataDir,
+    ...(overrides.dataDir === undefined ? await freshStore() : {}),
     port: 0,
     adminToken: ADMIN_TOKEN,
     webhookAppSecret: WEBHOOK_APP_SECRET,
@@ -54,6 +54,7 @@ export async function startTestServer(overrides: Partial<StartServerOptions> = {
   const harness: TestServer = {
     server: await startServer(options),
     dataDir,
+    databaseUrl: options.databaseUrl,
     logs,
     post: (path, body, bearer) =>
       fetch(url(path), {

@@ -1,8 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import Database from 'better-sqlite3';
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
-import { DATABASE_FILE } from '../../../server/store/open-database.ts';
 import { KioskError } from '../../../shared/contract/errors.ts';
 import { SubjectStateResponse } from '../../../shared/contract/sync.ts';
 import {
@@ -267,12 +264,7 @@ describe('WhatsApp webhooks', () => {
     const payload = incomingMessageWebhook({ phone: PHONE, userId: USER_ID }, seconds(), BANK);
     delete (payload.entry[0]!.changes[0]!.value.contacts[0] as { user_id?: string }).user_id;
     expect(await delivered(payload)).toEqual({ recorded: 0, pending: 0, applied: 0 });
-    const db = new Database(join(api.dataDir, DATABASE_FILE), { readonly: true });
-    try {
-      expect(db.prepare('SELECT COUNT(*) FROM whatsapp_deliveries').pluck().get()).toBe(0);
-    } finally {
-      db.close();
-    }
+    expect(await api.server.store.db.value('SELECT COUNT(*) FROM whatsapp_deliveries')).toBe(0);
   });
 
   it('never logs the number it records a change for', async () => {

@@ -42,7 +42,7 @@ async function world(
   const worker: SyncWorker = fastWorker(kiosk.ledger, {
     apiUrl: proxy.url,
     dataDir: dir,
-    enrolmentToken: api.store.devices.createToken(),
+    enrolmentToken: await api.store.devices.createToken(),
     batchSize: 5,
     placement: () => placement,
     log: (line) => log.push(line),
@@ -82,7 +82,7 @@ describe('the API statements a kiosk relies on', () => {
     await sync(3);
     expect(kiosk.ledger.eventCounts()).toEqual({ consent: 3, clock_observation: 0, key_rotation: 0, service: 0 });
     expect(log).toContainEqual(expect.stringMatching(/^clock observation not recorded: the statement's signature does not verify with key [0-9a-f]{32}$/));
-    expectServerHoldsExactlyWhatWasCaptured(api.store.db, [dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
   });
 
   it("pins the API's new statement key when the API replaced its key, and records observations it signs", async () => {
@@ -94,7 +94,7 @@ describe('the API statements a kiosk relies on', () => {
     const log: string[] = [];
     const worker = () =>
       fastWorker(kiosk.ledger, { apiUrl: api.url, dataDir: dir, enrolmentToken: token, observationIntervalMs: 0, log: (line) => log.push(line) });
-    const token = api.store.devices.createToken();
+    const token = await api.store.devices.createToken();
     const syncOnce = async (phone: string) => {
       kiosk.ledger.capture(consentDraft(phone, 'opt_in', ['payment_notices']), atmTerms);
       const running = worker();

@@ -75,7 +75,7 @@ describe('the device credential', () => {
     const server = await api();
     const kiosk = openKiosk(keychainDouble());
     capture(kiosk, 2);
-    const first = startWorker(kiosk, server.url, { enrolmentToken: server.store.devices.createToken() });
+    const first = startWorker(kiosk, server.url, { enrolmentToken: await server.store.devices.createToken() });
     await drained(first);
     await first.stop();
 
@@ -83,21 +83,21 @@ describe('the device credential', () => {
     const file = JSON.parse(readFileSync(join(kiosk.dir, CREDENTIAL_FILE), 'utf8')) as { sealedCredential: string };
     expect(file).toMatchObject({ format: 2, sealer: kiosk.sealer.name, deviceId: kiosk.ledger.deviceId });
     const credential = kiosk.sealer.unseal(Buffer.from(file.sealedCredential, 'base64')).toString('utf8');
-    expect(server.store.devices.authenticate(credential)?.id).toBe(kiosk.ledger.deviceId);
+    expect((await server.store.devices.authenticate(credential))?.id).toBe(kiosk.ledger.deviceId);
     expect(dataDirBytes(kiosk.dir)).not.toContain(credential);
     expect(statSync(join(kiosk.dir, CREDENTIAL_FILE)).mode & 0o777).toBe(0o600);
 
     // a restart without the (spent) enrolment token unseals the credential and syncs with it
     capture(kiosk, 3);
     await drained(startWorker(kiosk, server.url));
-    expectServerHoldsExactlyWhatWasCaptured(server.store.db, [kiosk.dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(server.store, [kiosk.dir]);
   });
 
   it('reads a credential an earlier version stored in the clear, seals it, and keeps syncing with it', async () => {
     const server = await api();
     const kiosk = openKiosk(keychainDouble());
     const { deviceId, keyId, publicKey } = kiosk.ledger;
-    const enrolled = server.store.devices.enrol({ token: server.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.0.9' });
+    const enrolled = await server.store.devices.enrol({ token: await server.store.devices.createToken(), deviceId, keyId, publicKey, appVersion: '0.0.9' });
     if (!enrolled.ok) throw new Error(`enrolment refused: ${enrolled.reason}`);
     const { credential, enrolledAt } = enrolled.response;
     writeFileSync(join(kiosk.dir, CREDENTIAL_FILE), JSON.stringify({ deviceId, credential, enrolledAt, apiUrl: server.url }), { mode: 0o600 });
@@ -106,7 +106,7 @@ describe('the device credential', () => {
     const log: string[] = [];
     await drained(startWorker(kiosk, server.url, { log }));
 
-    expectServerHoldsExactlyWhatWasCaptured(server.store.db, [kiosk.dir]);
+    await expectServerHoldsExactlyWhatWasCaptured(server.store, [kiosk.dir]);
     expect(dataDirBytes(kiosk.dir)).not.toContain(credential);
     expect(JSON.parse(readFileSync(join(kiosk.dir, CREDENTIAL_FILE), 'utf8'))).toMatchObject({ format: 2, sealer: kiosk.sealer.name });
     expect(credentialOf(kiosk)).toBe(credential);
@@ -125,7 +125,7 @@ describe('the device credential', () => {
     const server = await api();
     const elsewhere = openKiosk(other());
     capture(elsewhere, 1);
-    await drained(startWorker(elsewhere, server.url, { enrolmentToken: server.store.devices.createToken() }));
+    await drained(startWorker(elsewhere, server.url, { enrolmentToken: await server.store.devices.createToken() }));
     const kiosk = openKiosk(keychainDouble());
     copyFileSync(join(elsewhere.dir, CREDENTIAL_FILE), join(kiosk.dir, CREDENTIAL_FILE));
     const copied = readFileSync(join(kiosk.dir, CREDENTIAL_FILE), 'utf8');
@@ -141,8 +141,8 @@ describe('the device credential', () => {
     expect(readFileSync(join(kiosk.dir, CREDENTIAL_FILE), 'utf8')).toBe(copied);
 
     await worker.stop();
-    await drained(startWorker(kiosk, server.url, { enrolmentToken: server.store.devices.createToken() }));
-    expectServerHoldsExactlyWhatWasCaptured(server.store.db, [elsewhere.dir, kiosk.dir]);
-    expect(server.store.devices.authenticate(credentialOf(kiosk))?.id).toBe(kiosk.ledger.deviceId);
+    await drained(startWorker(kiosk, server.url, { enrolmentToken: await server.store.devices.createToken() }));
+    await expectServerHoldsExactlyWhatWasCaptured(server.store, [elsewhere.dir, kiosk.dir]);
+    expect((await server.store.devices.authenticate(credentialOf(kiosk)))?.id).toBe(kiosk.ledger.deviceId);
   });
 });

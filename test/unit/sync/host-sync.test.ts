@@ -26,7 +26,7 @@ it('sends a consent captured through the host to the API at once, without waitin
       apiUrl: api.url,
       dataDir,
       appVersion: '0.1.0-test',
-      enrolmentToken: api.store.devices.createToken(),
+      enrolmentToken: await api.store.devices.createToken(),
       intervalMs: 3_600_000,
       log: quietLog,
     }),
@@ -44,7 +44,7 @@ it('sends a consent captured through the host to the API at once, without waitin
   expect(captured.ok).toBe(true);
 
   // the consent, after the clock observation the worker's first drain recorded
-  await vi.waitFor(() => expect(readServerEvents(api.store.db)).toHaveLength(2), { timeout: 5_000, interval: 20 });
+  await vi.waitFor(async () => expect(await readServerEvents(api.store)).toHaveLength(2), { timeout: 5_000, interval: 20 });
   await vi.waitFor(async () => {
     const status = await host.dispatch('getStatus', {});
     expect(status).toMatchObject({ ok: true, value: { outbox: { pending: 0, synced: 2 }, sync: { state: 'idle', lastError: null } } });

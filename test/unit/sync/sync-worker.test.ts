@@ -33,7 +33,7 @@ async function world(
   const worker = fastWorker(kiosk.ledger, {
     apiUrl: proxy.url,
     dataDir: dir,
-    enrolmentToken: api.store.devices.createToken(),
+    enrolmentToken: await api.store.devices.createToken(),
     batchSize: 5,
     timeoutMs: 2_000,
     profileVersion: () => '2026-11-01',
@@ -138,9 +138,9 @@ describe('the sync worker', () => {
     kiosk.ledger.recordFunnel({ flowId: 'atm', purposeIds: [], locale: 'ja', outcome: 'timed_out' });
     await captureAndSync(kiosk, worker, 3);
     expect(worker.status()).toMatchObject({ state: 'idle', lastError: null });
-    const counted = api.store.db.prepare("SELECT purpose_id AS purposeId, count FROM funnel_counts WHERE outcome = 'timed_out'").all();
+    const counted = await api.store.db.all(`SELECT purpose_id AS "purposeId", count FROM funnel_counts WHERE outcome = 'timed_out'`);
     expect(counted).toEqual([{ purposeId: '', count: 1 }]);
-    const heartbeat = api.store.db.prepare('SELECT pending, dead, app_version, profile_version, last_sync_at FROM heartbeats').get();
+    const heartbeat = await api.store.db.get('SELECT pending, dead, app_version, profile_version, last_sync_at FROM heartbeats');
     expect(heartbeat).toMatchObject({ pending: 0, dead: 0, app_version: '0.1.0-test', profile_version: '2026-11-01' });
     expect((heartbeat as { last_sync_at: string | null }).last_sync_at).not.toBeNull();
   });

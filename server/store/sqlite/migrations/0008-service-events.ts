@@ -4,10 +4,12 @@ import type { Migration } from '../migrate.ts';
  * Service events (a technician's session and actions at a terminal, shared/contract/chain-event.ts) join the chain
  * events. SQLite cannot change a CHECK in place, so the table is rebuilt with `service` among its types; every row,
  * column and index is kept as it was. Like clock observations and key rotations, a service event is never a
- * consent: the consent columns stay null for it, which the table's own CHECK enforces.
+ * consent: the consent columns stay null for it, which the table's own CHECK enforces. Rows keep their rowids: the
+ * audit pages through events by rowid, in the order they were stored. Version 8, not 7: 7 is the console audit log's
+ * (issue 13), merged separately; the runner applies whatever is newer than the database in order, gaps and all.
  */
 export const serviceEvents: Migration = {
-  version: 6,
+  version: 8,
   name: 'service events',
   up: (db) => {
     db.exec(`
@@ -29,7 +31,8 @@ export const serviceEvents: Migration = {
         UNIQUE (device_id, seq),
         CHECK ((type = 'consent') = (kind IS NOT NULL AND commitment IS NOT NULL AND purpose_id IS NOT NULL))
       );
-      INSERT INTO events_with_service SELECT id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category, body, sig
+      INSERT INTO events_with_service (rowid, id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category, body, sig)
+        SELECT rowid, id, device_id, seq, prev, hash, key_id, type, kind, commitment, business_id, purpose_id, purpose_category, body, sig
         FROM events ORDER BY rowid;
       DROP TABLE events;
       ALTER TABLE events_with_service RENAME TO events;

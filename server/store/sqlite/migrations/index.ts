@@ -4,7 +4,8 @@ import { chainEvents } from './0002-chain-events.ts';
 import { registry } from './0003-registry.ts';
 import { whatsapp } from './0004-whatsapp.ts';
 import { personalData } from './0005-personal-data.ts';
-import { serviceEvents } from './0006-service-events.ts';
+import { consentState } from './0006-consent-state.ts';
+import { serviceEvents } from './0008-service-events.ts';
 
 /** In order; a new schema change is a new numbered file appended here, never an edit to an applied one. */
-export const migrations: readonly Migration[] = [initial, chainEvents, registry, whatsapp, personalData, serviceEvents];
+export const migrations: readonly Migration[] = [initial, chainEvents, registry, whatsapp, personalData, consentState, serviceEvents];

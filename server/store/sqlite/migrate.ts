@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { DataKey } from '../keys/data-key.ts';
+import type { DataKey } from '../../keys/data-key.ts';
 
 /** What a migration may need beyond the database: settings its derived columns use, the key personal data is sealed with. */
 export interface MigrationContext {

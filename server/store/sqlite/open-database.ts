@@ -3,6 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate, type MigrationContext } from './migrate.ts';
 import { migrations } from './migrations/index.ts';
+import { sqliteDriver, type SqliteDb } from './driver.ts';
 
 export const DATABASE_FILE = 'consent-api.sqlite';
 
@@ -33,14 +34,7 @@ function checkDataKey(db: Database.Database, keyId: string): void {
   }
 }
 
-/**
- * Opens (creating if needed) the server's database in `dataDir`. WAL with synchronous=FULL: a commit is on disk
- * before the server answers, which is what "accepted" promises the kiosk.
- */
-export function openDatabase(dataDir: string, context: MigrationContext): Database.Database {
-  prepareDataDir(dataDir);
-  const path = join(dataDir, DATABASE_FILE);
-  createPrivately(path);
+function connect(path: string): Database.Database {
   const db = new Database(path);
   try {
     db.pragma('busy_timeout = 5000');
@@ -55,15 +49,34 @@ export function openDatabase(dataDir: string, context: MigrationContext): Databa
     const mode = db.pragma('journal_mode', { simple: true });
     const sync = db.pragma('synchronous', { simple: true });
     if (mode !== 'wal' || sync !== 2) throw new Error(`database durability settings not applied (journal_mode=${String(mode)}, synchronous=${String(sync)})`);
-    checkDataKey(db, context.dataKey.keyId);
-    const before = db.pragma('user_version', { simple: true }) as number;
-    migrate(db, migrations, context);
-    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('data_key_id', ?)`).run(context.dataKey.keyId);
-    // the WAL would otherwise keep the pages the migrations replaced (clear personal data among them) until reused
-    if (before > 0 && before < migrations.at(-1)!.version) db.pragma('wal_checkpoint(TRUNCATE)');
     return db;
   } catch (error) {
     db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens (creating if needed) the server's database in `dataDir`, migrated to the latest version. WAL with
+ * synchronous=FULL: a commit is on disk before the server answers, which is what "accepted" promises the kiosk.
+ */
+export function openDatabase(dataDir: string, context: MigrationContext): SqliteDb {
+  prepareDataDir(dataDir);
+  const path = join(dataDir, DATABASE_FILE);
+  createPrivately(path);
+  const writer = connect(path);
+  try {
+    checkDataKey(writer, context.dataKey.keyId);
+    const before = writer.pragma('user_version', { simple: true }) as number;
+    migrate(writer, migrations, context);
+    writer.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('data_key_id', ?)`).run(context.dataKey.keyId);
+    // the WAL would otherwise keep the pages the migrations replaced (clear personal data among them) until reused
+    if (before > 0 && before < migrations.at(-1)!.version) writer.pragma('wal_checkpoint(TRUNCATE)');
+    const reader = connect(path);
+    reader.pragma('query_only = ON');
+    return sqliteDriver(writer, reader);
+  } catch (error) {
+    writer.close();
     throw error;
   }
 }
