@@ -46,6 +46,19 @@ async function npmStart(env: NodeJS.ProcessEnv) {
   return { dir, apiPort, lines, printed };
 }
 
+/** The terminal's application offers the step; "the screen" (these bridge calls) shows it and the customer accepts. */
+async function acceptOfferedStep(dir: string, call: KioskCall, flowId: string, purposeIds: string[]) {
+  const host = await HostClient.connect({ credentialsFile: path.join(dir, 'kiosk', 'host-api.json'), retryForMs: 10_000 });
+  const onScreen = stepOnScreen(call);
+  await whenScreenIsUp(host);
+  await host.beginSession({ locale: 'en' });
+  const outcome = host.offer({ flowId });
+  const captured = await acceptStep(call, demoProfile(), await onScreen, purposeIds, { typed: '090-1234-5678' });
+  expect(captured.ok).toBe(true);
+  expect(await outcome).toMatchObject({ outcome: 'accepted' });
+  await host.close();
+}
+
 describe('npm start out of the box', () => {
   it('starts the reference API, enrols the kiosk and syncs a consent captured on the screen', async () => {
     const { dir, apiPort, printed, lines } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '' });
@@ -55,16 +68,7 @@ describe('npm start out of the box', () => {
     const bridge = await openBridge(printedLaunchUrl(printedLine));
     const call = (method: string, input: unknown) => bridge<Answer>(method, input);
     expect(lines.filter(({ line }) => line.includes('kiosk-launch='))).toEqual([]);
-    // The airline's application offers the step; "the screen" (these bridge calls) shows it and the passenger accepts.
-    const airline = await HostClient.connect({ credentialsFile: path.join(dir, 'kiosk', 'host-api.json'), retryForMs: 10_000 });
-    const onScreen = stepOnScreen(call as KioskCall);
-    await whenScreenIsUp(airline);
-    await airline.beginSession({ locale: 'en' });
-    const outcome = airline.offer({ flowId: 'airline' });
-    const captured = await acceptStep(call as KioskCall, demoProfile(), await onScreen, ['gate_changes'], { typed: '090-1234-5678' });
-    expect(captured.ok).toBe(true);
-    expect(await outcome).toMatchObject({ outcome: 'accepted' });
-    await airline.close();
+    await acceptOfferedStep(dir, call as KioskCall, 'airline', ['gate_changes']);
 
     await expect.poll(async () => (await call('getStatus', {})).value.outbox.pending, { timeout: 15_000 }).toBe(0);
     const { adminToken } = JSON.parse(readFileSync(path.join(dir, 'api', 'dev-tokens.json'), 'utf8')) as { adminToken: string };
@@ -95,18 +99,10 @@ describe('npm start out of the box', () => {
       const enrolmentToken = readFileSync(path.join(dir, 'pg', 'enrolment-token'), 'utf8').trim();
       // one a technician could type at the terminal's keypad: 16 digits, the last a check digit
       expect(checkTypedToken(enrolmentToken)).toEqual({ ok: true, token: enrolmentToken });
-      const { printed } = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '', KIOSK_API_URL: `http://127.0.0.1:${apiPort}`, KIOSK_ENROLMENT_TOKEN: enrolmentToken });
-      const bridge = await openBridge(printedLaunchUrl((await printed(NO_DISPLAY_LINE)).line));
+      const kiosk = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '', KIOSK_API_URL: `http://127.0.0.1:${apiPort}`, KIOSK_ENROLMENT_TOKEN: enrolmentToken });
+      const bridge = await openBridge(printedLaunchUrl((await kiosk.printed(NO_DISPLAY_LINE)).line));
       const flow = demoProfile().flows.find((candidate) => candidate.id === 'atm')!;
-      const captured = await bridge<{ ok: boolean }>('captureConsent', {
-        kind: 'opt_in',
-        flowId: flow.id,
-        entryPoint: flow.entryPoint,
-        locale: 'en',
-        consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(flow, 'opt_in', ['balance_alerts'], 'en').text }],
-        subject: { source: 'self_entered', phone: '090-1234-5678', country: 'JP' },
-      });
-      expect(captured.ok).toBe(true);
+      await acceptOfferedStep(kiosk.dir, bridge as KioskCall, flow.id, ['balance_alerts']);
       await expect.poll(async () => (await bridge<{ value: { outbox: { pending: number } } }>('getStatus', {})).value.outbox.pending, { timeout: 15_000 }).toBe(0);
       const { adminToken } = JSON.parse(readFileSync(path.join(dir, 'pg', 'api', 'dev-tokens.json'), 'utf8')) as { adminToken: string };
       const check = await fetch(`http://127.0.0.1:${apiPort}/v1/consent/check`, {
