@@ -18,7 +18,7 @@ const sources = ['examples', 'sdk', 'shared', 'build/demo-host.mjs', 'package-lo
 
 /** Which example to run, or null; an unknown name is refused here rather than by a missing file later. */
 export function demoHostToRun(env) {
-  const chosen = env.KIOSK_DEMO_HOST || profileDemoHost(path.resolve(env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')));
+  const chosen = env.KIOSK_DEMO_HOST || profileDemoHost(path.resolve(env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.signed.json')));
   if (!chosen || chosen === 'off') return null;
   if (!exampleHosts.includes(chosen)) throw new Error(`KIOSK_DEMO_HOST must be one of ${exampleHosts.join(', ')} or off, not "${chosen}".`);
   return chosen;
@@ -27,7 +27,9 @@ export function demoHostToRun(env) {
 /** Only this one field is read here; the kiosk itself validates the whole profile and says what is wrong with it. */
 function profileDemoHost(profilePath) {
   try {
-    return JSON.parse(readFileSync(profilePath, 'utf8'))?.hostIntegration?.demoHost ?? null;
+    const json = JSON.parse(readFileSync(profilePath, 'utf8'));
+    // a signed profile (shared/contract/signed-profile.ts) holds the profile in `signed`
+    return (json?.signed?.profile ?? json)?.hostIntegration?.demoHost ?? null;
   } catch {
     return null;
   }

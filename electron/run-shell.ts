@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KioskFailure } from '../shared/contract/errors.ts';
 import type { Business } from '../shared/contract/profile.ts';
 import type { SyncStatus } from '../shared/contract/status.ts';
 import { couldNotStart, type Dispatch } from './host/dispatch.ts';
@@ -17,7 +18,7 @@ import type { LoopbackListener } from './host/loopback-listener.ts';
 import { startBridge } from './bridge/bridge-server.ts';
 import { chromiumExecutable, type RunningChromium } from './bridge/launch-chromium.ts';
 import { outOfServiceReason, switchableListener } from './bridge/out-of-service.ts';
-import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from './host/environment-settings.ts';
+import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment, techniciansFileFromEnvironment } from './host/environment-settings.ts';
 import { loadProfile, profileBusinesses } from './host/profile-file.ts';
 import { startLocalConsentApi } from './local-consent-api.ts';
 
@@ -31,9 +32,12 @@ const syncSettingsFromEnvironment = () =>
 function hostOptions(sync: SyncWorkerFactory | undefined): HostOptions {
   return {
     dataDir: dataDirFromEnvironment(),
-    profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json')),
+    profilePath: path.resolve(process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.signed.json')),
+    profileKeyPath: path.resolve(process.env.KIOSK_PROFILE_KEY || path.join(root, 'profiles', 'development-provisioning-key.pub.pem')),
     hostApi: hostApiFromEnvironment(process.env),
     retentionDays: retentionDaysFromEnvironment(process.env),
+    technician: { file: techniciansFileFromEnvironment(process.env) },
+    appVersion: process.env.npm_package_version ?? '0.0.0-dev',
     sync,
   };
 }
@@ -92,6 +96,13 @@ function syncOnceApiListens(apiStarted: Promise<boolean>): SyncWorkerFactory {
     return {
       status: () => worker?.status() ?? fallback,
       wake: (reason) => worker?.wake(reason),
+      enrol: async (token) => {
+        if (!worker?.enrol) throw new KioskFailure('not_found', 'The local consent API has not started yet; try again in a moment.');
+        await worker.enrol(token);
+      },
+      get apiUrl() {
+        return worker?.apiUrl;
+      },
       stop: async () => {
         stopped = true;
         await started;
@@ -110,7 +121,7 @@ export async function runElectron(binary: string): Promise<void> {
   console.log(`Shell: Electron (${binary}); data in ${options.dataDir}.`);
   const child = spawn(binary, [root], {
     stdio: 'inherit',
-    env: { ...process.env, KIOSK_DATA_DIR: options.dataDir, KIOSK_PROFILE: options.profilePath },
+    env: { ...process.env, KIOSK_DATA_DIR: options.dataDir, KIOSK_PROFILE: options.profilePath, KIOSK_PROFILE_KEY: options.profileKeyPath },
   });
   child.once('exit', (code) => process.exit(code ?? 1));
 }

@@ -15,6 +15,8 @@ import { Attract } from './screens/Attract.tsx';
 import { OptInStep } from './screens/OptInStep.tsx';
 import { StopMessages } from './screens/StopMessages.tsx';
 import { showsServiceDetails } from './service-details.ts';
+import { ServiceGesture } from './technician/ServiceGesture.tsx';
+import { TechnicianMode } from './technician/TechnicianMode.tsx';
 import { useIdle } from './use-idle.ts';
 import { useKeypad } from './use-keypad.ts';
 import { useOfferedStep } from './use-offered-step.ts';
@@ -22,7 +24,7 @@ import { useOfferedStep } from './use-offered-step.ts';
 /** The flow as the step offers it: only the purposes the terminal's application asked for. */
 type OfferedStep = { view: StepView; flow: Flow };
 
-type Journey = { kind: 'attract' } | { kind: 'step'; step: OfferedStep } | { kind: 'stop' };
+type Journey = { kind: 'attract' } | { kind: 'step'; step: OfferedStep } | { kind: 'stop' } | { kind: 'technician' };
 
 type Props = { profile: Profile; search: string };
 
@@ -125,7 +127,15 @@ export function Kiosk({ profile, search }: Props) {
 
   const screen = () => {
     if (journey.kind === 'stop') return <StopMessages flows={profile.flows} locale={locale} onExit={endSession} />;
-    if (journey.kind === 'attract') return <Attract flows={profile.flows} onStop={() => setJourney({ kind: 'stop' })} />;
+    if (journey.kind === 'technician') return <TechnicianMode onLeave={endSession} />;
+    if (journey.kind === 'attract') {
+      return (
+        <>
+          <Attract flows={profile.flows} onStop={() => setJourney({ kind: 'stop' })} />
+          <ServiceGesture onOpen={() => setJourney({ kind: 'technician' })} />
+        </>
+      );
+    }
     const { view, flow } = journey.step;
     return (
       <OptInStep

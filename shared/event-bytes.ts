@@ -1,7 +1,7 @@
 import canonicalize from 'canonicalize';
 import { z } from 'zod';
 import { ApiStatement } from './contract/api-statement.ts';
-import { ClockObservationBody, KeyRotationBody, type ChainEventBody } from './contract/chain-event.ts';
+import { ClockObservationBody, KeyRotationBody, ServiceEventBody, type ChainEventBody } from './contract/chain-event.ts';
 import { ConsentEventBody, ConsentEventBodyV1, SubjectOpening } from './contract/consent-event.ts';
 
 /**
@@ -63,6 +63,7 @@ const writers = {
   consent: canonicalWriter(ConsentEventBody),
   clock_observation: canonicalWriter(ClockObservationBody),
   key_rotation: canonicalWriter(KeyRotationBody),
+  service: canonicalWriter(ServiceEventBody),
 };
 
 /** The signed and hashed bytes (as text) of any parsed chain event, with or without its `sig`. */
@@ -76,6 +77,8 @@ export function canonicalEventBody(body: ChainEventBody): string {
       return writers.clock_observation(body as ClockObservationBody);
     case 'key_rotation':
       return writers.key_rotation(body as KeyRotationBody);
+    case 'service':
+      return writers.service(body as ServiceEventBody);
   }
 }
 

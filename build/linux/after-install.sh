@@ -9,7 +9,7 @@ install -D -m 0644 "$from/consent-kiosk.sysusers" /usr/lib/sysusers.d/consent-ki
 install -D -m 0644 "$from/consent-kiosk.tmpfiles" /usr/lib/tmpfiles.d/consent-kiosk.conf
 install -D -m 0644 "$from/consent-kiosk.service" /lib/systemd/system/consent-kiosk.service
 install -D -m 0755 "$from/with-enrolment-token" /usr/lib/consent-kiosk/bin/with-enrolment-token
-for settings in kiosk.env profile.json; do
+for settings in kiosk.env profile.json provisioning-key.pem; do
   [ -e "/etc/consent-kiosk/$settings" ] || install -D -m 0644 "$from/$settings" "/etc/consent-kiosk/$settings"
 done
 [ -e /etc/pam.d/consent-kiosk ] || install -D -m 0644 "$from/consent-kiosk.pam" /etc/pam.d/consent-kiosk

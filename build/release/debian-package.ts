@@ -16,7 +16,9 @@ const MAINTAINER = 'Consent kiosk operations <kiosk-operations@example.com>';
 const SYSTEM_FILES: Array<[string, string]> = [
   ['build/linux/consent-kiosk-chromium.service', `lib/systemd/system/${PACKAGE}.service`],
   ['build/linux/kiosk.env', 'etc/consent-kiosk/kiosk.env'],
-  ['profiles/demo.json', 'etc/consent-kiosk/profile.json'],
+  ['profiles/demo.signed.json', 'etc/consent-kiosk/profile.json'],
+  // the DEVELOPMENT key, marked as such: a technician installs the organisation's own (docs/profiles.md)
+  ['profiles/development-provisioning-key.pub.pem', 'etc/consent-kiosk/provisioning-key.pem'],
   ['build/linux/consent-kiosk.pam', 'etc/pam.d/consent-kiosk'],
   ['build/linux/consent-kiosk.sysusers', 'usr/lib/sysusers.d/consent-kiosk.conf'],
   ['build/linux/consent-kiosk.tmpfiles', 'usr/lib/tmpfiles.d/consent-kiosk.conf'],
@@ -26,7 +28,7 @@ const SYSTEM_FILES: Array<[string, string]> = [
   ['build/release/debian/README.Debian', `usr/share/doc/${PACKAGE}/README.Debian`],
 ];
 /** Settings a technician edits: dpkg keeps their changes on upgrade (the enrolment token is no package file). */
-const CONFFILES = ['/etc/consent-kiosk/kiosk.env', '/etc/consent-kiosk/profile.json', '/etc/pam.d/consent-kiosk'];
+const CONFFILES = ['/etc/consent-kiosk/kiosk.env', '/etc/consent-kiosk/profile.json', '/etc/consent-kiosk/provisioning-key.pem', '/etc/pam.d/consent-kiosk'];
 const MAINTAINER_SCRIPTS = ['postinst', 'prerm', 'postrm'];
 
 /** An npm pre-release sorts before its release in Debian too: 0.2.0-rc.1 becomes 0.2.0~rc.1. */

@@ -2,15 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { KioskFailure } from '../../shared/contract/errors.ts';
 import { asStorageFailure } from '../ledger/storage-errors.ts';
 import { addExportCommand } from './commands/export.ts';
+import { addProfileCommand } from './commands/profile.ts';
 import { addRotateKeyCommand } from './commands/rotate-key.ts';
 import { addStatusCommand } from './commands/status.ts';
+import { addTechnicianCommand } from './commands/technician.ts';
 import { addVerifyCommand } from './commands/verify.ts';
 import { addVerifyReleaseCommand } from './commands/verify-release.ts';
 
 /** The technician's and auditor's tool: every failure is one sentence on stderr and a non-zero exit, never a trace. */
 async function runKioskctl(argv: string[]): Promise<number> {
   const program = new Command('kioskctl')
-    .description('Inspect, verify and export a consent kiosk ledger; rotate its device key; verify a release before installing it.')
+    .description('Inspect, verify and export a consent kiosk ledger; rotate its device key; verify a release before installing it; sign and check provisioning profiles.')
     .exitOverride()
     .showHelpAfterError();
   addVerifyCommand(program);
@@ -18,6 +20,8 @@ async function runKioskctl(argv: string[]): Promise<number> {
   addStatusCommand(program);
   addRotateKeyCommand(program);
   addVerifyReleaseCommand(program);
+  addProfileCommand(program);
+  addTechnicianCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

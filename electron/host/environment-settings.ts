@@ -20,6 +20,7 @@ const KioskEnvironment = z.object({
   KIOSK_TERMINAL_ID: Placement.shape.terminalId.optional(),
   KIOSK_HOST_API_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   KIOSK_HOST_API_FILE: z.string().min(1).max(4096).optional(),
+  KIOSK_TECHNICIANS_FILE: z.string().min(1).max(4096).optional(),
 });
 type KioskEnvironment = z.infer<typeof KioskEnvironment>;
 
@@ -41,7 +42,7 @@ export function syncFromEnvironment(env: NodeJS.ProcessEnv, dataDir: string, app
   if (!apiUrl) return undefined;
   return (ledger, profile) => {
     const placement = placementOf(profile, env);
-    return syncWorkerFactory({
+    const worker = syncWorkerFactory({
       apiUrl,
       dataDir,
       appVersion,
@@ -49,7 +50,14 @@ export function syncFromEnvironment(env: NodeJS.ProcessEnv, dataDir: string, app
       profileVersion: () => profile.version,
       placement: () => placement,
     })(ledger);
+    return { ...worker, apiUrl };
   };
+}
+
+/** Who may open technician mode (docs/technician.md): KIOSK_TECHNICIANS_FILE, else `<dataDir>/technicians.json`. */
+export function techniciansFileFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  const file = readEnvironment(env).KIOSK_TECHNICIANS_FILE;
+  return file ? path.resolve(file) : undefined;
 }
 
 export function retentionDaysFromEnvironment(env: NodeJS.ProcessEnv): number | undefined {

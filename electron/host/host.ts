@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { toKioskError } from '../../shared/contract/errors.ts';
 import type { DegradedReason } from '../../shared/contract/host-api.ts';
 import type { Profile } from '../../shared/contract/profile.ts';
@@ -11,14 +12,25 @@ import { defaultCredentialsPath, installSecret, writeCredentials } from '../inte
 import { startHostApiServer } from '../integration/host-api-server.ts';
 import { kioskHealth } from '../integration/kiosk-health.ts';
 import { sessionRecordPath } from '../integration/session-record.ts';
+import { openProfileGuard, type ProfileGuard } from '../profile/profile-in-force.ts';
+import { readPinnedKey } from '../profile/provisioning-key.ts';
+import type { LockoutPolicy } from '../technician/code-lockout.ts';
+import { technicianCodes } from '../technician/technician-codes.ts';
+import { createTechnicianDesk } from '../technician/technician-desk.ts';
 import { createStepCoordinator, type StepCoordinatorOptions } from '../integration/step-coordinator.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
 import { flowTerms } from './flow-terms.ts';
 import { createKioskHandlers } from './kiosk-handlers.ts';
-import { loadProfile } from './profile-file.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
-export type SyncWorker = { status(): SyncStatus; wake(reason?: 'capture' | 'network-up'): void; stop(): Promise<void> };
+export type SyncWorker = {
+  status(): SyncStatus;
+  wake(reason?: 'capture' | 'network-up'): void;
+  stop(): Promise<void>;
+  /** Enrols with a one-time token a technician typed, then syncs. */
+  enrol?(token: string): Promise<void>;
+  apiUrl?: string;
+};
 export type SyncWorkerFactory = (ledger: Ledger, profile: Profile) => SyncWorker;
 
 export const SYNC_DISABLED: SyncStatus = { state: 'disabled', lastSuccessAt: null, lastError: null };
@@ -28,7 +40,10 @@ export const RETENTION_INTERVAL_MS = 60 * 60_000;
 
 export type HostOptions = {
   dataDir: string;
+  /** The signed provisioning profile to offer; the last good one (in dataDir) stays in force when it is refused. */
   profilePath: string;
+  /** The organisation's provisioning public key this terminal pins (SPKI PEM): only profiles it signed load. */
+  profileKeyPath: string;
   /** Defaults to the development file vault; the Electron shell passes its safeStorage vault. */
   vault?: KeyVault;
   clock?: LedgerClock;
@@ -41,11 +56,15 @@ export type HostOptions = {
   hostApi?: { port?: number; credentialsFile?: string } & Pick<StepCoordinatorOptions, 'showWithinMs' | 'displayGoneAfterMs'> & {
       heartbeatMs?: number;
     };
+  /** Technician mode (docs/technician.md): who may open it (default `<dataDir>/technicians.json`), and how. */
+  technician?: { file?: string; idleMs?: number; lockout?: LockoutPolicy; restart?: () => void };
+  appVersion?: string;
   log?: (line: string) => void;
 };
 
 export type Host = {
   profile: Profile;
+  profileGuard: ProfileGuard;
   ledger: Ledger;
   dispatch: Dispatch;
   hostApi: { url: string; credentialsFile: string };
@@ -81,7 +100,16 @@ function startStage<T>(reason: HostStartFailure['reason'] | ((error: unknown) =>
 /** The composition root: one profile, one ledger, one key vault, one implementation of the kiosk's API. */
 export async function createHost(options: HostOptions): Promise<Host> {
   const log = options.log ?? console.error;
-  const profile = startStage('noProfile', () => loadProfile(options.profilePath));
+  const profileGuard = startStage('noProfile', () =>
+    openProfileGuard({
+      profilePath: options.profilePath,
+      dataDir: options.dataDir,
+      pin: readPinnedKey(options.profileKeyPath),
+      now: () => options.clock?.now() ?? new Date(),
+      log,
+    }),
+  );
+  const profile = profileGuard.current().profile;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const vault = options.vault ?? startStage('noKey', () => openFileKeyVault(options.dataDir, { warn: log }));
   const clock = options.clock;
@@ -114,8 +142,22 @@ export async function createHost(options: HostOptions): Promise<Host> {
     displayGoneAfterMs: options.hostApi?.displayGoneAfterMs,
     log,
   });
+  const technician = createTechnicianDesk({
+    dataDir: options.dataDir,
+    codes: technicianCodes(options.technician?.file ?? path.join(options.dataDir, 'technicians.json'), log),
+    ledger,
+    profileGuard,
+    sync,
+    customerStepOpen: steps.customerStepOpen,
+    appVersion: options.appVersion ?? '0.0.0-dev',
+    restart: options.technician?.restart ?? (() => process.kill(process.pid, 'SIGTERM')),
+    idleMs: options.technician?.idleMs,
+    lockout: options.technician?.lockout,
+    log,
+  });
   const dispatch = createDispatch(
     createKioskHandlers({
+      technician,
       profile,
       terms,
       ledger,
@@ -136,6 +178,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     log,
   }).catch((error: unknown) => {
     clearInterval(retention);
+    technician.close();
     ledger.close();
     throw error;
   });
@@ -143,6 +186,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
 
   return {
     profile,
+    profileGuard,
     ledger,
     dispatch,
     hostApi: { url: hostApiServer.url, credentialsFile },
@@ -151,6 +195,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     close: async () => {
       clearInterval(retention);
       await hostApiServer.close();
+      technician.close();
       steps.close();
       await sync?.stop();
       ledger.close();

@@ -18,6 +18,7 @@ export type KioskHandlerDeps = {
   syncStatus: () => SyncStatus;
   /** Called after each durable opt-out, so a sync worker can wake (the coordinator does it for opt-ins). */
   onCaptured?: () => void;
+  technician: Pick<KioskHandlers, 'technicianBegin' | 'technicianDiagnostics' | 'technicianAction' | 'technicianEnd'>;
 };
 
 /** The one implementation of the renderer's API; both shells reach it through `createDispatch`. */
@@ -60,5 +61,10 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
     },
 
     getStatus: async () => ({ ...ledger.status(), sync: deps.syncStatus() }),
+
+    technicianBegin: deps.technician.technicianBegin,
+    technicianDiagnostics: deps.technician.technicianDiagnostics,
+    technicianAction: deps.technician.technicianAction,
+    technicianEnd: deps.technician.technicianEnd,
   };
 }

@@ -1,12 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { Profile, type Business } from '../../shared/contract/profile.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
+import { profileContent } from '../../shared/contract/signed-profile.ts';
 
 /**
- * Reads a provisioning profile and checks what the schema alone cannot: that every flow can be shown in every
- * language the terminal offers. Any problem is one sentence naming the file and the first bad field.
+ * Reads a provisioning profile, plain (the provisioning desk's source) or signed (the profile inside, its signature
+ * NOT checked: tools such as `kioskctl export --format receipts` read the data controller from it; a terminal only
+ * ever loads a profile through the guard of electron/profile/), and checks what the schema alone cannot. Any problem
+ * is one sentence naming the file and the first bad field.
  */
 export function loadProfile(path: string): Profile {
+  const profile = parseOrFail(Profile, profileContent(readProfileJson(path)), `profile ${path}`);
+  checkCoverage(profile, path);
+  return profile;
+}
+
+/** A profile file's JSON, or one sentence saying why there is none. */
+export function readProfileJson(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -14,18 +24,15 @@ export function loadProfile(path: string): Profile {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : 'it cannot be read';
     throw new KioskFailure('not_found', `The profile ${path} cannot be loaded: ${reason}.`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new KioskFailure('invalid_request', `The profile ${path} is not valid JSON.`);
   }
-  const profile = parseOrFail(Profile, json, `profile ${path}`);
-  checkCoverage(profile, path);
-  return profile;
 }
 
-function checkCoverage(profile: Profile, path: string): void {
+/** What the schema alone cannot check: every flow can be shown in every language the terminal offers. */
+export function checkCoverage(profile: Profile, path: string): void {
   const bad = (message: string) => new KioskFailure('invalid_request', `Invalid profile ${path}: ${message}`);
   if (!profile.locales.includes(profile.defaultLocale)) {
     throw bad(`defaultLocale "${profile.defaultLocale}" is not one of its locales.`);

@@ -602,6 +602,8 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     report,
     captureForStep,
     status: () => statusFor(connection),
+    /** A host session is open or a step is on screen: a customer is at the terminal. */
+    customerStepOpen: () => session !== null || display !== null,
     onDisplay(listener: (showing: boolean) => void): () => void {
       displayListeners.add(listener);
       return () => displayListeners.delete(listener);

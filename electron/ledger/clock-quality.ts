@@ -65,6 +65,10 @@ export function clockQuality(db: Database.Database, clock: LedgerClock) {
     ageMs(monoMs: number): number | null {
       return last ? monoMs - last.receivedMono : null;
     },
+    /** The last observation of this boot, as the diagnostics screen shows it; null before the first. */
+    reading(nowMs: number, monoMs: number): { offsetMs: number; roundTripMs: number; ageMs: number; knownGood: boolean } | null {
+      return last ? { offsetMs: last.offsetMs, roundTripMs: last.roundTripMs, ageMs: monoMs - last.receivedMono, knownGood: knownGoodBy(last, nowMs, monoMs) } : null;
+    },
     /** Inside the transaction that appends the observation event at `seq`. */
     record(seq: number, facts: ObservationFacts): void {
       insert.run(seq, facts.bootId, facts.receivedMono, facts.receivedAtMs, facts.offsetMs, facts.roundTripMs);

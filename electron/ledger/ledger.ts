@@ -17,9 +17,10 @@ import { openFileKeyVault } from './file-key-vault.ts';
 import { funnelCounters } from './funnel.ts';
 import type { KeyVault, SecretSealing } from './key-vault.ts';
 import { prepareKeyRotation, type RotatedKey } from './key-rotation.ts';
+import { prepareServiceEvent, type RecordedServiceEvent } from './service-event.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrate.ts';
 import { checkIntegrity, openLedgerDatabase, type IntegrityDepth } from './open-database.ts';
-import { outboxQueue, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
+import { outboxQueue, type DeadLetter, type OutboxItem, type OutboxJsonItem } from './outbox.ts';
 import { DEFAULT_RETENTION_DAYS, purgeOpenings } from './retention.ts';
 import { withStorageErrors } from './storage-errors.ts';
 import { verifyChain, type ChainCounts, type VerifyReport } from './verify-chain.ts';
@@ -72,6 +73,14 @@ export interface Ledger extends LedgerReader, SecretSealing {
   recordClockObservation(input: unknown): RecordedObservation;
   /** Appends a key rotation signed by the current key, then signs with the next one. */
   rotateKey(reason: unknown): RotatedKey;
+  /** The events the central API refused, with its reasons, oldest first. */
+  deadLetters(limit: number): DeadLetter[];
+  /** Every dead letter back to pending; returns how many. */
+  requeueDead(): number;
+  /** The clock's last observation this boot: offset from the API's clock, and whether the clock is known-good now. */
+  clockReading(): ReturnType<ReturnType<typeof clockQuality>['reading']>;
+  /** Appends a technician's session or action (a service event, never a consent) to the chain. */
+  recordServiceEvent(input: unknown): RecordedServiceEvent;
   /** Keeps the API's latest statement (already verified against its pinned keys) for the export. */
   saveApiStatement(statement: SignedApiStatement): void;
   /** The retention job: erases subject openings of events synced more than `retentionDays` ago. */
@@ -109,6 +118,7 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
     const capture = prepareCapture(db, vault, chain, funnel);
     const recordClockObservation = prepareClockObservation(db, chain, clock, quality);
     const rotateKey = prepareKeyRotation(db, chain, vault);
+    const recordServiceEvent = prepareServiceEvent(db, chain);
     const saveStatement = db.prepare(
       `INSERT INTO api_statement (singleton, statement, received_at) VALUES (1, ?, ?)
        ON CONFLICT (singleton) DO UPDATE SET statement = excluded.statement, received_at = excluded.received_at`,
@@ -132,8 +142,12 @@ export function openLedger(options: OpenLedgerOptions): Ledger {
       lastSyncedSeq: outbox.lastSyncedSeq,
       readClock: () => ({ at: clock.now().toISOString(), monoMs: clock.monoMs() }),
       clockObservationAgeMs: () => quality.ageMs(clock.monoMs()),
+      clockReading: () => quality.reading(clock.now().getTime(), clock.monoMs()),
+      deadLetters: outbox.deadLetters,
+      requeueDead: outbox.requeueDead,
       recordClockObservation,
       rotateKey,
+      recordServiceEvent,
       saveApiStatement: (input) => {
         const statement = parseOrFail(SignedApiStatement, input, 'API statement');
         withStorageErrors(() => saveStatement.run(JSON.stringify(statement), clock.now().toISOString()));
@@ -223,7 +237,7 @@ function readerOver(
     keys: () => withStorageErrors(() => readDeviceKeys(db)),
     eventCounts: () =>
       withStorageErrors(() => {
-        const counts: ChainCounts = { consent: 0, clock_observation: 0, key_rotation: 0 };
+        const counts: ChainCounts = { consent: 0, clock_observation: 0, key_rotation: 0, service: 0 };
         for (const row of countByType.all() as Array<{ type: string; n: number }>) {
           if (Object.hasOwn(counts, row.type)) counts[row.type as keyof ChainCounts] = row.n;
         }

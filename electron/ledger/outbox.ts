@@ -43,6 +43,8 @@ function commitmentIn(body: string): string | null {
   return at < 0 ? null : body.slice(at + COMMITMENT_KEY.length, at + COMMITMENT_KEY.length + 64);
 }
 
+export type DeadLetter = { seq: number; id: string; type: string; reason: string | null; attempts: number };
+
 /**
  * The sync worker's side of the ledger. Sync state lives in its own table, so marking an event synced or dead
  * never touches the signed rows.
@@ -68,6 +70,11 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
      WHERE state = 'pending' AND seq = (SELECT seq FROM events WHERE id = ?)`,
   );
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state');
+  const dead = db.prepare(
+    `SELECT o.seq, e.id, coalesce(e.body ->> '$.type', 'consent') AS type, o.last_error AS reason, o.attempts
+     FROM outbox o JOIN events e ON e.seq = o.seq WHERE o.state = 'dead' ORDER BY o.seq LIMIT ?`,
+  );
+  const requeue = db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL WHERE state = 'dead'");
   const lastSynced = db.prepare("SELECT MAX(seq) FROM outbox WHERE state = 'synced'").pluck();
   const oldest = db.prepare("SELECT MIN(enqueued_at) AS at FROM outbox WHERE state = 'pending'");
 
@@ -140,6 +147,14 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
     /** The highest seq the central API has acknowledged, 0 before the first. */
     lastSyncedSeq(): number {
       return withStorageErrors(() => (lastSynced.get() as number | null) ?? 0);
+    },
+    /** The events the central API refused, with its reason: a technician exports or re-queues them. */
+    deadLetters(limit: number): DeadLetter[] {
+      return withStorageErrors(() => dead.all(limit) as DeadLetter[]);
+    },
+    /** Every dead letter back to pending (after the API's problem was fixed); returns how many. */
+    requeueDead(): number {
+      return withStorageErrors(() => requeue.run().changes);
     },
     status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'> {
       return withStorageErrors(() => {

@@ -65,7 +65,7 @@ export function verifyChain(db: Database.Database, options: VerifyOptions = {}):
   });
 }
 
-const emptyCounts = (): ChainCounts => ({ consent: 0, clock_observation: 0, key_rotation: 0 });
+const emptyCounts = (): ChainCounts => ({ consent: 0, clock_observation: 0, key_rotation: 0, service: 0 });
 
 function verifyInSnapshot(db: Database.Database, options: VerifyOptions): VerifyReport {
   let events = 0;

@@ -3,7 +3,7 @@ import { app, BrowserWindow, session } from 'electron';
 import { couldNotStart, kioskMethods } from '../host/dispatch.ts';
 import { createHost, HostStartFailure, type Host } from '../host/host.ts';
 import { startDegradedHostApi } from '../integration/degraded-host-api.ts';
-import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment } from '../host/environment-settings.ts';
+import { hostApiFromEnvironment, retentionDaysFromEnvironment, syncFromEnvironment, techniciansFileFromEnvironment } from '../host/environment-settings.ts';
 import { APP_ENTRY, registerAppScheme, serveRenderer } from './app-protocol.ts';
 import { followSteps, windowFor } from './display-model.ts';
 import { METHODS_ARGUMENT, registerKioskIpc } from './ipc.ts';
@@ -30,11 +30,20 @@ async function start(): Promise<void> {
   try {
     host = await createHost({
       dataDir,
-      profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.json'),
+      profilePath: process.env.KIOSK_PROFILE || path.join(root, 'profiles', 'demo.signed.json'),
+      profileKeyPath: process.env.KIOSK_PROFILE_KEY || path.join(root, 'profiles', 'development-provisioning-key.pub.pem'),
       vault: openVaultOrSayWhy(dataDir),
       sync: syncFromEnvironment(process.env, dataDir, app.getVersion()),
       retentionDays: retentionDaysFromEnvironment(process.env),
       hostApi: hostApiFromEnvironment(process.env),
+      technician: {
+        file: techniciansFileFromEnvironment(process.env),
+        restart: () => {
+          app.relaunch();
+          app.exit(0);
+        },
+      },
+      appVersion: app.getVersion(),
     });
   } catch (error) {
     console.error(`Cannot start the kiosk: ${error instanceof Error ? error.message : String(error)}`);

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Profile } from '../../shared/contract/profile.ts';
+import { profileContent } from '../../shared/contract/signed-profile.ts';
 import { loadServerConfig } from '../config.ts';
 import { startServer } from '../start-server.ts';
 import { startLocalCluster } from '../store/postgres/local-cluster.ts';
@@ -25,20 +26,21 @@ const DevTokens = z.object({ adminToken: z.string().min(16) });
 const { adminToken } = existsSync(tokenFile) ? DevTokens.parse(JSON.parse(readFileSync(tokenFile, 'utf8'))) : { adminToken: randomBytes(24).toString('base64url') };
 writeFileSync(tokenFile, `${JSON.stringify({ adminToken })}\n`, { mode: 0o600 });
 const enrolmentTokenFile = join(root, 'enrolment-token');
-const enrolmentToken = randomBytes(24).toString('base64url');
-writeFileSync(enrolmentTokenFile, `${enrolmentToken}\n`, { mode: 0o600 });
 
-const profilePath = resolve(process.env.KIOSK_PROFILE || 'profiles/demo.json');
-const profile = Profile.parse(JSON.parse(readFileSync(profilePath, 'utf8')));
+// npm start's KIOSK_PROFILE is signed; only the profile inside names the businesses (its signature is the kiosk's to check)
+const profilePath = resolve(process.env.KIOSK_PROFILE || 'profiles/demo.signed.json');
+const profile = Profile.parse(profileContent(JSON.parse(readFileSync(profilePath, 'utf8'))));
 const businesses = [...new Map(profile.flows.map((flow) => [flow.business.id, flow.business])).values()];
 
 try {
   const cluster = await startLocalCluster({ dir: join(root, 'cluster') });
   const config = loadServerConfig(process.env.CONSENT_API_CONFIG, { ...process.env, CONSENT_API_DATA_DIR: process.env.CONSENT_API_DATA_DIR || dataDir, DATABASE_URL: cluster.url });
-  const server = await startServer({ ...config, adminToken: config.adminToken ?? adminToken, devEnrolmentToken: enrolmentToken, businesses: [...config.businesses, ...businesses], receiptProfiles: [...config.receiptProfiles, profilePath] }).catch(async (error: unknown) => {
+  const server = await startServer({ ...config, adminToken: config.adminToken ?? adminToken, businesses: [...config.businesses, ...businesses], receiptProfiles: [...config.receiptProfiles, profilePath] }).catch(async (error: unknown) => {
     await cluster.stop();
     throw error;
   });
+  // issued as server:token issues one: 16 digits with a check digit, typed on a terminal's keypad if need be
+  writeFileSync(enrolmentTokenFile, `${await server.store.devices.createToken()}\n`, { mode: 0o600 });
   console.log(`consent API listening on ${server.url} (PostgreSQL ${cluster.displayUrl}, password in ${join(root, 'cluster', 'password')})`);
   // for `npm run console:account` and other tools on the same database: the URL holds the password, so a 0600 file
   const databaseUrlFile = join(root, 'database-url');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isConsent } from '../../shared/contract/chain-event.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import { Profile } from '../../shared/contract/profile.ts';
+import { profileContent } from '../../shared/contract/signed-profile.ts';
 import { canonicalEventBody } from '../../shared/event-bytes.ts';
 import { toConsentReceipt } from '../../shared/receipts/consent-receipt.ts';
 import { receiptSigning, type ReceiptSigner } from '../../shared/receipts/receipt-signing.ts';
@@ -15,7 +16,7 @@ function loadProfile(file: string): Profile {
   } catch {
     throw new Error(`the receipt profile ${file} cannot be read`);
   }
-  return parseOrFail(Profile, JSON.parse(text), `receipt profile ${file}`);
+  return parseOrFail(Profile, profileContent(JSON.parse(text)), `receipt profile ${file}`);
 }
 
 /**

@@ -128,9 +128,10 @@ function verifiedOf(event: ChainEvent, opening: SubjectOpening | null, businessI
     if (opening) verified.consent.opening = opening;
   } else if (event.type === 'clock_observation') {
     verified.observation = { statement: event.statement, sent: readingOf(event.sent), received: readingOf(event.received) };
-  } else {
+  } else if (event.type === 'key_rotation') {
     verified.rotation = event.next;
   }
+  // a service event (a technician's session or action) is kept for the chain and is evidence of nothing else
   return verified;
 }
 

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { Placement } from '../../shared/contract/primitives.ts';
+import { newEnrolmentToken } from '../../shared/enrolment-token.ts';
 import type { DeviceKeys, EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
 import { publicKeyObject } from '../keys/ed25519.ts';
 import type { EnrolledDevice } from '../ingest/verify-event.ts';
@@ -57,6 +58,7 @@ interface KeyRow {
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
 const newSecret = (): string => randomBytes(32).toString('base64url');
+const randomDigits = (count: number): string => Array.from({ length: count }, () => randomInt(10)).join('');
 const json = (value: unknown): string | null => (value === undefined || value === null ? null : JSON.stringify(value));
 const placementOf = (text: string | null): Placement | null => (text === null ? null : Placement.parse(JSON.parse(text)));
 
@@ -157,7 +159,7 @@ export function createDeviceRegistry(db: SqlDb, operators: OperatorLog, now: () 
     /** A new one-time enrolment token; only its hash is kept. */
     createToken: (terms: TokenTerms = {}): Promise<string> =>
       db.transaction(async (tx) => {
-        const token = newSecret();
+        const token = newEnrolmentToken(randomDigits);
         await tx.run('INSERT INTO enrolment_tokens (token_hash, created_at, for_device_id, business_ids, placement) VALUES (?, ?, ?, ?, ?)', [
           sha256Hex(token), now().toISOString(), terms.forDeviceId ?? null, json(terms.businessIds), json(terms.placement),
         ]);

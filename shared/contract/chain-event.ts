@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SignedApiStatement } from './api-statement.ts';
 import { ConsentEventBody, ConsentEventBodyV1, DeviceClock, EventLink, Signed } from './consent-event.ts';
-import { IsoTimestamp, KeyId, RawPublicKey } from './primitives.ts';
+import { IsoTimestamp, KeyId, RawPublicKey, Slug, Text } from './primitives.ts';
 
 /**
  * The other events a device signs into the same chain as its consents. None of them is ever a consent: the API
@@ -42,7 +42,43 @@ export const KeyRotationBody = z
   .strict();
 export type KeyRotationBody = z.infer<typeof KeyRotationBody>;
 
-export const ChainEventBodyV2 = z.discriminatedUnion('type', [ConsentEventBody, ClockObservationBody, KeyRotationBody]);
+/** What a technician did at the terminal, each recorded as it happened (docs/technician.md). */
+export const ServiceAction = z.enum([
+  'session_started',
+  'session_ended',
+  'locked_out',
+  'integrity_checked',
+  'network_checked',
+  'sync_requested',
+  'enrolment',
+  'dead_letters_requeued',
+  'dead_letters_exported',
+  'test_capture',
+  'restart',
+]);
+export type ServiceAction = z.infer<typeof ServiceAction>;
+
+/**
+ * A service event: who (the technician whose one-time code opened the session; none for a lockout), when (the
+ * event's clocks), what, and how it went. Never a consent and never personal data: no state or check reads it; it is
+ * in the chain so that what a technician did to a terminal is as provable, and as impossible to remove quietly, as
+ * what a customer agreed to. A test capture is one of these, never a consent event.
+ */
+export const ServiceEventBody = z
+  .object({
+    ...NonConsent,
+    type: z.literal('service'),
+    /** The technician session, as the kiosk numbered it; null for what happened outside one (a lockout). */
+    session: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).nullable(),
+    technician: Slug.nullable(),
+    action: ServiceAction,
+    outcome: z.enum(['done', 'failed']),
+    detail: Text(0, 300),
+  })
+  .strict();
+export type ServiceEventBody = z.infer<typeof ServiceEventBody>;
+
+export const ChainEventBodyV2 = z.discriminatedUnion('type', [ConsentEventBody, ClockObservationBody, KeyRotationBody, ServiceEventBody]);
 
 /** Everything a device signs and chains, every version: what verify, sync, ingest and export parse. */
 export const ChainEventBody = z.discriminatedUnion('v', [ConsentEventBodyV1, ChainEventBodyV2]);
@@ -54,6 +90,7 @@ export const ChainEvent = z.discriminatedUnion('v', [
     ConsentEventBody.extend(Signed).strict(),
     ClockObservationBody.extend(Signed).strict(),
     KeyRotationBody.extend(Signed).strict(),
+    ServiceEventBody.extend(Signed).strict(),
   ]),
 ]);
 export type ChainEvent = z.infer<typeof ChainEvent>;
@@ -65,5 +102,5 @@ export function isConsent<T extends ChainEventBody>(body: T): body is Extract<T,
   return body.v === 1 || body.type === 'consent';
 }
 
-export type ChainEventType = 'consent' | ClockObservationBody['type'] | KeyRotationBody['type'];
+export type ChainEventType = 'consent' | ClockObservationBody['type'] | KeyRotationBody['type'] | ServiceEventBody['type'];
 export const chainEventType = (body: ChainEventBody): ChainEventType => (body.v === 1 ? 'consent' : body.type);

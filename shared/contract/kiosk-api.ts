@@ -4,6 +4,7 @@ import { KioskError } from './errors.ts';
 import { KioskStatus } from './status.ts';
 import { Profile } from './profile.ts';
 import { Locale, Slug } from './primitives.ts';
+import { technicianApi } from './technician.ts';
 
 const NoInput = z.object({}).strict();
 const StepId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a step id the host issued');
@@ -55,6 +56,8 @@ export const kioskApi = {
   reportStep: { input: StepReport, output: NoInput },
   captureConsent: { input: StepCaptureRequest, output: CaptureResult },
   getStatus: { input: NoInput, output: KioskStatus },
+  /** Technician mode (docs/technician.md). */
+  ...technicianApi,
 } as const;
 
 export type KioskMethod = keyof typeof kioskApi;

@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { Profile } from '../../shared/contract/profile.ts';
 import { createHost, type Host, type HostOptions } from '../../electron/host/host.ts';
 import { startBridge, type Bridge } from '../../electron/bridge/bridge-server.ts';
+import { demoProfile, developmentPinPath, writeSignedProfile } from '../fixtures/signed-profile.ts';
 
 export const rendererDir = path.resolve('out/renderer');
-export const demoProfilePath = path.resolve('profiles/demo.json');
+export { demoProfile, demoProfilePath } from '../fixtures/signed-profile.ts';
 
 export type Kiosk = Host & {
   bridge: Bridge;
@@ -18,10 +19,6 @@ export type Kiosk = Host & {
   cleanUp(stop: () => Promise<unknown>): void;
 };
 
-export function demoProfile(): Profile {
-  return JSON.parse(readFileSync(demoProfilePath, 'utf8')) as Profile;
-}
-
 /**
  * The real host over a real SQLite ledger in a fresh directory, behind the real bridge on a free port; `sync` makes
  * a sync worker for the host's data dir (none by default).
@@ -29,6 +26,7 @@ export function demoProfile(): Profile {
 export async function startKiosk(
   edit: (profile: Profile) => void = () => {},
   sync?: (dataDir: string) => HostOptions['sync'],
+  options: Partial<HostOptions> = {},
 ): Promise<Kiosk & { dispose(): Promise<void> }> {
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error('out/renderer is missing: run `npm run build:renderer` before the end-to-end tests.');
@@ -37,9 +35,9 @@ export async function startKiosk(
   const profile = demoProfile();
   edit(profile);
   const profilePath = path.join(root, 'profile.json');
-  writeFileSync(profilePath, JSON.stringify(profile));
+  writeSignedProfile(profilePath, profile);
   const dataDir = path.join(root, 'data');
-  const host = await createHost({ dataDir, profilePath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}) });
+  const host = await createHost({ dataDir, profilePath, profileKeyPath: developmentPinPath, log: () => {}, ...(sync ? { sync: sync(dataDir) } : {}), ...options });
   const bridge = await startBridge({ dispatch: host.dispatch, rendererDir });
   const cleanUps: Array<() => Promise<unknown>> = [];
   return {

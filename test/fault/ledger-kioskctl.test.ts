@@ -50,7 +50,7 @@ describe('kioskctl verify', () => {
     const result = await kioskctl('verify', '--data', ledgerWithEvents());
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toMatch(
-      /^Ledger intact: 4 events verified \(4 consents, 0 clock observations, 0 key rotations\), head seq 4 [0-9a-f]{16}…, 4 subject openings match/,
+      /^Ledger intact: 4 events verified \(4 consents, 0 clock observations, 0 key rotations, 0 service events\), head seq 4 [0-9a-f]{16}…, 4 subject openings match/,
     );
   });
 
@@ -208,7 +208,7 @@ describe('kioskctl rotate-key', () => {
     const { ledger } = freshLedger({ dataDir });
     ledger.capture(draft(), terms);
     ledger.close();
-    expect((await kioskctl('verify', '--data', dataDir)).stdout).toMatch(/7 events verified \(6 consents, 0 clock observations, 1 key rotations\)/);
+    expect((await kioskctl('verify', '--data', dataDir)).stdout).toMatch(/7 events verified \(6 consents, 0 clock observations, 1 key rotations, 0 service events\)/);
     const exported = await kioskctl('export', '--data', dataDir, '--no-personal-data');
     const header = JSON.parse(exported.stdout.split('\n')[0]!);
     expect(header.keys.map((key: { fromSeq: number }) => key.fromSeq)).toEqual([1, 6]);
@@ -236,14 +236,14 @@ describe('kioskctl status', () => {
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout);
     expect(status).toMatchObject({ schemaVersion: 4, outbox: { pending: 4, synced: 0, dead: 0 }, chainHead: { seq: 4 } });
-    expect(status.events).toEqual({ consent: 4, clock_observation: 0, key_rotation: 0 });
+    expect(status.events).toEqual({ consent: 4, clock_observation: 0, key_rotation: 0, service: 0 });
     expect(status.funnel).toContainEqual(expect.objectContaining({ purposeId: 'offers', outcome: 'declined', count: 1 }));
   });
 
   it('counts a clock observation as a chain event, never as a consent or an acceptance', async () => {
     const result = await kioskctl('status', '--data', ledgerWithEvents({ observed: true }));
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Chain events {4}4 consents, 1 clock observations, 0 key rotations$/m);
+    expect(result.stdout).toMatch(/^Chain events {4}4 consents, 1 clock observations, 0 key rotations, 0 service events$/m);
     const accepted = result.stdout.split('\n').filter((line) => / accepted /.test(line));
     expect(accepted.reduce((sum, line) => sum + Number(line.trim().split(/\s+/).at(-1)), 0)).toBe(4);
   });

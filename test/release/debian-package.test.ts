@@ -98,6 +98,7 @@ describe('npm run release', () => {
     expect((await outcome('dpkg-deb', ['--info', deb, 'conffiles'])).stdout.trim().split('\n')).toEqual([
       '/etc/consent-kiosk/kiosk.env',
       '/etc/consent-kiosk/profile.json',
+      '/etc/consent-kiosk/provisioning-key.pem',
       '/etc/pam.d/consent-kiosk',
     ]);
     const files = (await outcome('dpkg-deb', ['--contents', deb])).stdout.split('\n').map((line) => line.split(/\s+/)[5] ?? '');
@@ -290,8 +291,8 @@ describe('installed into a scratch root with dpkg', () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<script defer src="\/kiosk-bridge\.js"><\/script>[\s\S]*<div id="root">/);
       expect((await fetch(`${launchUrl.origin}/kiosk-bridge.js`)).status).toBe(200);
-      const profile = JSON.parse(fs.readFileSync(path.join(root, 'etc', 'consent-kiosk', 'profile.json'), 'utf8')) as { id: string };
-      expect((await call('getProfile')).value.id).toBe(profile.id);
+      const profile = JSON.parse(fs.readFileSync(path.join(root, 'etc', 'consent-kiosk', 'profile.json'), 'utf8')) as { signed: { profile: { id: string } } };
+      expect((await call('getProfile')).value.id).toBe(profile.signed.profile.id);
       expect((await call('getStatus')).value.sync).toMatchObject({ state: 'disabled' });
       // npm start would have started the reference API by now (or said why it could not).
       await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -321,7 +322,7 @@ describe('installed into a scratch root with dpkg', () => {
       const status = await outcome(path.join(root, 'usr', 'bin', 'kioskctl'), ['status', '--data', dataDir]);
       // Its first sync records the API's signed clock statement in the chain: the one event, and it is synced.
       expect(status.stdout).toMatch(/^Outbox {10}0 pending, 1 synced, 0 dead$/m);
-      expect(status.stdout).toMatch(/^Chain events {4}0 consents, 1 clock observations, 0 key rotations$/m);
+      expect(status.stdout).toMatch(/^Chain events {4}0 consents, 1 clock observations, 0 key rotations, 0 service events$/m);
       expect(await kiosk!.stop()).toBe(0);
       kiosk = undefined;
     }, 60_000);

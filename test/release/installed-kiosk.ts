@@ -82,7 +82,7 @@ export function runUnit(root: string, options: { withCage: boolean; account: Acc
   );
   const files = settings.filter(([key]) => key === 'EnvironmentFile').map(([, file]) => environmentFile(path.join(root, file)));
   const env: Record<string, string> = { PATH: '/usr/bin:/bin', ...fromUnit, ...Object.assign({}, ...files) };
-  for (const key of ['KIOSK_DATA_DIR', 'KIOSK_PROFILE', 'HOME']) env[key] = path.join(root, env[key]!);
+  for (const key of ['KIOSK_DATA_DIR', 'KIOSK_PROFILE', 'KIOSK_PROFILE_KEY', 'HOME']) env[key] = path.join(root, env[key]!);
   Object.assign(env, options.overrides);
 
   const [, execStart] = settings.find(([key]) => key === 'ExecStart')!;

@@ -46,7 +46,7 @@ export function addStatusCommand(program: Command): void {
             `Outbox          ${pending} pending, ${synced} synced, ${dead} dead`,
             `Oldest pending  ${status.oldestPendingAgeMs === null ? '—' : duration(status.oldestPendingAgeMs)}`,
             `Chain head      ${status.chainHead ? `seq ${status.chainHead.seq} ${status.chainHead.hash}` : 'no events yet'}`,
-            `Chain events    ${events.consent} consents, ${events.clock_observation} clock observations, ${events.key_rotation} key rotations`,
+            `Chain events    ${events.consent} consents, ${events.clock_observation} clock observations, ${events.key_rotation} key rotations, ${events.service} service events`,
             ...describeSyncState(sync),
             funnel.length > 0 ? 'Funnel counters' : 'Funnel counters (none yet)',
             ...(funnel.length > 0 ? funnelTable(funnel) : []),

@@ -14,8 +14,8 @@ export function addVerifyCommand(program: Command): void {
         const report = reader.verify();
         if (report.ok) {
           const head = report.head ? `head seq ${report.head.seq} ${report.head.hash.slice(0, 16)}…` : 'no events yet';
-          const { consent, clock_observation: observations, key_rotation: rotations } = report.counts;
-          const kinds = `${consent} consents, ${observations} clock observations, ${rotations} key rotations`;
+          const { consent, clock_observation: observations, key_rotation: rotations, service } = report.counts;
+          const kinds = `${consent} consents, ${observations} clock observations, ${rotations} key rotations, ${service} service events`;
           const openings = report.openingsChecked > 0 ? `, ${report.openingsChecked} subject openings match their commitments` : '';
           console.log(`Ledger intact: ${report.events} events verified (${kinds}), ${head}${openings}.`);
         } else {

@@ -1,14 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Profile } from '../../../shared/contract/profile.ts';
 import { createHost, type Host, type HostOptions } from '../../../electron/host/host.ts';
 
-export const demoProfilePath = path.resolve('profiles/demo.json');
+import { demoProfile, developmentPinPath, writeSignedProfile } from '../../fixtures/signed-profile.ts';
 
-export function demoProfile(): Profile {
-  return JSON.parse(readFileSync(demoProfilePath, 'utf8')) as Profile;
-}
+export { demoProfile, demoProfilePath } from '../../fixtures/signed-profile.ts';
 
 /** A real host over a real ledger in a fresh directory, with the demo profile optionally rewritten. */
 export async function startTestHost(
@@ -19,8 +17,8 @@ export async function startTestHost(
   const profile = demoProfile();
   edit(profile);
   const profilePath = path.join(dataDir, 'profile.json');
-  writeFileSync(profilePath, JSON.stringify(profile));
-  const host = await createHost({ dataDir: path.join(dataDir, 'data'), profilePath, log: () => {}, ...options });
+  writeSignedProfile(profilePath, profile);
+  const host = await createHost({ dataDir: path.join(dataDir, 'data'), profilePath, profileKeyPath: developmentPinPath, log: () => {}, ...options });
   let closing: Promise<void> | undefined;
   // Closing twice is harmless: a test that restarts the kiosk closes it, and disposes of its files afterwards.
   const close = () => (closing ??= host.close());

@@ -6,6 +6,7 @@ import { renderConsentSentence } from '../../../shared/wording.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
 import { createHost, type Host } from '../../../electron/host/host.ts';
 import { skewedClock } from '../ledger/fixtures.ts';
+import { developmentPinPath, writeSignedProfile } from '../../fixtures/signed-profile.ts';
 import { demoProfile, startTestHost } from './host-fixture.ts';
 
 type TestHost = Awaited<ReturnType<typeof startTestHost>>;
@@ -54,13 +55,13 @@ describe('the host', () => {
     const profilePath = path.join(dir, 'profile.json');
     const profile = demoProfile();
     profile.flows[0]!.id = 'Not A Slug';
-    writeFileSync(profilePath, JSON.stringify(profile));
-    await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(
+    writeSignedProfile(profilePath, profile);
+    await expect(createHost({ profileKeyPath: developmentPinPath, dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(
       /^Invalid profile .*profile\.json: flows\.0\.id: must be lower-case/,
     );
     writeFileSync(profilePath, '{ not json');
-    await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/is not valid JSON\.$/);
-    await expect(createHost({ dataDir: dir, profilePath: path.join(dir, 'missing.json'), log: () => {} })).rejects.toThrow(
+    await expect(createHost({ profileKeyPath: developmentPinPath, dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/is not valid JSON\.$/);
+    await expect(createHost({ profileKeyPath: developmentPinPath, dataDir: dir, profilePath: path.join(dir, 'missing.json'), log: () => {} })).rejects.toThrow(
       /cannot be loaded: there is no such file\.$/,
     );
   });
@@ -71,10 +72,10 @@ describe('the host', () => {
     const profile = demoProfile();
     profile.flows[0]!.business.name = 'Bank \ud800';
     // JSON.stringify writes the lone surrogate as the escape "\ud800", as a hand-edited file would have it
-    writeFileSync(profilePath, JSON.stringify(profile));
+    writeSignedProfile(profilePath, profile);
     expect(readFileSync(profilePath, 'utf8')).toContain('Bank \\ud800');
     const dataDir = path.join(dir, 'data');
-    await expect(createHost({ dataDir, profilePath, log: () => {} })).rejects.toThrow(
+    await expect(createHost({ profileKeyPath: developmentPinPath, dataDir, profilePath, log: () => {} })).rejects.toThrow(
       /^Invalid profile .*profile\.json: flows\.0\.business\.name: must be well-formed Unicode \(no lone surrogates\)$/,
     );
     expect(existsSync(dataDir)).toBe(false);
@@ -94,8 +95,8 @@ describe('the host', () => {
     const profilePath = path.join(dir, 'profile.json');
     const profile = demoProfile();
     profile.flows[1]!.notices = profile.flows[1]!.notices.filter((notice) => notice.locale !== 'es');
-    writeFileSync(profilePath, JSON.stringify(profile));
-    await expect(createHost({ dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/has no consent notice in "es"/);
+    writeSignedProfile(profilePath, profile);
+    await expect(createHost({ profileKeyPath: developmentPinPath, dataDir: dir, profilePath, log: () => {} })).rejects.toThrow(/has no consent notice in "es"/);
   });
 
   it('records an opt-in only as the answer to an offer of the terminal’s application', async () => {
@@ -164,7 +165,7 @@ describe('the retention job', () => {
     await host.close();
 
     const later = skewedClock(() => 31 * 86_400_000);
-    const restarted = await createHost({ dataDir, profilePath: path.join(host.dataDir, 'profile.json'), clock: later, retentionDays: 30, log: () => {} });
+    const restarted = await createHost({ profileKeyPath: developmentPinPath, dataDir, profilePath: path.join(host.dataDir, 'profile.json'), clock: later, retentionDays: 30, log: () => {} });
     try {
       expect(subjects(restarted.ledger)).toEqual([null]);
       expect(restarted.ledger.verify()).toMatchObject({ ok: true });

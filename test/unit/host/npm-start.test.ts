@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../../../sdk/host-client/index.ts';
+import { checkTypedToken } from '../../../shared/enrolment-token.ts';
 import { NO_DISPLAY_LINE, openBridge, printedLaunchUrl } from '../../fixtures/bridge-session.ts';
 import { acceptStep, stepOnScreen, whenScreenIsUp, type KioskCall } from '../../fixtures/offered-step.ts';
 import { freePort } from '../../fixtures/free-port.ts';
@@ -96,6 +97,8 @@ describe('npm start out of the box', () => {
       const listening = () => apiLines.find((line) => line.startsWith('consent API listening on')) ?? (api.exitCode === null ? undefined : apiLines.join('\n'));
       await expect.poll(listening, { timeout: 45_000 }).toMatch(/PostgreSQL postgres:\/\/consent@127\.0\.0\.1:\d+\/consent/);
       const enrolmentToken = readFileSync(path.join(dir, 'pg', 'enrolment-token'), 'utf8').trim();
+      // one a technician could type at the terminal's keypad: 16 digits, the last a check digit
+      expect(checkTypedToken(enrolmentToken)).toEqual({ ok: true, token: enrolmentToken });
       const kiosk = await npmStart({ DISPLAY: '', WAYLAND_DISPLAY: '', KIOSK_API_URL: `http://127.0.0.1:${apiPort}`, KIOSK_ENROLMENT_TOKEN: enrolmentToken });
       const bridge = await openBridge(printedLaunchUrl((await kiosk.printed(NO_DISPLAY_LINE)).line));
       const flow = demoProfile().flows.find((candidate) => candidate.id === 'atm')!;

@@ -76,7 +76,7 @@ describe('a damaged ledger', () => {
 
   it('says what is wrong with the profile first, when the profile is wrong too, and stays up as well', async () => {
     const kiosk = startKiosk({ ledger: garbage, profile: '{"flows": "not a profile"}' });
-    await expect.poll(kiosk.output, { timeout: 20_000 }).toMatch(/^Out of service: Invalid profile .*, so this kiosk records nothing until a technician fixes it\.$/m);
+    await expect.poll(kiosk.output, { timeout: 20_000 }).toMatch(/^Out of service: The profile .* is not signed: this terminal loads only profiles signed with the organisation's provisioning key \(kioskctl profile sign\), so this kiosk records nothing until a technician fixes it\.$/m);
     expect(kiosk.output()).not.toMatch(/damaged or is not a ledger/);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(kiosk.child.exitCode).toBeNull();

@@ -92,7 +92,7 @@ describe('a clock observation', () => {
     const [item] = ledger.readOutbox(10, 2);
     expect(item).toMatchObject({ subject: null, event: { v: 2, type: 'clock_observation', seq: 3, statement: { statement: { keyId: key.pinned[0]!.keyId } } } });
     expect(ledger.verify()).toMatchObject({ ok: true, events: 3, counts: { consent: 2, clock_observation: 1, key_rotation: 0 } });
-    expect(ledger.eventCounts()).toEqual({ consent: 2, clock_observation: 1, key_rotation: 0 });
+    expect(ledger.eventCounts()).toEqual({ consent: 2, clock_observation: 1, key_rotation: 0, service: 0 });
     expect(ledger.funnelCounts().reduce((sum, count) => sum + count.count, 0)).toBe(2);
     expect(ledger.clockObservationAgeMs()).toBe(0);
     clock.advanceMs(1_000);

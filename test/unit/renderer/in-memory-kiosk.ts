@@ -41,6 +41,7 @@ export function inMemoryKiosk({ capture = committed, profile = demoProfile }: Op
       waiter.resolve({ ok: true, value: { step } });
     }
   };
+  const noTechnician = Promise.resolve({ ok: false as const, error: { code: 'forbidden' as const, message: 'No technician is provisioned.' } });
   const api: KioskApi = {
     getProfile: () => ok(profile),
     awaitStep: ({ known }) =>
@@ -66,6 +67,11 @@ export function inMemoryKiosk({ capture = committed, profile = demoProfile }: Op
         chainHead: null,
         sync: { state: 'offline' as const, lastSuccessAt: null, lastError: null },
       }),
+    // technician mode is tested against the real host (test/unit/technician, test/e2e/technician.spec.ts)
+    technicianBegin: () => noTechnician,
+    technicianDiagnostics: () => noTechnician,
+    technicianAction: () => noTechnician,
+    technicianEnd: () => noTechnician,
   };
   return {
     api,

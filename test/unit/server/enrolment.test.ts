@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { EnrolmentResponse } from '../../../shared/contract/sync.ts';
 import { KioskError } from '../../../shared/contract/errors.ts';
+import { checkTypedToken } from '../../../shared/enrolment-token.ts';
 import { SAKURA_BANK, SORA_AIRLINES, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 
@@ -66,6 +67,8 @@ describe('device enrolment', () => {
   it('lets an operator mint a token from the command line that a device can use', async () => {
     const env = { ...process.env, ...(api.databaseUrl ? { DATABASE_URL: api.databaseUrl } : {}) };
     const token = execFileSync(process.execPath, ['--import', 'tsx', 'server/cli/enrolment-token.ts', '--data', api.dataDir], { encoding: 'utf8', env }).trim();
+    // short enough for a technician to type on the terminal's keypad, with the check digit that catches a typo
+    expect(checkTypedToken(token)).toEqual({ ok: true, token });
     expect((await api.post('/v1/devices/enrol', new TestKiosk().enrolmentRequest(token))).status).toBe(200);
   });
 

@@ -244,6 +244,34 @@ describe.runIf(STORE === 'postgres')('PostgreSQL migrations', () => {
     expect(postgres.indexes).toEqual(sqliteIndexes);
   });
 
+  it("takes a technician's service events on a version 2 database once migrated, keeping the chain it held (PostgreSQL migration 3)", async () => {
+    const clock = new TestClock();
+    api = await startTestServer({ now: clock.date });
+    const kiosk = new TestKiosk({ clock });
+    const credential = await api.enrol(kiosk);
+    await api.ingest(credential, [await kiosk.observe(api.server.url, credential), kiosk.event({ kind: 'opt_in', phone: PHONE }), kiosk.event({ kind: 'opt_out', phone: PHONE, purpose: OFFERS })]);
+    const before = await answersFor(api, PHONE);
+    expect(before.checks.map((c) => c.state)).toEqual(['opted_in', 'opted_out']);
+
+    // the same chain as version 2 held it: no service type among the events'
+    await api.server.close();
+    const schema = new URL(api.databaseUrl!).searchParams.get('options')!.replace('-c search_path=', '');
+    await asSuperuser(async (client) => {
+      await client.query(`ALTER TABLE ${schema}.events DROP CONSTRAINT events_type_check`);
+      await client.query(`ALTER TABLE ${schema}.events ADD CONSTRAINT events_type_check CHECK (type IN ('consent', 'clock_observation', 'key_rotation'))`);
+      await client.query(`DELETE FROM ${schema}.schema_migrations WHERE version > 2`);
+    });
+    api.server = await startServer({ dataDir: api.dataDir, databaseUrl: api.databaseUrl, port: 0, adminToken: ADMIN_TOKEN, businesses: TEST_BUSINESSES, now: clock.date, log: () => {} });
+    expect(await schemaOf(api.databaseUrl!)).toMatchObject({ versions: postgresMigrations.map((m) => m.version) });
+    expect(await answersFor(api, PHONE)).toEqual(before);
+
+    const service = [kiosk.service('session_started'), kiosk.service('test_capture')];
+    expect((await api.ingest(credential, service)).results).toEqual(service.map((item) => ({ id: item.event.id, status: 'accepted' })));
+    expect(await answersFor(api, PHONE)).toEqual(before);
+    const { devices } = (await (await api.get('/v1/admin/devices', ADMIN_TOKEN)).json()) as { devices: DeviceRow[] };
+    expect(devices[0]!.chain).toMatchObject({ contiguousSeq: 5, highestSeq: 5, missing: [] });
+  });
+
   it('migrates once when two instances start on an empty database at the same moment', async () => {
     const { databaseUrl } = await freshStore();
     const keys = sharedKeyFiles();

@@ -130,6 +130,20 @@ describe('ingest of every chain event', () => {
     expect((await api.ingest(credential, [kiosk.event()])).results[0]!.status).toBe('accepted');
   });
 
+  it('keeps a technician\'s service event in the chain and never takes it for a consent', async () => {
+    const kiosk = new TestKiosk();
+    const credential = await api.enrol(kiosk);
+    const items = [kiosk.service('session_started'), kiosk.service('test_capture'), kiosk.event({ kind: 'opt_out' })];
+    const { results } = await api.ingest(credential, items);
+    expect(results).toEqual(items.map((item) => ({ id: item.event.id, status: 'accepted' })));
+    // the consent after the service events is chained to them, and the API's check still knows only that opt-out
+    expect(await api.check('+819012345678', 'balance-alerts')).toMatchObject({ state: 'opted_out' });
+    const fresh = new TestKiosk();
+    const freshCredential = await api.enrol(fresh);
+    expect((await api.ingest(freshCredential, [fresh.service('test_capture')])).results[0]!.status).toBe('accepted');
+    expect(await api.check('+819087654321', 'balance-alerts')).toMatchObject({ allowed: false, state: 'unknown' });
+  });
+
   it('ignores a clock offset an older kiosk still sends with its batch', async () => {
     const kiosk = new TestKiosk();
     const credential = await api.enrol(kiosk);

@@ -1,7 +1,7 @@
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { SignedApiStatement } from '../../../shared/contract/api-statement.ts';
-import type { ChainEvent, ChainEventBody } from '../../../shared/contract/chain-event.ts';
+import type { ChainEvent, ChainEventBody, ServiceEventBody } from '../../../shared/contract/chain-event.ts';
 import { GENESIS_HASH, type SubjectOpening } from '../../../shared/contract/consent-event.ts';
 import type { ConsentKind, Placement, PurposeCategory } from '../../../shared/contract/primitives.ts';
 import type { Business } from '../../../shared/contract/profile.ts';
@@ -188,6 +188,25 @@ export class TestKiosk {
     if (response.status !== 200) throw new Error(`head statement refused: ${response.status} ${await response.text()}`);
     const statement = SignedApiStatement.parse(await response.json());
     return this.observation(statement, sent, this.reading());
+  }
+
+  /** A technician's action at the terminal (a service event): a test capture unless said otherwise. */
+  service(action: ServiceEventBody['action'] = 'test_capture'): IngestItem {
+    return this.signed(
+      {
+        v: 2,
+        type: 'service',
+        ...this.link(),
+        capturedAt: this.reading().at,
+        clock: this.deviceClock(),
+        session: 'tech-session-1',
+        technician: 'field-tech-1',
+        action,
+        outcome: 'done',
+        detail: 'Test capture from the diagnostics screen.',
+      },
+      null,
+    );
   }
 
   /** A key rotation signed by the current key; every later event is signed by the next one. */

@@ -80,7 +80,7 @@ describe('the API statements a kiosk relies on', () => {
   it('does not record a clock observation whose statement does not verify, and syncs on', async () => {
     const { api, dir, kiosk, log, sync } = await world({ damage: (path, body) => (path === '/v1/devices/head' ? flipSignature(body) : body) });
     await sync(3);
-    expect(kiosk.ledger.eventCounts()).toEqual({ consent: 3, clock_observation: 0, key_rotation: 0 });
+    expect(kiosk.ledger.eventCounts()).toEqual({ consent: 3, clock_observation: 0, key_rotation: 0, service: 0 });
     expect(log).toContainEqual(expect.stringMatching(/^clock observation not recorded: the statement's signature does not verify with key [0-9a-f]{32}$/));
     await expectServerHoldsExactlyWhatWasCaptured(api.store, [dir]);
   });

@@ -19,7 +19,8 @@ it('sends a consent captured through the host to the API at once, without waitin
   const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'kiosk-host-sync-')), 'data');
   const host = await createHost({
     dataDir,
-    profilePath: path.resolve('profiles/demo.json'),
+    profilePath: path.resolve('profiles/demo.signed.json'),
+    profileKeyPath: path.resolve('profiles/development-provisioning-key.pub.pem'),
     log: quietLog,
     sync: syncWorkerFactory({
       apiUrl: api.url,

@@ -73,7 +73,7 @@ describe('the sync worker', () => {
     const heads = proxy.requests.filter((request) => request.path === '/v1/devices/head');
     expect(heads).toHaveLength(1);
     expect(heads[0]!.at).toBeLessThanOrEqual(ingests(proxy)[0]!.at);
-    expect(kiosk.ledger.eventCounts()).toEqual({ consent: 12, clock_observation: 1, key_rotation: 0 });
+    expect(kiosk.ledger.eventCounts()).toEqual({ consent: 12, clock_observation: 1, key_rotation: 0, service: 0 });
   });
 
   it('never runs two syncs at once however often it is woken', async () => {
