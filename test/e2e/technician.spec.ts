@@ -114,7 +114,7 @@ test('a technician enrols the kiosk by typed token, sees every diagnostic, re-qu
     await expect(page.getByRole('list', { name: 'Dead letters' }).getByRole('listitem').first()).toHaveText(/\(consent\): .*new-bank/);
 
     // the operator registers the business; the technician sends the dead letters again
-    expect(api.store.businesses.put({ id: 'new-bank', name: 'New Bank', whatsappNumber: '+81398765432' })).toMatchObject({ ok: true });
+    expect(await api.store.businesses.put({ id: 'new-bank', name: 'New Bank', whatsappNumber: '+81398765432' })).toMatchObject({ ok: true });
     await page.getByRole('button', { name: 'Re-queue dead letters' }).click();
     await expect(page.getByRole('status')).toHaveText('1 dead letters are queued again and will be sent with the next sync.');
     await expect.poll(() => kiosk.ledger.status().outbox, { timeout: 15_000 }).toMatchObject({ pending: 0, dead: 0 });
