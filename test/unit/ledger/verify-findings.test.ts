@@ -41,7 +41,7 @@ describe('verify on an intact ledger', () => {
     const head = ledger.status().chainHead;
     ledger.close();
     expect(head).toMatchObject({ seq: 3 });
-    expect(inspect(dataDir).verify()).toEqual({ ok: true, events: 3, counts: { consent: 3, clock_observation: 0, key_rotation: 0 }, head, openingsChecked: 3 });
+    expect(inspect(dataDir).verify()).toEqual({ ok: true, events: 3, counts: { consent: 3, clock_observation: 0, key_rotation: 0, service: 0 }, head, openingsChecked: 3 });
   });
 
   it('calls a ledger opened but never captured on intact and empty, with no head', () => {
@@ -58,7 +58,7 @@ describe('verify on an intact ledger', () => {
     db.close();
     const reader = openLedgerReader({ dataDir });
     open.push(reader);
-    expect(reader.verify()).toEqual({ ok: true, events: 0, counts: { consent: 0, clock_observation: 0, key_rotation: 0 }, head: null, openingsChecked: 0 });
+    expect(reader.verify()).toEqual({ ok: true, events: 0, counts: { consent: 0, clock_observation: 0, key_rotation: 0, service: 0 }, head: null, openingsChecked: 0 });
   });
 
   it('verifies a ledger whose last event is a key rotation, its next key not yet used', () => {
