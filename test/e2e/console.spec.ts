@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ApiKeys } from '../../shared/contract/api-statement.ts';
+import { checkTypedToken } from '../../shared/enrolment-token.ts';
 import { receiptVerificationKey, verifyReceipt } from '../../shared/receipts/receipt-signing.ts';
 import { syncWorkerFactory } from '../../electron/sync/sync-worker.ts';
 import { consentCheck, startApi, tempDir } from '../fault/fixtures/sync-harness.ts';
@@ -58,7 +59,10 @@ for (const store of ['sqlite', 'postgres'] as const) {
       await expectNoAxeViolations(operator);
 
       await operator.getByRole('button', { name: 'Issue enrolment token' }).click();
-      await expect(operator.getByRole('status').getByLabel('Enrolment token')).toHaveText(/^[A-Za-z0-9_-]{20,}$/);
+      // a token a technician can type on the terminal's keypad, its check digit right (issue 11)
+      const issued = operator.getByRole('status').getByLabel('Enrolment token');
+      await expect(issued).toHaveText(/^\d{16}$/);
+      expect(checkTypedToken((await issued.textContent())!)).toMatchObject({ ok: true });
 
       await operator.getByRole('link', { name: 'Funnel' }).click();
       const perFlow = operator.getByRole('table', { name: 'Per flow (numbers)' });
