@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
 import { EnrolmentTokenTerms } from '../../shared/contract/console.ts';
 import { IsoTimestamp, Text } from '../../shared/contract/primitives.ts';
 import type { Store } from '../store/store.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { ApiFailure } from '../http/api-failure.ts';
+import { guessLimit } from '../http/guess-limit.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
 import { keyIdOf } from '../keys/ed25519.ts';
 import type { EnrolmentRefusal } from '../store/device-registry.ts';
@@ -27,8 +29,12 @@ const enrol = createRoute({
     400: errorResponse('Malformed request, or keyId does not match the public key'),
     401: errorResponse('Unknown enrolment token'),
     409: errorResponse('Token already used or issued for another device; device id already enrolled or revoked; key of another device'),
+    429: errorResponse('Too many unknown enrolment tokens from this address; Retry-After says when to try again'),
   },
 });
+
+/** Unknown tokens one address may present within the window before it waits (a technician's typos fit well inside). */
+const ENROLMENT_GUESSES = { misses: 10, windowMs: 10 * 60_000 };
 
 const createToken = createRoute({
   method: 'post',
@@ -107,8 +113,15 @@ export async function revokeDevice(store: Store, id: string, reason: string | nu
 export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiContext): void {
   const checked = (terms: EnrolmentTokenTerms) => checkedTokenTerms(store, terms);
 
+  const guesses = guessLimit({ ...ENROLMENT_GUESSES, now });
   app.openapi(enrol, async (c) => {
     const request = c.req.valid('json');
+    const address = getConnInfo(c).remote.address ?? 'unknown';
+    const wait = guesses.waitSeconds(address);
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new ApiFailure('forbidden', `Too many unknown enrolment tokens from this address; try again in ${wait} s.`, { status: 429 });
+    }
     if (keyIdOf(request.publicKey) !== request.keyId) {
       throw new ApiFailure('invalid_request', 'keyId does not match the public key (first 16 bytes of its SHA-256, hex).', {
         details: [{ path: 'keyId', message: 'does not match publicKey' }],
@@ -116,6 +129,7 @@ export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiCon
     }
     const outcome = await store.devices.enrol(request);
     if (!outcome.ok) {
+      if (outcome.reason === 'unknown_token') guesses.miss(address);
       log(`enrolment refused for ${request.deviceId}: ${outcome.reason}`);
       throw REFUSALS[outcome.reason];
     }

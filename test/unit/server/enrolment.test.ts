@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { EnrolmentResponse } from '../../../shared/contract/sync.ts';
 import { KioskError } from '../../../shared/contract/errors.ts';
 import { checkTypedToken } from '../../../shared/enrolment-token.ts';
-import { SAKURA_BANK, SORA_AIRLINES, TestKiosk } from './test-kiosk.ts';
+import { SAKURA_BANK, SORA_AIRLINES, TestClock, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 
 let api: TestServer;
@@ -33,6 +33,22 @@ describe('device enrolment', () => {
     const replay = await api.post('/v1/devices/enrol', new TestKiosk().enrolmentRequest(token));
     expect(replay.status).toBe(409);
     expect(KioskError.parse(await replay.json()).message).toMatch(/already been used/);
+  });
+
+  it('makes an address that keeps guessing tokens wait, even with a real token, and lets it enrol once the wait is over', async () => {
+    const clock = new TestClock();
+    await api.stop();
+    api = await startTestServer({ now: clock.date });
+    const guess = () => api.post('/v1/devices/enrol', new TestKiosk().enrolmentRequest(String(4_000_000_000_000_000 + Math.floor(Math.random() * 1e15))));
+    for (let miss = 0; miss < 10; miss++) expect((await guess()).status).toBe(401);
+    const kiosk = new TestKiosk();
+    const token = await newToken();
+    const refused = await api.post('/v1/devices/enrol', kiosk.enrolmentRequest(token));
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(500);
+    expect(KioskError.parse(await refused.json()).message).toMatch(/Too many unknown enrolment tokens from this address; try again in \d+ s\./);
+    clock.advance(10 * 60_000);
+    expect((await api.post('/v1/devices/enrol', kiosk.enrolmentRequest(token))).status).toBe(200);
   });
 
   it('refuses an unknown token with 401 and a reason', async () => {
