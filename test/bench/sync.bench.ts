@@ -137,10 +137,16 @@ const worker = createSyncWorker({
 // Measured before and after the drain; the higher counts, so a load spike on the shared machine during one of the
 // measurements cannot flatter the ratio.
 const verifyBefore = verifyRate(messageBytes);
+// The kiosk's memory must stay flat however long the backlog (no whole-backlog loads): RSS at the start, its peak
+// (sampled every 25 ms) and at the end of the drain, and the peak over each tenth of the drain, so growth shows.
 const rssBefore = process.memoryUsage.rss();
 let peakRss = rssBefore;
+const peakRssByTenth: number[] = [];
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  const rss = process.memoryUsage.rss();
+  peakRss = Math.max(peakRss, rss);
+  const tenth = Math.min(9, Math.floor((10 * ledger.lastSyncedSeq()) / EVENTS));
+  peakRssByTenth[tenth] = Math.max(peakRssByTenth[tenth] ?? 0, rss);
 }, 25);
 const drainStart = performance.now();
 const cpuStart = { kiosk: cpuSecondsOf(process.pid), api: api.cpuSeconds() };
@@ -155,6 +161,7 @@ const drained = worker.status();
 if (drained.pending !== 0) throw new Error(`sync stopped with ${drained.pending} pending: ${drained.lastError}`);
 const drainSeconds = (performance.now() - drainStart) / 1_000;
 clearInterval(sampler);
+const rssAfter = process.memoryUsage.rss();
 await worker.stop();
 const outbox = ledger.status().outbox;
 ledger.close();
@@ -178,7 +185,8 @@ console.log(
     `of ${drainSeconds.toFixed(1)} s; the rest is the HTTP round trip and the API (verify, chain check, durable insert)`,
 );
 console.log(`CPU per event (all threads, user + system): kiosk ${cpu.kiosk} µs, API ${cpu.api} µs`);
-console.log(`kiosk RSS: ${mb(rssBefore)} MB before the drain, peak ${mb(peakRss)} MB during it`);
+console.log(`kiosk RSS: ${mb(rssBefore)} MB before the drain, peak ${mb(peakRss)} MB during it, ${mb(rssAfter)} MB at its end`);
+console.log(`kiosk RSS peak per tenth of the drain (MB): ${peakRssByTenth.map(mb).join(', ')}`);
 rmSync(kioskDir, { recursive: true, force: true });
 rmSync(apiDir, { recursive: true, force: true });
 console.log(
@@ -186,10 +194,14 @@ console.log(
     bench: 'sync',
     store: store.kind,
     events: EVENTS,
+    fill_s: Math.round(fillSeconds * 10) / 10,
+    drain_s: Math.round(drainSeconds * 10) / 10,
     events_per_s: Math.round(eventsPerSecond),
     verify_per_s: Math.round(verifyPerSecond),
     verify_per_s_before_after: [Math.round(verifyBefore), Math.round(verifyAfter)],
     ratio: Math.round(ratio * 100) / 100,
+    kiosk_rss_mb: { start: mb(rssBefore), peak: mb(peakRss), end: mb(rssAfter) },
+    kiosk_peak_rss_mb_by_tenth: peakRssByTenth.map(mb),
     kiosk_peak_rss_mb: mb(peakRss),
     kiosk_cpu_us_per_event: cpu.kiosk,
     api_cpu_us_per_event: cpu.api,
