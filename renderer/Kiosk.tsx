@@ -11,12 +11,10 @@ import { SyncIndicator } from './components/SyncIndicator.tsx';
 import { TextProvider, useText } from './i18n/use-text.tsx';
 import { idleTiming } from './idle-timing.ts';
 import { callKiosk } from './kiosk-call.ts';
+import { useLaterScreens } from './later-screens.ts';
 import { Attract } from './screens/Attract.tsx';
-import { OptInStep } from './screens/OptInStep.tsx';
-import { StopMessages } from './screens/StopMessages.tsx';
 import { showsServiceDetails } from './service-details.ts';
 import { ServiceGesture } from './technician/ServiceGesture.tsx';
-import { TechnicianMode } from './technician/TechnicianMode.tsx';
 import { useIdle } from './use-idle.ts';
 import { useKeypad } from './use-keypad.ts';
 import { useOfferedStep } from './use-offered-step.ts';
@@ -125,9 +123,9 @@ export function Kiosk({ profile, search }: Props) {
     onBlank: () => setBlank((current) => display.audio && !current),
   });
 
+  const later = useLaterScreens();
+
   const screen = () => {
-    if (journey.kind === 'stop') return <StopMessages flows={profile.flows} locale={locale} onExit={endSession} />;
-    if (journey.kind === 'technician') return <TechnicianMode onLeave={endSession} />;
     if (journey.kind === 'attract') {
       return (
         <>
@@ -136,6 +134,10 @@ export function Kiosk({ profile, search }: Props) {
         </>
       );
     }
+    if (!later) return null;
+    const { OptInStep, StopMessages, TechnicianMode } = later;
+    if (journey.kind === 'stop') return <StopMessages flows={profile.flows} locale={locale} onExit={endSession} />;
+    if (journey.kind === 'technician') return <TechnicianMode onLeave={endSession} />;
     const { view, flow } = journey.step;
     return (
       <OptInStep

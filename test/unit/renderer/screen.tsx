@@ -1,6 +1,7 @@
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { KioskLoader, loadProfile } from '../../../renderer/KioskLoader.tsx';
+import { loadLaterScreens } from '../../../renderer/later-screens.ts';
 import type { KioskApi } from '../../../shared/contract/kiosk-api.ts';
 import type { Locale } from '../../../shared/contract/primitives.ts';
 
@@ -41,6 +42,10 @@ export async function showKiosk(api: KioskApi, search = '') {
   await act(async () => {
     root = createRoot(container);
     root.render(<KioskLoader profile={loadProfile()} search={search} />);
+  });
+  // the screens after the attract screen arrive as a chunk of their own, as they do in the kiosk right after it
+  await act(async () => {
+    await loadLaterScreens();
   });
 
   const inert = (element: Element) => element.closest('[inert]') !== null;
