@@ -78,6 +78,14 @@ describe('the Chromium bridge', () => {
     expect(asset.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
+  it('serves the renderer\'s files as built, scripts as JavaScript (Chromium runs no module script of another type)', async () => {
+    const asset = await fetch(`${bridge.origin}/assets/app.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await asset.text()).toBe('export {};');
+    expect((await fetch(`${bridge.origin}/assets/missing.js`)).status).toBe(404);
+  });
+
   it('builds window.kiosk from every method of the contract', async () => {
     const script = await (await fetch(`${bridge.origin}/kiosk-bridge.js`)).text();
     for (const method of kioskMethods) expect(script).toContain(`"${method}"`);
