@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApiKeys, SignedApiStatement } from '../../shared/contract/api-statement.ts';
 import { KioskError } from '../../shared/contract/errors.ts';
 import {
