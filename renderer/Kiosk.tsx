@@ -24,7 +24,15 @@ type OfferedStep = { view: StepView; flow: Flow };
 
 type Journey = { kind: 'attract' } | { kind: 'step'; step: OfferedStep } | { kind: 'stop' } | { kind: 'technician' };
 
-type Props = { profile: Profile; search: string };
+type Props = {
+  profile: Profile;
+  search: string;
+  /** The host has a new profile in force: KioskLoader fetches it. */
+  onProfileMoved: () => void;
+  /** It is here; taken on (`adoptProfile`) as soon as the screen is back at the attract screen. */
+  newProfile: boolean;
+  adoptProfile: () => void;
+};
 
 /** Inside the TextProvider, so that controls and states are spoken in the screen's language. */
 function PrivateListening({ enabled, locale }: { enabled: boolean; locale: Locale }) {
@@ -39,7 +47,7 @@ const report = (input: StepReport) => void callKiosk('reportStep', input);
  * application offers it; around them the language bar, display toggles, sync indicator and the idle reset that
  * wipes everything a person typed. What the terminal's application does (a withdrawal, a check-in) is not here.
  */
-export function Kiosk({ profile, search }: Props) {
+export function Kiosk({ profile, search, onProfileMoved, newProfile, adoptProfile }: Props) {
   const timing = useMemo(() => idleTiming(profile.idle, search), [profile.idle, search]);
   const [locale, setLocale] = useState<Locale>(profile.defaultLocale);
   const [display, setDisplay] = useState<DisplayPreferences>(plainDisplay);
@@ -70,7 +78,12 @@ export function Kiosk({ profile, search }: Props) {
     setJourney({ kind: 'step', step: { view, flow: { ...flow, purposes: flow.purposes.filter((purpose) => view.purposeIds.includes(purpose.id)) } } });
     setSession((current) => current + 1);
     setLocale(view.locale);
-  });
+  }, onProfileMoved);
+
+  // Never in the middle of what a person is doing (the stop screen, technician mode): only at the attract screen.
+  useEffect(() => {
+    if (newProfile && journey.kind === 'attract') adoptProfile();
+  }, [newProfile, journey.kind, adoptProfile]);
 
   const step = journey.kind === 'step' ? journey.step.view : null;
 

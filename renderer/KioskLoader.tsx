@@ -39,9 +39,14 @@ function StartupMessage({ unavailable }: { unavailable: boolean }) {
  * The kiosk once its profile is there; until then a loading message, and a plain one if the host never answers.
  * (Not Suspense: React holds back a suspended boundary's content for up to 300 ms to avoid flicker, which here
  * would only delay the first screen.)
+ *
+ * A new profile in force on the host (a remote one, switched between customers) is fetched at once and taken on at
+ * the attract screen: the kiosk is mounted afresh with it (brand, flows, notices, languages), without a page reload.
  */
 export function KioskLoader({ profile, search }: { profile: Promise<Profile | null>; search: string }) {
   const [loaded, setLoaded] = useState<Profile | null | undefined>(undefined);
+  const [next, setNext] = useState<Profile | null>(null);
+  const [generation, setGeneration] = useState(0);
   useEffect(() => {
     let current = true;
     void profile.then((value) => current && setLoaded(value));
@@ -50,6 +55,14 @@ export function KioskLoader({ profile, search }: { profile: Promise<Profile | nu
     };
   }, [profile]);
 
-  if (loaded) return <Kiosk profile={loaded} search={search} />;
+  const profileMoved = () => void loadProfile().then((value) => value && setNext(value));
+  const adopt = () => {
+    if (!next) return;
+    setLoaded(next);
+    setNext(null);
+    setGeneration((current) => current + 1);
+  };
+
+  if (loaded) return <Kiosk key={generation} profile={loaded} search={search} onProfileMoved={profileMoved} newProfile={next !== null} adoptProfile={adopt} />;
   return <StartupMessage unavailable={loaded === null} />;
 }

@@ -14,24 +14,36 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * a new step, or with null when the step on screen was ended from outside (the host cancelled, a deadline passed,
  * the host application went away). `forget()` says the renderer itself left the step (answered, reset): its end
  * then wipes nothing a second time.
+ *
+ * When the host's profile is no longer the revision this screen started with (a new one came into force between
+ * customers), it stops asking and calls `onProfileMoved`: a step of the new profile must never be drawn with the
+ * old one, so the kiosk reloads its profile and starts again (KioskLoader).
  */
-export function useOfferedStep(onChange: (step: StepView | null) => void) {
+export function useOfferedStep(onChange: (step: StepView | null) => void, onProfileMoved: () => void) {
   const handler = useRef(onChange);
   handler.current = onChange;
+  const moved = useRef(onProfileMoved);
+  moved.current = onProfileMoved;
   const known = useRef<string | null>(null);
   const showing = useRef<string | null>(null);
+  const profileRevision = useRef<number | undefined>(undefined);
 
   useEffect(() => {
     let active = true;
     const follow = async () => {
       while (active) {
         const asked = Date.now();
-        const result = await callKiosk('awaitStep', { known: known.current, waitMs: POLL_MS });
+        const result = await callKiosk('awaitStep', { known: known.current, knownProfile: profileRevision.current, waitMs: POLL_MS });
         if (!active) return;
         if (!result.ok) {
           await pause(RETRY_MS);
           continue;
         }
+        if (profileRevision.current !== undefined && result.value.profileRevision !== profileRevision.current) {
+          moved.current();
+          return;
+        }
+        profileRevision.current = result.value.profileRevision;
         const step = result.value.step;
         const id = step?.stepId ?? null;
         if (id === known.current) {

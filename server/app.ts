@@ -17,6 +17,8 @@ import { registerKeyRoutes } from './routes/keys.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { requireToken } from './http/bearer-auth.ts';
 import { registerConsole } from './console/register-console.ts';
+import { createProfilePublisher, readProvisioningKey } from './profiles/publish-profile.ts';
+import { registerProfileRoutes } from './routes/profiles.ts';
 
 export type ApiApp = OpenAPIHono<DeviceEnv>;
 
@@ -91,13 +93,16 @@ export function createApp(context: ApiContext): ApiApp {
   app.use('/v1/admin/*', requireToken([context.config.adminToken], 'admin'));
   registerEnrolmentRoutes(app, context);
   registerKeyRoutes(app, context);
-  registerIngestRoutes(app, context);
+  const provisioningKey = context.config.provisioningKeyFile ? readProvisioningKey(context.config.provisioningKeyFile) : null;
+  const publisher = createProfilePublisher(context.store, provisioningKey, context.now);
+  registerIngestRoutes(app, context, { checkNotices: provisioningKey !== null });
   registerConsentRoutes(app, context);
   registerWebhookRoutes(app, context);
   registerHeartbeatRoutes(app, context);
   registerAuditRoutes(app, context);
   registerAdminRoutes(app, context);
-  registerConsole(app, context);
+  registerProfileRoutes(app, context, publisher);
+  registerConsole(app, context, publisher);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

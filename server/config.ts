@@ -40,6 +40,10 @@ export const ServerConfig = z
     // provisioning profiles (the kiosks' own files) naming each business's data controller, for the receipts the
     // console issues; none: receipts are refused with a sentence saying so.
     receiptProfiles: z.array(z.string().min(1)).max(50).default([]),
+    // the organisation's provisioning public key (SPKI PEM), the one its terminals pin: profiles published for
+    // devices must be signed with it, and consents are checked against the notices published profiles approve.
+    // unset: publishing is refused with a sentence saying so, and no consent is flagged.
+    provisioningKeyFile: z.string().min(1).optional(),
   })
   .strict();
 export type ServerConfig = z.output<typeof ServerConfig>;
@@ -63,6 +67,7 @@ const ENV_FIELDS = {
   CONSENT_API_CHAIN_GAP_SETTLE_MS: 'chainGapSettleMs',
   CONSENT_API_CONSOLE_SECURE_COOKIE: 'consoleSecureCookie',
   CONSENT_API_RECEIPT_PROFILES: 'receiptProfiles',
+  CONSENT_API_PROVISIONING_KEY_FILE: 'provisioningKeyFile',
 } as const satisfies Record<string, keyof ServerConfig>;
 
 const NUMERIC_FIELDS: ReadonlySet<keyof ServerConfig> = new Set(['port', 'bodyLimitBytes', 'clockToleranceMs', 'chainGapSettleMs']);

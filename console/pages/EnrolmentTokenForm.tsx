@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { z } from 'zod';
-import type { EnrolmentTokenTerms } from '../../shared/contract/console.ts';
+import { DEFAULT_TOKEN_VALID_HOURS, MAX_TOKEN_VALID_HOURS, type EnrolmentTokenTerms } from '../../shared/contract/console.ts';
 import { getJson } from '../api.ts';
-import { failureText } from '../format.ts';
+import { failureText, utc } from '../format.ts';
 
 export const Businesses = z.object({ businesses: z.array(z.object({ id: z.string(), name: z.string() })) });
 export type Business = z.infer<typeof Businesses>['businesses'][number];
@@ -21,9 +21,9 @@ const PLACEMENT_FIELDS = [
 ] as const;
 
 /** A one-time enrolment token, shown once; limited to some businesses and pinned to a placement if the operator says so. */
-export function EnrolmentTokenForm({ issue }: { issue: (terms: EnrolmentTokenTerms) => Promise<{ token: string }> }) {
+export function EnrolmentTokenForm({ issue }: { issue: (terms: EnrolmentTokenTerms) => Promise<{ token: string; expiresAt: string }> }) {
   const businesses = useBusinesses();
-  const [token, setToken] = useState<string | null>(null);
+  const [token, setToken] = useState<{ token: string; expiresAt: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
@@ -32,10 +32,11 @@ export function EnrolmentTokenForm({ issue }: { issue: (terms: EnrolmentTokenTer
     const businessIds = form.getAll('businessIds').map(String);
     const placement = Object.fromEntries(PLACEMENT_FIELDS.map(([name]) => [name, String(form.get(name) ?? '').trim()]));
     const placed = Object.values(placement).some((value) => value !== '');
-    const terms = { ...(businessIds.length > 0 ? { businessIds } : {}), ...(placed ? { placement } : {}) } as EnrolmentTokenTerms;
+    const validHours = Number(form.get('validHours'));
+    const terms = { ...(businessIds.length > 0 ? { businessIds } : {}), ...(placed ? { placement } : {}), validHours } as EnrolmentTokenTerms;
     setError(null);
     setToken(null);
-    issue(terms).then((issued) => setToken(issued.token), (failure: unknown) => setError(failureText(failure)));
+    issue(terms).then(setToken, (failure: unknown) => setError(failureText(failure)));
   };
 
   return (
@@ -59,12 +60,17 @@ export function EnrolmentTokenForm({ issue }: { issue: (terms: EnrolmentTokenTer
             </span>
           ))}
         </fieldset>
+        <span className="field">
+          <label htmlFor="token-valid-hours">Valid for (hours, at most {MAX_TOKEN_VALID_HOURS})</label>
+          <input id="token-valid-hours" name="validHours" type="number" min={1} max={MAX_TOKEN_VALID_HOURS} defaultValue={DEFAULT_TOKEN_VALID_HOURS} required />
+        </span>
         <button type="submit">Issue enrolment token</button>
       </form>
       {error && <p role="alert" className="error">{error}</p>}
       {token && (
         <p role="status">
-          One-time enrolment token (shown once): <output aria-label="Enrolment token" className="token">{token}</output>
+          One-time enrolment token (shown once): <output aria-label="Enrolment token" className="token">{token.token}</output>
+          <span className="sub">Expires {utc(token.expiresAt)}; refused after that.</span>
         </p>
       )}
     </section>

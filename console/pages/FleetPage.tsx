@@ -4,6 +4,7 @@ import { EnrolmentTokenIssued, Fleet, type DeviceFlag, type FleetDevice } from '
 import { getJson, postJson } from '../api.ts';
 import { duration, failureText, utc } from '../format.ts';
 import { EnrolmentTokenForm } from './EnrolmentTokenForm.tsx';
+import { PublishProfileForm } from './PublishProfileForm.tsx';
 
 const FLAG_TEXT: Record<DeviceFlag, string> = {
   revoked: 'Revoked',
@@ -13,7 +14,26 @@ const FLAG_TEXT: Record<DeviceFlag, string> = {
   backlog: 'Old backlog',
   chain_gap: 'Chain gap',
   clock_offset: 'Clock off',
+  profile_lagging: 'Profile lags',
+  unapproved_notices: 'Unapproved notices',
 };
+
+/** The profile the kiosk says it shows, against the newest published for it. */
+function ProfileCell({ device }: { device: FleetDevice }) {
+  const inForce = device.profileInForce;
+  const published = device.profilePublished;
+  return (
+    <td>
+      {inForce ? `revision ${inForce.revision}` : (device.profileVersion ?? '—')}
+      {published && (
+        <span className="sub">
+          published: revision {published.revision} ({published.profileVersion}){inForce && inForce.revision >= published.revision ? ', up to date' : ', not yet in force'}
+        </span>
+      )}
+      {device.unapprovedNotices > 0 && <span className="sub error">{device.unapprovedNotices} consent(s) with an unapproved notice</span>}
+    </td>
+  );
+}
 
 function RevokeForm({ device, onDone }: { device: FleetDevice; onDone: (message: string) => void }) {
   const [error, setError] = useState<string | null>(null);
@@ -54,7 +74,7 @@ function DeviceRow({ device, onChanged }: { device: FleetDevice; onChanged: (mes
       <td>{device.dead ?? '—'}</td>
       <td>{duration(device.clockOffsetMs)}</td>
       <td>{device.appVersion}</td>
-      <td>{device.profileVersion ?? '—'}</td>
+      <ProfileCell device={device} />
       <td>
         {device.flags.length === 0 ? (
           <span className="ok">Healthy</span>
@@ -129,6 +149,7 @@ export function FleetPage() {
           </div>
         </>
       )}
+      <PublishProfileForm onPublished={changed} />
       <EnrolmentTokenForm issue={(terms) => postJson('/enrolment-tokens', terms, EnrolmentTokenIssued)} />
     </>
   );

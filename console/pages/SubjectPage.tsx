@@ -18,6 +18,10 @@ function ConsentEntry({ entry }: { entry: Extract<TimelineEntry, { type: 'consen
         <dd>
           {entry.notice.id} version {entry.notice.version}, {entry.notice.locale}
         </dd>
+        <dt>Notice approval</dt>
+        <dd className={entry.unapprovedNotice ? 'error' : 'ok'}>
+          {entry.unapprovedNotice ? 'Not approved: no published profile has this sentence (the event stands as proof of what was shown)' : 'Approved (or not checked)'}
+        </dd>
         <dt>Where</dt>
         <dd>
           {entry.device.label ?? 'unplaced device'} (site {entry.device.siteId ?? '—'}; device {entry.device.id}), {entry.flowId} at {entry.entryPoint}

@@ -41,14 +41,15 @@ export function syncFromEnvironment(env: NodeJS.ProcessEnv, dataDir: string, app
   const apiUrl = settings.KIOSK_API_URL;
   if (!apiUrl) return undefined;
   return (ledger, profile) => {
-    const placement = placementOf(profile, env);
     const worker = syncWorkerFactory({
       apiUrl,
       dataDir,
       appVersion,
       enrolmentToken: settings.KIOSK_ENROLMENT_TOKEN,
-      profileVersion: () => profile.version,
-      placement: () => placement,
+      profileVersion: () => profile.profile().version,
+      profileInForce: profile.version,
+      offerProfile: profile.offer,
+      placement: () => placementOf(profile.profile(), env),
     })(ledger);
     return { ...worker, apiUrl };
   };

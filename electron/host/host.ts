@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { toKioskError } from '../../shared/contract/errors.ts';
 import type { DegradedReason } from '../../shared/contract/host-api.ts';
-import type { Profile } from '../../shared/contract/profile.ts';
 import type { SyncStatus } from '../../shared/contract/status.ts';
+import type { Profile } from '../../shared/contract/profile.ts';
 import type { LedgerClock } from '../ledger/clock.ts';
 import { openFileKeyVault } from '../ledger/file-key-vault.ts';
 import type { KeyVault } from '../ledger/key-vault.ts';
@@ -13,13 +13,13 @@ import { startHostApiServer } from '../integration/host-api-server.ts';
 import { kioskHealth } from '../integration/kiosk-health.ts';
 import { sessionRecordPath } from '../integration/session-record.ts';
 import { openProfileGuard, type ProfileGuard } from '../profile/profile-in-force.ts';
+import { createProfileSwitch, type ProfileSwitch } from '../profile/profile-switch.ts';
 import { readPinnedKey } from '../profile/provisioning-key.ts';
 import type { LockoutPolicy } from '../technician/code-lockout.ts';
 import { technicianCodes } from '../technician/technician-codes.ts';
 import { createTechnicianDesk } from '../technician/technician-desk.ts';
 import { createStepCoordinator, type StepCoordinatorOptions } from '../integration/step-coordinator.ts';
 import { createDispatch, type Dispatch } from './dispatch.ts';
-import { flowTerms } from './flow-terms.ts';
 import { createKioskHandlers } from './kiosk-handlers.ts';
 
 /** The seam for the sync worker: the host starts it over its ledger, wakes it on capture, shows its state. */
@@ -31,7 +31,8 @@ export type SyncWorker = {
   enrol?(token: string): Promise<void>;
   apiUrl?: string;
 };
-export type SyncWorkerFactory = (ledger: Ledger, profile: Profile) => SyncWorker;
+/** `profile`: the profile on screen, which the worker reports with its heartbeat and to which it offers the API's newer one. */
+export type SyncWorkerFactory = (ledger: Ledger, profile: ProfileSwitch) => SyncWorker;
 
 export const SYNC_DISABLED: SyncStatus = { state: 'disabled', lastSuccessAt: null, lastError: null };
 
@@ -63,7 +64,9 @@ export type HostOptions = {
 };
 
 export type Host = {
-  profile: Profile;
+  /** The profile on screen now: it changes only between customers (`profileSwitch`). */
+  readonly profile: Profile;
+  profileSwitch: ProfileSwitch;
   profileGuard: ProfileGuard;
   ledger: Ledger;
   dispatch: Dispatch;
@@ -109,7 +112,6 @@ export async function createHost(options: HostOptions): Promise<Host> {
       log,
     }),
   );
-  const profile = profileGuard.current().profile;
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const vault = options.vault ?? startStage('noKey', () => openFileKeyVault(options.dataDir, { warn: log }));
   const clock = options.clock;
@@ -129,11 +131,26 @@ export async function createHost(options: HostOptions): Promise<Host> {
   purgeExpired();
   const retention = setInterval(purgeExpired, RETENTION_INTERVAL_MS);
   retention.unref();
+  // The coordinator, made below, says when a customer is at the terminal; until then no profile switches.
+  let customerPresent = () => true;
+  const profile = createProfileSwitch({
+    guard: profileGuard,
+    customerPresent: () => customerPresent(),
+    record: (action, outcome, detail) => {
+      try {
+        ledger.recordServiceEvent({ session: null, technician: null, action, outcome, detail: detail.slice(0, 300) });
+        sync?.wake();
+      } catch (error) {
+        log(`profile: the ${action} service event could not be recorded: ${toKioskError(error).message}`);
+      }
+    },
+    log,
+  });
   const sync = options.sync?.(ledger, profile);
-  const terms = flowTerms(profile);
   const steps = createStepCoordinator({
-    profile,
-    terms,
+    profile: profile.profile,
+    profileRevision: profile.revision,
+    terms: profile.terms,
     ledger,
     health: kioskHealth({ dataDir: options.dataDir }),
     recordFile: sessionRecordPath(options.dataDir),
@@ -142,6 +159,8 @@ export async function createHost(options: HostOptions): Promise<Host> {
     displayGoneAfterMs: options.hostApi?.displayGoneAfterMs,
     log,
   });
+  customerPresent = steps.customerStepOpen;
+  profile.onSwitch(steps.profileChanged);
   const technician = createTechnicianDesk({
     dataDir: options.dataDir,
     codes: technicianCodes(options.technician?.file ?? path.join(options.dataDir, 'technicians.json'), log),
@@ -158,8 +177,9 @@ export async function createHost(options: HostOptions): Promise<Host> {
   const dispatch = createDispatch(
     createKioskHandlers({
       technician,
-      profile,
-      terms,
+      profile: profile.profile,
+      profileRevision: profile.revision,
+      terms: profile.terms,
       ledger,
       steps,
       syncStatus: () => sync?.status() ?? SYNC_DISABLED,
@@ -178,6 +198,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     log,
   }).catch((error: unknown) => {
     clearInterval(retention);
+    profile.close();
     technician.close();
     ledger.close();
     throw error;
@@ -185,7 +206,10 @@ export async function createHost(options: HostOptions): Promise<Host> {
   writeCredentials(credentialsFile, { url: hostApiServer.url, secret });
 
   return {
-    profile,
+    get profile() {
+      return profile.profile();
+    },
+    profileSwitch: profile,
     profileGuard,
     ledger,
     dispatch,
@@ -194,6 +218,7 @@ export async function createHost(options: HostOptions): Promise<Host> {
     networkIsUp: () => sync?.wake('network-up'),
     close: async () => {
       clearInterval(retention);
+      profile.close();
       await hostApiServer.close();
       technician.close();
       steps.close();

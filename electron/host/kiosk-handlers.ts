@@ -11,7 +11,9 @@ import type { StepCoordinator } from '../integration/step-coordinator.ts';
 export type LedgerPort = Pick<Ledger, 'capture' | 'status'>;
 
 export type KioskHandlerDeps = {
-  profile: Profile;
+  /** The profile on screen (it changes only between customers) and its revision. */
+  profile: () => Profile;
+  profileRevision: () => number;
   terms: FlowTerms;
   ledger: LedgerPort;
   steps: Pick<StepCoordinator, 'awaitStep' | 'report' | 'captureForStep'>;
@@ -26,15 +28,15 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
   const { profile, ledger, steps } = deps;
 
   const flowNamed = (flowId: string): Flow => {
-    const flow = profile.flows.find((candidate) => candidate.id === flowId);
+    const flow = profile().flows.find((candidate) => candidate.id === flowId);
     if (!flow) throw new KioskFailure('not_found', `This kiosk has no flow "${flowId}".`);
     return flow;
   };
 
   return {
-    getProfile: async () => profile,
+    getProfile: async () => profile(),
 
-    awaitStep: async ({ known, waitMs }) => ({ step: await steps.awaitStep(known, waitMs) }),
+    awaitStep: async ({ known, knownProfile, waitMs }) => ({ step: await steps.awaitStep(known, waitMs, knownProfile), profileRevision: deps.profileRevision() }),
 
     reportStep: async (report) => {
       steps.report(report);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Profile, type Business } from '../../shared/contract/profile.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import { profileContent } from '../../shared/contract/signed-profile.ts';
+import { checkCoverage } from '../../shared/signed-profile-check.ts';
 
 /**
  * Reads a provisioning profile, plain (the provisioning desk's source) or signed (the profile inside, its signature
@@ -28,26 +29,6 @@ export function readProfileJson(path: string): unknown {
     return JSON.parse(text);
   } catch {
     throw new KioskFailure('invalid_request', `The profile ${path} is not valid JSON.`);
-  }
-}
-
-/** What the schema alone cannot check: every flow can be shown in every language the terminal offers. */
-export function checkCoverage(profile: Profile, path: string): void {
-  const bad = (message: string) => new KioskFailure('invalid_request', `Invalid profile ${path}: ${message}`);
-  if (!profile.locales.includes(profile.defaultLocale)) {
-    throw bad(`defaultLocale "${profile.defaultLocale}" is not one of its locales.`);
-  }
-  const flowIds = new Set<string>();
-  for (const flow of profile.flows) {
-    if (flowIds.has(flow.id)) throw bad(`flow "${flow.id}" is defined twice.`);
-    flowIds.add(flow.id);
-    for (const locale of profile.locales) {
-      if (!flow.notices.some((notice) => notice.locale === locale)) {
-        throw bad(`flow "${flow.id}" has no consent notice in "${locale}".`);
-      }
-      const unlabelled = flow.purposes.find((purpose) => !purpose.label[locale]);
-      if (unlabelled) throw bad(`purpose "${unlabelled.id}" of flow "${flow.id}" has no label in "${locale}".`);
-    }
   }
 }
 

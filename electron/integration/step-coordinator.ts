@@ -28,7 +28,10 @@ import { outcomeOfInterruptedOffer, readSessionRecord, writeSessionRecord, type 
 export type CoordinatorLedger = Pick<Ledger, 'capture' | 'recordFunnel' | 'status' | 'exportRecords'>;
 
 export type StepCoordinatorOptions = {
-  profile: Profile;
+  /** The profile on screen; it changes only while no session is open and no step is on screen (profile-switch.ts). */
+  profile: () => Profile;
+  /** Its revision, which the renderer's long poll follows. */
+  profileRevision: () => number;
   terms: FlowTerms;
   ledger: CoordinatorLedger;
   health: KioskHealth;
@@ -70,7 +73,7 @@ type Offer = {
 /** The step on screen: open while its offer runs, then kept (closed) until the renderer leaves its last screen. */
 type Display = { view: StepView; open: boolean; offerRequestId: number; sessionId: string };
 
-type Waiter = { known: string | null; resolve(view: StepView | null): void; timer: NodeJS.Timeout };
+type Waiter = { known: string | null; knownProfile: number | undefined; resolve(view: StepView | null): void; timer: NodeJS.Timeout };
 
 /** The renderer's answer kept the step's last screen up ("saved", "not saved") until the customer taps Continue. */
 type Ending = 'wipe' | 'keep';
@@ -135,7 +138,7 @@ export class CommandRefused extends Error {
  * never land inside a capture: a consent is either committed before the cancel, or refused after it.
  */
 export function createStepCoordinator(options: StepCoordinatorOptions) {
-  const { profile, ledger, health } = options;
+  const { profile, profileRevision, ledger, health } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? console.error;
   const showWithinMs = options.showWithinMs ?? 10_000;
@@ -219,9 +222,9 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
       apiVersion: HOST_API_VERSION,
       state: reasons.length > 0 ? 'degraded' : session || display ? 'busy' : 'ready',
       reasons,
-      displayModel: profile.hostIntegration.displayModel,
+      displayModel: profile().hostIntegration.displayModel,
       session: own ? { sessionId: own.id, offerOpen: offer !== null } : null,
-      flows: profile.flows.map((flow) => ({
+      flows: profile().flows.map((flow) => ({
         flowId: flow.id,
         entryPoint: flow.entryPoint,
         takesVerifiedSubject: flow.verifiedSubject.kind === 'integration',
@@ -244,10 +247,12 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
   const visibleTo = (known: string | null): StepView | null =>
     display && (display.open || display.view.stepId === known) ? display.view : null;
 
+  const profileMoved = (knownProfile: number | undefined) => knownProfile !== undefined && knownProfile !== profileRevision();
+
   const wakeWaiters = () => {
     for (const waiter of waiters) {
       const view = visibleTo(waiter.known);
-      if ((view?.stepId ?? null) === waiter.known) continue;
+      if ((view?.stepId ?? null) === waiter.known && !profileMoved(waiter.knownProfile)) continue;
       clearTimeout(waiter.timer);
       waiters.delete(waiter);
       lastPollAt = now();
@@ -313,7 +318,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
       return refuse('sequenceError', 'Begin a session (OptIn.BeginSession) before offering the opt-in.');
     }
     if (offer) return refuse('sequenceError', 'An offer is already running in this session; cancel it or wait for its completion.');
-    const flow = profile.flows.find((candidate) => candidate.id === command.payload.flowId);
+    const flow = profile().flows.find((candidate) => candidate.id === command.payload.flowId);
     if (!flow) return refuse('invalidData', `This kiosk has no flow "${command.payload.flowId}".`);
     const entryPoint = session.entryPoint ?? flow.entryPoint;
     if (entryPoint !== flow.entryPoint) {
@@ -395,14 +400,14 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
 
   const beginSession = (conn: HostConnection, payload: BeginSessionPayload) => {
     if (session) throw new CommandRefused('sequenceError', 'A session is already open; end it first (OptIn.EndSession).');
-    if (payload.locale && !profile.locales.includes(payload.locale)) {
+    if (payload.locale && !profile().locales.includes(payload.locale)) {
       throw new CommandRefused('invalidData', `This kiosk does not offer the locale "${payload.locale}".`);
     }
     session = {
       id: newId(16),
       connectionId: conn.id,
       entryPoint: payload.entryPoint,
-      locale: payload.locale ?? profile.defaultLocale,
+      locale: payload.locale ?? profile().defaultLocale,
       verifiedPhone: payload.verifiedSubject?.phone ?? null,
       customerReference: payload.customerReference,
     };
@@ -439,7 +444,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
         if (!open || open.shown) return;
         open.shown = true;
         count(open, open.locale, 'shown');
-        send?.event('OptIn.ShownEvent', open.requestId, { locale: open.locale, displayModel: profile.hostIntegration.displayModel });
+        send?.event('OptIn.ShownEvent', open.requestId, { locale: open.locale, displayModel: profile().hostIntegration.displayModel });
         return;
       case 'language_changed':
         if (!open) return;
@@ -472,13 +477,14 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     }
   };
 
-  const awaitStep = (known: string | null, waitMs: number): Promise<StepView | null> => {
+  const awaitStep = (known: string | null, waitMs: number, knownProfile?: number): Promise<StepView | null> => {
     lastPollAt = now();
     const view = visibleTo(known);
-    if ((view?.stepId ?? null) !== known || waitMs === 0) return Promise.resolve(view);
+    if ((view?.stepId ?? null) !== known || waitMs === 0 || profileMoved(knownProfile)) return Promise.resolve(view);
     return new Promise((resolve) => {
       const waiter: Waiter = {
         known,
+        knownProfile,
         resolve,
         timer: setTimeout(() => {
           waiters.delete(waiter);
@@ -604,6 +610,8 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     status: () => statusFor(connection),
     /** A host session is open or a step is on screen: a customer is at the terminal. */
     customerStepOpen: () => session !== null || display !== null,
+    /** A new profile came into force: the renderer's long poll answers, so it asks for the profile again. */
+    profileChanged: wakeWaiters,
     onDisplay(listener: (showing: boolean) => void): () => void {
       displayListeners.add(listener);
       return () => displayListeners.delete(listener);

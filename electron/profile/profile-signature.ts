@@ -1,13 +1,12 @@
 import crypto from 'node:crypto';
-import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
-import { Profile } from '../../shared/contract/profile.ts';
-import { SignedProfile, type SignedProfileStatement } from '../../shared/contract/signed-profile.ts';
+import { KioskFailure } from '../../shared/contract/errors.ts';
+import type { Profile } from '../../shared/contract/profile.ts';
+import type { SignedProfile, SignedProfileStatement } from '../../shared/contract/signed-profile.ts';
 import { canonicalJson } from '../../shared/event-bytes.ts';
-import { checkCoverage } from '../host/profile-file.ts';
+import { checkSignedProfile, type VerifiedProfile } from '../../shared/signed-profile-check.ts';
 import type { PinnedProfileKey, ProfileSigningKey } from './provisioning-key.ts';
 
-/** A profile whose signature, key, expiry and content have all been checked. */
-export type VerifiedProfile = { profile: Profile; signed: SignedProfile; revision: number; keyFingerprint: string; expiresAt: string };
+export type { VerifiedProfile };
 
 export type SignRequest = { revision: number; expiresAt: Date; issuedAt?: Date };
 
@@ -30,38 +29,9 @@ export function signProfile(profile: Profile, key: ProfileSigningKey, request: S
   return { signed, sig: crypto.sign(null, Buffer.from(canonicalJson(signed)), key.privateKey).toString('base64url') };
 }
 
-/**
- * Checks a profile file's content as a terminal must before it shows one word of it, in this order: it is a signed
- * profile at all, signed by the pinned key, not changed since, not expired, and a valid profile. Each refusal is one
- * sentence a technician can act on, naming `source`.
- */
+/** The kiosk's check of a signed profile (shared/signed-profile-check.ts) against its pinned key. */
 export function verifySignedProfile(json: unknown, pin: PinnedProfileKey, now: Date, source: string): VerifiedProfile {
-  const envelope = SignedProfile.safeParse(json);
-  if (!envelope.success) {
-    const looksLikeProfile = typeof json === 'object' && json !== null && 'flows' in json;
-    throw new KioskFailure(
-      'forbidden',
-      looksLikeProfile
-        ? `The profile ${source} is not signed: this terminal loads only profiles signed with the organisation's provisioning key (kioskctl profile sign).`
-        : `The profile ${source} is not a signed provisioning profile.`,
-    );
-  }
-  const { signed, sig } = envelope.data;
-  if (signed.keyFingerprint !== pin.fingerprint) {
-    throw new KioskFailure(
-      'forbidden',
-      `The profile ${source} is signed by key ${signed.keyFingerprint}, not by the provisioning key this terminal trusts (${pin.fingerprint}).`,
-    );
-  }
-  if (!crypto.verify(null, Buffer.from(canonicalJson(signed)), pin.publicKey, Buffer.from(sig, 'base64url'))) {
-    throw new KioskFailure('forbidden', `The profile ${source} was changed after it was signed: its signature does not verify.`);
-  }
-  if (Date.parse(signed.expiresAt) <= now.getTime()) {
-    throw new KioskFailure('forbidden', `The profile ${source} (revision ${signed.revision}) expired at ${signed.expiresAt}; load a newer signed profile.`);
-  }
-  const profile = parseOrFail(Profile, signed.profile, `profile ${source}`);
-  checkCoverage(profile, source);
-  return { profile, signed: envelope.data, revision: signed.revision, keyFingerprint: signed.keyFingerprint, expiresAt: signed.expiresAt };
+  return checkSignedProfile(json, { fingerprint: pin.fingerprint, verify: (message, sig) => crypto.verify(null, Buffer.from(message), pin.publicKey, Buffer.from(sig, 'base64url')), holder: 'this terminal' }, now, source);
 }
 
 /** Whether two signed profiles have the same signed content (the signature itself may differ: Ed25519 is not, but a re-sign could be). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ApiKeys, SignedApiStatement } from '../../shared/contract/api-statement.ts';
 import { KioskError } from '../../shared/contract/errors.ts';
 import {
@@ -6,6 +6,7 @@ import {
   EnrolmentResponse,
   HealthResponse,
   Heartbeat,
+  HeartbeatAnswer,
   IngestResponse,
 } from '../../shared/contract/sync.ts';
 import { parseRetryAfter } from './backoff.ts';
@@ -108,7 +109,7 @@ export function createApiClient({ baseUrl, timeoutMs, now = Date.now }: ApiClien
       return call('/v1/keys', { method: 'GET', signal }, ApiKeys);
     },
     heartbeat(credential: string, heartbeat: Heartbeat, signal?: AbortSignal) {
-      return call('/v1/devices/heartbeat', { method: 'POST', body: JSON.stringify(Heartbeat.parse(heartbeat)), credential, signal }, z.unknown());
+      return call('/v1/devices/heartbeat', { method: 'POST', body: JSON.stringify(Heartbeat.parse(heartbeat)), credential, signal }, HeartbeatAnswer);
     },
     health(signal?: AbortSignal) {
       return call('/health', { method: 'GET', signal }, HealthResponse);

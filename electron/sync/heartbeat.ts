@@ -2,7 +2,7 @@ import type { KioskStatus } from '../../shared/contract/status.ts';
 import type { FunnelCount } from '../../shared/contract/funnel.ts';
 import type { Placement } from '../../shared/contract/primitives.ts';
 import { ZodError } from 'zod';
-import { Heartbeat } from '../../shared/contract/sync.ts';
+import { Heartbeat, type ProfileVersion } from '../../shared/contract/sync.ts';
 import { ApiFailure, type ApiClient } from './api-client.ts';
 import type { SyncLedger } from './sync-ledger.ts';
 
@@ -15,6 +15,7 @@ export function buildHeartbeat(input: {
   lastSyncAt: string | null;
   appVersion: string;
   profileVersion: string | null;
+  profile?: ProfileVersion;
   placement?: Placement;
 }): Heartbeat {
   return Heartbeat.parse({
@@ -24,6 +25,7 @@ export function buildHeartbeat(input: {
     lastSyncAt: input.lastSyncAt,
     appVersion: input.appVersion,
     profileVersion: input.profileVersion,
+    ...(input.profile ? { profile: input.profile } : {}),
     ...(input.placement ? { placement: input.placement } : {}),
     // the most recent days matter most to an operator; the contract bounds the list
     funnel: input.funnel.toSorted((a, b) => b.day.localeCompare(a.day)).slice(0, MAX_FUNNEL_ROWS),
@@ -32,13 +34,16 @@ export function buildHeartbeat(input: {
 
 /**
  * Sends a heartbeat after a drain, at most every `intervalMs`. Best effort: a lost heartbeat is only a stale
- * dashboard, so it never fails a sync (a 401 still counts).
+ * dashboard, so it never fails a sync (a 401 still counts). A newer profile in the answer goes to `offerProfile`,
+ * which checks it against the pinned key: the API is trusted with nothing but carrying it.
  */
 export function createHeartbeatSender(deps: {
   ledger: SyncLedger;
   client: ApiClient;
   appVersion: string;
   profileVersion: () => string | null;
+  profileInForce: () => ProfileVersion | undefined;
+  offerProfile: (json: unknown) => void;
   placement: () => Placement | undefined;
   intervalMs: number;
   now: () => number;
@@ -55,9 +60,11 @@ export function createHeartbeatSender(deps: {
         lastSyncAt,
         appVersion: deps.appVersion,
         profileVersion: deps.profileVersion(),
+        profile: deps.profileInForce(),
         placement: deps.placement(),
       });
-      await deps.client.heartbeat(bearer, heartbeat);
+      const answer = await deps.client.heartbeat(bearer, heartbeat);
+      if (answer.profile !== undefined) deps.offerProfile(answer.profile);
     } catch (error) {
       if (error instanceof ApiFailure && error.kind === 'unauthorized') throw error;
       const reason = error instanceof ZodError ? `it is outside the contract (${error.issues[0]?.path.join('.')}: ${error.issues[0]?.message})` : (error as Error).message;

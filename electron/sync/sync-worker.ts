@@ -1,7 +1,7 @@
 import type { SignedApiStatement } from '../../shared/contract/api-statement.ts';
 import type { Placement } from '../../shared/contract/primitives.ts';
 import type { SyncState, SyncStatus } from '../../shared/contract/status.ts';
-import { MAX_BATCH_EVENTS } from '../../shared/contract/sync.ts';
+import { MAX_BATCH_EVENTS, type ProfileVersion } from '../../shared/contract/sync.ts';
 import { ApiFailure, createApiClient } from './api-client.ts';
 import { checkApiStatement } from './api-statements.ts';
 import { DEFAULT_BACKOFF, retryDelay, type BackoffPolicy } from './backoff.ts';
@@ -26,6 +26,10 @@ export type SyncWorkerOptions = {
   /** A one-time enrolment token, used when no credential is stored yet. */
   enrolmentToken?: string;
   profileVersion?: () => string | null;
+  /** The signed profile in force, reported with every heartbeat. */
+  profileInForce?: () => ProfileVersion;
+  /** A newer profile the API answered a heartbeat with: handed over unchecked, for the profile guard to check. */
+  offerProfile?: (json: unknown) => void;
   /** Where the terminal stands: sent at enrolment and with every heartbeat. */
   placement?: () => Placement | undefined;
   batchSize?: number;
@@ -112,6 +116,8 @@ export function createSyncWorker(options: SyncWorkerOptions) {
     client,
     appVersion: options.appVersion,
     profileVersion: options.profileVersion ?? (() => null),
+    profileInForce: options.profileInForce ?? (() => undefined),
+    offerProfile: options.offerProfile ?? (() => {}),
     placement,
     intervalMs: options.heartbeatIntervalMs ?? 5 * 60_000,
     now,

@@ -3,46 +3,40 @@ import type { Diagnostics, TechnicianActionName, TechnicianActionResult } from '
 import { groupedToken } from '../../shared/enrolment-token.ts';
 import { Keypad } from '../components/Keypad.tsx';
 import { Screen } from '../components/Screen.tsx';
+import { useText, type Text } from '../i18n/use-text.tsx';
 import { useTechnicianSession } from './use-technician.ts';
 
 type Props = { session: string; technician: string; onLeave: () => void };
 
 const never = '—';
 const time = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : never);
-const bytes = (n: number | null) => (n === null ? 'unknown' : `${(n / 1024 ** 3).toFixed(1)} GiB`);
 
-function rows(d: Diagnostics): Array<[string, string]> {
-  const clock = d.clock.offsetMs === null ? 'not observed yet' : `${d.clock.offsetMs} ms from the API`;
+function rows(d: Diagnostics, text: Text): Array<[string, string]> {
+  const clock = d.clock.offsetMs === null ? text('technician.clock.notObserved') : text('technician.clock.offset', { offset: d.clock.offsetMs });
+  const disk = d.freeDiskBytes === null ? text('technician.unknown') : `${(d.freeDiskBytes / 1024 ** 3).toFixed(1)} GiB`;
   return [
-    ['Device id', d.deviceId],
-    ['Device key', `${d.keyId} (${d.keyFingerprint})`],
-    ['Enrolment', { enrolled: 'Enrolled', not_enrolled: 'Not enrolled', sync_off: 'Sync off' }[d.enrolment]],
-    ['Sync', `${d.sync.state}${d.sync.lastError ? `: ${d.sync.lastError}` : ''}`],
-    ['Last successful sync', time(d.sync.lastSuccessAt)],
-    ['Outbox', `${d.outbox.pending} pending, ${d.outbox.dead} dead`],
-    ['Clock', `${clock}; ${d.clock.knownGood ? 'known-good' : 'not known-good'}`],
-    ['Free disk', bytes(d.freeDiskBytes)],
-    ['Ledger integrity', d.integrity ? d.integrity.message : 'not checked yet'],
-    ['Profile', `${d.profile.id} version ${d.profile.version}, revision ${d.profile.revision}`],
-    ['Profile signer', `${d.profile.keyFingerprint}${d.profile.developmentKey ? ' (DEVELOPMENT key)' : ''}`],
-    ...(d.profile.refused ? ([['Profile refused', d.profile.refused]] as Array<[string, string]>) : []),
-    ['App version', d.appVersion],
-    ['Central API', `${d.apiUrl ?? 'none configured'}${d.apiReachable ? `: ${d.apiReachable.message}` : ''}`],
+    [text('technician.row.deviceId'), d.deviceId],
+    [text('technician.row.deviceKey'), `${d.keyId} (${d.keyFingerprint})`],
+    [text('technician.row.enrolment'), text(`technician.enrolment.${d.enrolment}`)],
+    [text('technician.row.sync'), `${text(`technician.sync.${d.sync.state}`)}${d.sync.lastError ? `: ${d.sync.lastError}` : ''}`],
+    [text('technician.row.lastSync'), time(d.sync.lastSuccessAt)],
+    [text('technician.row.outbox'), text('technician.outbox', { pending: d.outbox.pending, dead: d.outbox.dead })],
+    [text('technician.row.clock'), `${clock}; ${text(d.clock.knownGood ? 'technician.clock.knownGood' : 'technician.clock.notKnownGood')}`],
+    [text('technician.row.freeDisk'), disk],
+    [text('technician.row.integrity'), d.integrity ? d.integrity.message : text('technician.integrity.notChecked')],
+    [text('technician.row.profile'), text('technician.profile', { id: d.profile.id, version: d.profile.version, revision: d.profile.revision })],
+    [text('technician.row.profileSigner'), `${d.profile.keyFingerprint}${d.profile.developmentKey ? ` ${text('technician.developmentKey')}` : ''}`],
+    ...(d.profile.refused ? ([[text('technician.row.profileRefused'), d.profile.refused]] as Array<[string, string]>) : []),
+    [text('technician.row.appVersion'), d.appVersion],
+    [text('technician.row.api'), `${d.apiUrl ?? text('technician.api.none')}${d.apiReachable ? `: ${d.apiReachable.message}` : ''}`],
   ];
 }
 
-const ACTIONS: Array<[TechnicianActionName, string]> = [
-  ['check_integrity', 'Check ledger integrity'],
-  ['check_network', 'Re-check network'],
-  ['sync_now', 'Sync now'],
-  ['requeue_dead_letters', 'Re-queue dead letters'],
-  ['export_dead_letters', 'Export dead letters'],
-  ['test_capture', 'Test capture'],
-  ['restart', 'Restart kiosk'],
-];
+const ACTIONS: TechnicianActionName[] = ['check_integrity', 'check_network', 'sync_now', 'requeue_dead_letters', 'export_dead_letters', 'test_capture', 'restart'];
 
 /** One big, legible screen: every reading of the terminal, and the technician's actions below it. */
 export function DiagnosticsScreen({ session, technician, onLeave }: Props) {
+  const text = useText();
   const { diagnostics, ended, act } = useTechnicianSession(session);
   const [result, setResult] = useState<TechnicianActionResult | null>(null);
   const [token, setToken] = useState<string | null>(null);
@@ -50,20 +44,20 @@ export function DiagnosticsScreen({ session, technician, onLeave }: Props) {
 
   if (ended) {
     return (
-      <Screen title="Technician mode ended" className="technician">
+      <Screen title={text('technician.ended')} className="technician">
         <p role="alert">{ended}</p>
         <button type="button" className="button primary" onClick={onLeave}>
-          Back
+          {text('technician.back')}
         </button>
       </Screen>
     );
   }
   return (
-    <Screen title="Diagnostics" className="technician diagnostics">
-      <p className="technician-who">Signed in: {technician}</p>
+    <Screen title={text('technician.diagnostics')} className="technician diagnostics">
+      <p className="technician-who">{text('technician.signedIn', { technician })}</p>
       {diagnostics && (
         <dl className="diagnostics-list">
-          {rows(diagnostics).map(([term, value]) => (
+          {rows(diagnostics, text).map(([term, value]) => (
             <div key={term}>
               <dt>{term}</dt>
               <dd>{value}</dd>
@@ -77,10 +71,10 @@ export function DiagnosticsScreen({ session, technician, onLeave }: Props) {
         </p>
       )}
       {result?.deadLetters && result.deadLetters.length > 0 && (
-        <ul className="dead-letters" aria-label="Dead letters">
+        <ul className="dead-letters" aria-label={text('technician.deadLetters')}>
           {result.deadLetters.map((letter) => (
             <li key={letter.id}>
-              seq {letter.seq} ({letter.type}): {letter.reason ?? 'no reason given'}
+              {text('technician.deadLetter', { seq: letter.seq, type: letter.type, reason: letter.reason ?? text('technician.noReason') })}
             </li>
           ))}
         </ul>
@@ -88,21 +82,21 @@ export function DiagnosticsScreen({ session, technician, onLeave }: Props) {
       {token === null ? (
         <div className="technician-actions">
           <button type="button" className="button" onClick={() => setToken('')}>
-            Enrol
+            {text('technician.action.enrol')}
           </button>
-          {ACTIONS.map(([action, label]) => (
+          {ACTIONS.map((action) => (
             <button key={action} type="button" className="button" onClick={() => void run(action)}>
-              {label}
+              {text(`technician.action.${action}`)}
             </button>
           ))}
           <button type="button" className="button primary" onClick={onLeave}>
-            Leave technician mode
+            {text('technician.leave')}
           </button>
         </div>
       ) : (
         <div className="technician-enrol">
           <label>
-            Enrolment token
+            {text('technician.enrolmentToken')}
             <output>{groupedToken(token) || never}</output>
           </label>
           <Keypad
@@ -115,7 +109,7 @@ export function DiagnosticsScreen({ session, technician, onLeave }: Props) {
             }}
           />
           <button type="button" className="button" onClick={() => setToken(null)}>
-            Cancel enrolment
+            {text('technician.cancelEnrolment')}
           </button>
         </div>
       )}

@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { useText } from '../i18n/use-text.tsx';
 
 /** Taps on the service corner within this window, this many times, open the technician sign-in. */
 const TAPS = 5;
@@ -9,6 +10,7 @@ const WITHIN_MS = 3_000;
  * attract screen only, so no customer step can reach it; opening it still needs a technician's one-time code.
  */
 export function ServiceGesture({ onOpen }: { onOpen: () => void }) {
+  const text = useText();
   const taps = useRef<number[]>([]);
   const tap = () => {
     const now = performance.now();
@@ -18,5 +20,5 @@ export function ServiceGesture({ onOpen }: { onOpen: () => void }) {
       onOpen();
     }
   };
-  return <button type="button" className="service-corner" aria-label="Service" onClick={tap} />;
+  return <button type="button" className="service-corner" aria-label={text('technician.service')} onClick={tap} />;
 }

@@ -3,12 +3,14 @@ import type { z } from 'zod';
 import type { TechnicianOpened } from '../../shared/contract/technician.ts';
 import { Keypad } from '../components/Keypad.tsx';
 import { Screen } from '../components/Screen.tsx';
+import { useText } from '../i18n/use-text.tsx';
 import { callKiosk } from '../kiosk-call.ts';
 
 type Props = { onOpened: (opened: z.infer<typeof TechnicianOpened>) => void; onCancel: () => void };
 
 /** The six digits of a technician's authenticator, typed on the keypad; the host checks them and counts failures. */
 export function TechnicianSignIn({ onOpened, onCancel }: Props) {
+  const text = useText();
   const [code, setCode] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
   const submit = async () => {
@@ -18,9 +20,9 @@ export function TechnicianSignIn({ onOpened, onCancel }: Props) {
     else setProblem(answer.error.message);
   };
   return (
-    <Screen title="Technician sign-in" className="technician">
+    <Screen title={text('technician.signIn')} className="technician">
       <label className="technician-code">
-        Technician code
+        {text('technician.code')}
         <output aria-live="off">{code.replace(/./g, '•').padEnd(6, '–')}</output>
       </label>
       {problem && (
@@ -35,7 +37,7 @@ export function TechnicianSignIn({ onOpened, onCancel }: Props) {
         onEnter={() => void submit()}
       />
       <button type="button" className="button" onClick={onCancel}>
-        Cancel
+        {text('technician.cancel')}
       </button>
     </Screen>
   );

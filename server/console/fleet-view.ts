@@ -6,8 +6,18 @@ export const STALE_AFTER_MS = 15 * 60_000;
 /** A backlog older than this means the kiosk is not getting its consents to the API. */
 export const BACKLOG_AGE_MS = 60 * 60_000;
 
+/** What the API knows of a device's profile besides its heartbeat: the newest published for it, flagged consents. */
+export type ProfileFacts = { published: FleetDevice['profilePublished']; unapprovedNotices: number };
+const NO_PROFILE_FACTS: ProfileFacts = { published: null, unapprovedNotices: 0 };
+
 /** One device as the fleet page shows it, with the reasons it needs a look. */
-export function fleetDevice(row: DeviceRow, clock: { offsetMs: number; observedAt: string } | undefined, nowMs: number, clockToleranceMs: number): FleetDevice {
+export function fleetDevice(
+  row: DeviceRow,
+  clock: { offsetMs: number; observedAt: string } | undefined,
+  nowMs: number,
+  clockToleranceMs: number,
+  profile: ProfileFacts = NO_PROFILE_FACTS,
+): FleetDevice {
   const heartbeat = row.heartbeat;
   const persistentGaps = row.chain.missing.filter((gap) => gap.persistent).length;
   const flags: DeviceFlag[] = [];
@@ -18,6 +28,10 @@ export function fleetDevice(row: DeviceRow, clock: { offsetMs: number; observedA
   if (heartbeat?.oldestPendingAgeMs != null && heartbeat.oldestPendingAgeMs > BACKLOG_AGE_MS) flags.push('backlog');
   if (persistentGaps > 0) flags.push('chain_gap');
   if (clock && Math.abs(clock.offsetMs) > clockToleranceMs) flags.push('clock_offset');
+  // lagging: something newer is published than what the kiosk says it shows (or it has never said which profile)
+  const inForce = heartbeat?.profileInForce ?? null;
+  if (!row.revokedAt && profile.published && (inForce === null || inForce.revision < profile.published.revision)) flags.push('profile_lagging');
+  if (profile.unapprovedNotices > 0) flags.push('unapproved_notices');
   return {
     deviceId: row.deviceId,
     placement: row.placement,
@@ -32,6 +46,9 @@ export function fleetDevice(row: DeviceRow, clock: { offsetMs: number; observedA
     clockObservedAt: clock?.observedAt ?? null,
     appVersion: heartbeat?.appVersion ?? row.appVersion,
     profileVersion: heartbeat?.profileVersion ?? null,
+    profileInForce: inForce,
+    profilePublished: profile.published,
+    unapprovedNotices: profile.unapprovedNotices,
     chain: { contiguousSeq: row.chain.contiguousSeq, highestSeq: row.chain.highestSeq, persistentGaps },
     flags,
   };

@@ -7,6 +7,7 @@ import { registerComplianceRoutes } from './routes/compliance-routes.ts';
 import { registerOperatorRoutes } from './routes/operator-routes.ts';
 import { registerSessionRoutes } from './routes/session-routes.ts';
 import { registerSharedRoutes } from './routes/shared-routes.ts';
+import type { ProfilePublisher } from '../profiles/publish-profile.ts';
 
 const LOOPBACK = /^(127\.|::1$|localhost$)/;
 
@@ -14,7 +15,7 @@ const LOOPBACK = /^(127\.|::1$|localhost$)/;
  * The operator and compliance console: its page at /console/ and its API at /console/api/ (cookie sessions, CSRF
  * tokens, roles, an append-only audit log of every action). docs/console.md.
  */
-export function registerConsole(app: ApiApp, context: ApiContext): void {
+export function registerConsole(app: ApiApp, context: ApiContext, publisher: ProfilePublisher): void {
   // Secure cookies need TLS; a loopback API is reached over plain HTTP by the developer's own browser
   const secureCookie = context.config.consoleSecureCookie ?? !LOOPBACK.test(context.config.host);
   const api = new Hono<ConsoleEnv>();
@@ -22,7 +23,7 @@ export function registerConsole(app: ApiApp, context: ApiContext): void {
   api.use('*', consoleSession(context.store.consoleAccounts));
   registerSessionRoutes(api, context, secureCookie);
   registerSharedRoutes(api, context);
-  registerOperatorRoutes(api, context);
+  registerOperatorRoutes(api, context, publisher);
   registerComplianceRoutes(api, context);
   app.route('/console/api', api);
   registerConsolePage(app);

@@ -16,7 +16,7 @@ function signatureVerified({ event, device }: ChainEventRecord): boolean {
   }
 }
 
-function entryOf(record: AuditRecord): TimelineEntry | null {
+function entryOf(record: AuditRecord, flagged: ReadonlySet<string>): TimelineEntry | null {
   if (record.record === 'pending_whatsapp_change') return null;
   if (record.record === 'whatsapp_change') {
     return {
@@ -51,6 +51,7 @@ function entryOf(record: AuditRecord): TimelineEntry | null {
     latest: record.time.latest,
     clockKnownGood: !record.time.clockNotKnownGood,
     signatureVerified: signatureVerified(record),
+    unapprovedNotice: flagged.has(event.id),
   };
 }
 
@@ -69,7 +70,8 @@ export async function subjectRecords(store: Store, businessId: string, phone: st
  */
 export async function subjectTimeline(store: Store, businessId: string, phone: string): Promise<SubjectTimeline> {
   const records = await subjectRecords(store, businessId, phone);
-  const entries = records.map(entryOf).filter((entry) => entry !== null);
+  const flagged = await store.profiles.flagged(records.flatMap((record) => (record.record === 'chain_event' ? [record.event.id] : [])));
+  const entries = records.map((record) => entryOf(record, flagged)).filter((entry) => entry !== null);
   entries.sort((a, b) => timeOf(a).localeCompare(timeOf(b)));
   const [decisions, preferences] = await Promise.all([store.history.decisionsFor(businessId, phone), store.history.preferencesFor(businessId, phone)]);
   return { businessId, phone, entries, states: resolvePurposeStates(decisions, preferences) };

@@ -12,6 +12,8 @@ export interface IngestSummary {
   response: IngestResponse;
   counts: Record<IngestResult['status'], number>;
   stored: StoredBatch;
+  /** The consents stored by this batch and the hash of the sentence each one shows, for the notice check. */
+  consentNotices: { eventId: string; textHash: string }[];
 }
 
 /**
@@ -48,12 +50,15 @@ export async function ingestBatch(
     if (!(error instanceof DeviceChanged)) throw error;
     throw new ApiFailure('storage_unavailable', "The device's keys or businesses changed while this batch was checked; nothing was stored. Send it again.");
   }
+  const consentNotices: IngestSummary['consentNotices'] = [];
   verified.forEach((entry, position) => {
-    results[entry.index] = stored.results[position]!;
+    const result = stored.results[position]!;
+    results[entry.index] = result;
+    if (result.status === 'accepted' && entry.item.consent) consentNotices.push({ eventId: entry.item.id, textHash: entry.item.consent.noticeTextHash });
   });
 
   const counts = { accepted: 0, duplicate: 0, rejected: 0 };
   for (const result of results) counts[result.status] += 1;
   const statement = statements.headStatement({ deviceId: device.id, head: stored.contiguous });
-  return { response: { serverTime: now().toISOString(), results, statement }, counts, stored };
+  return { response: { serverTime: now().toISOString(), results, statement }, counts, stored, consentNotices };
 }

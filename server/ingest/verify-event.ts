@@ -60,6 +60,8 @@ export interface VerifiedEvent {
     purposeCategory: PurposeCategory;
     /** The registered business it names (a version 1 consent: by name and number). */
     businessId: string;
+    /** `noticeTextHash` of the sentence the person saw: the API flags one no published profile approves. */
+    noticeTextHash: string;
     opening?: SubjectOpening;
   };
   observation?: { statement: SignedApiStatement; sent: ClockReading; received: ClockReading };
@@ -74,6 +76,12 @@ export type EventCheck = { ok: true; verified: VerifiedEvent } | { ok: false; re
 
 /** One-shot: for inputs this small, a Hash object costs more than the hashing. */
 const sha256Hex = (data: string | Buffer): string => hash('sha256', data, 'hex');
+
+/**
+ * How the API names a notice sentence: the SHA-256 (hex) of its UTF-8 text, exactly as the event's `notice.text`
+ * holds it. A published profile approves the sentences its notices render (server/profiles/approved-notices.ts).
+ */
+export const noticeTextHash = (text: string): string => sha256Hex(text);
 
 export const reject = (id: string, reason: IngestRejectReason, message: string): Rejected => ({
   id,
@@ -123,8 +131,15 @@ function verifiedOf(event: ChainEvent, opening: SubjectOpening | null, businessI
   }
   if (viaRotation !== undefined) verified.viaRotation = viaRotation;
   if (isConsent(event)) {
-    const { kind, subject, purpose } = event;
-    verified.consent = { kind, commitment: subject.commitment, purposeId: purpose.id, purposeCategory: purpose.category, businessId: businessId! };
+    const { kind, subject, purpose, notice } = event;
+    verified.consent = {
+      kind,
+      commitment: subject.commitment,
+      purposeId: purpose.id,
+      purposeCategory: purpose.category,
+      businessId: businessId!,
+      noticeTextHash: noticeTextHash(notice.text),
+    };
     if (opening) verified.consent.opening = opening;
   } else if (event.type === 'clock_observation') {
     verified.observation = { statement: event.statement, sent: readingOf(event.sent), received: readingOf(event.received) };

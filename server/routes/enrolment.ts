@@ -83,6 +83,7 @@ const conflict = (message: string, path: string, why: string) => new ApiFailure(
 const REFUSALS: Record<EnrolmentRefusal, ApiFailure> = {
   unknown_token: new ApiFailure('unauthorized', 'Unknown enrolment token.', { details: [{ path: 'token', message: 'unknown' }] }),
   token_used: conflict('This enrolment token has already been used; ask the operator for a new one.', 'token', 'already used'),
+  token_expired: conflict('This enrolment token has expired; ask the operator for a new one.', 'token', 'expired'),
   token_for_other_device: conflict('This enrolment token was issued to re-enrol another device.', 'token', 'issued for another device'),
   device_enrolled: conflict(
     'This device id is already enrolled; only an operator can re-enrol it, with a re-enrolment token issued for it.',
@@ -137,16 +138,16 @@ export function registerEnrolmentRoutes(app: ApiApp, { store, log, now }: ApiCon
     return c.json({ ...outcome.response, apiKeys: await store.statements.keys() }, 200);
   });
 
-  app.openapi(createToken, async (c) => c.json({ token: await store.devices.createToken(await checked(c.req.valid('json'))), createdAt: now().toISOString() }, 201));
+  app.openapi(createToken, async (c) => c.json(await store.devices.issueToken(await checked(c.req.valid('json'))), 201));
 
   app.openapi(reEnrolmentToken, async (c) => {
     const { id } = c.req.valid('param');
     const terms = await checked(c.req.valid('json'));
     if (!(await store.devices.exists(id))) throw new ApiFailure('not_found', 'No device with this id is enrolled.');
     if (await store.devices.isRevoked(id)) throw conflict('This device has been revoked and cannot be enrolled again.', 'id', 'revoked');
-    const token = await store.devices.createToken({ ...terms, forDeviceId: id });
+    const issued = await store.devices.issueToken({ ...terms, forDeviceId: id });
     log(`re-enrolment token issued for ${id}`);
-    return c.json({ token, createdAt: now().toISOString(), deviceId: id }, 201);
+    return c.json({ ...issued, deviceId: id }, 201);
   });
 
   app.openapi(revoke, async (c) => {

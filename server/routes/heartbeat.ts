@@ -1,22 +1,21 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { parseOrFail } from '../../shared/contract/errors.ts';
-import { IsoTimestamp } from '../../shared/contract/primitives.ts';
-import { Heartbeat } from '../../shared/contract/sync.ts';
+import { Heartbeat, HeartbeatAnswer } from '../../shared/contract/sync.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
 import { requireDevice } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
 
-const HeartbeatAck = z.object({ serverTime: IsoTimestamp });
 const FunnelQuery = z.object({ from: z.iso.date().optional(), to: z.iso.date().optional() }).strict();
 
 const heartbeat = createRoute({
   method: 'post',
   path: '/v1/devices/heartbeat',
-  summary: "A device's outbox health, placement and funnel counters (latest kept per device; counters upserted per key)",
+  summary:
+    "A device's outbox health, placement, funnel counters and profile in force (latest kept per device; counters upserted per key); the answer carries the newer profile published for it, if any",
   security: [{ device: [] }],
   request: { body: jsonBody(Heartbeat) },
   responses: {
-    200: { description: 'Stored', content: { 'application/json': { schema: HeartbeatAck } } },
+    200: { description: 'Stored', content: { 'application/json': { schema: HeartbeatAnswer } } },
     400: errorResponse('Malformed heartbeat'),
     401: errorResponse('Unknown device credential: enrol again'),
   },
@@ -30,7 +29,13 @@ export function registerHeartbeatRoutes(app: ApiApp, { store, now, config }: Api
     const deviceId = c.get('device').id;
     await store.health.recordHeartbeat(deviceId, receivedAt, heartbeat);
     if (heartbeat.placement) await store.devices.reportPlacement(deviceId, heartbeat.placement, receivedAt);
-    return c.json({ serverTime: receivedAt }, 200);
+    // A kiosk that says nothing of its profile predates remote profiles and could not use one.
+    const inForce = heartbeat.profile;
+    if (!inForce) return c.json({ serverTime: receivedAt }, 200);
+    const siteId = heartbeat.placement?.siteId ?? (await store.devices.placementAt(deviceId, receivedAt))?.siteId ?? null;
+    const published = await store.profiles.forDevice(deviceId, siteId);
+    const newer = published !== null && published.revision > inForce.revision;
+    return c.json(newer ? { serverTime: receivedAt, profile: published.signed } : { serverTime: receivedAt }, 200);
   });
 
   app.openAPIRegistry.registerPath({

@@ -9,7 +9,8 @@ import type { ChainGap } from '../store/event-store.ts';
 
 export const INGEST_PATH = '/v1/ingest';
 
-export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: ApiContext): void {
+/** `checkNotices`: the API knows the provisioning key, so published profiles approve notices and others are flagged. */
+export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: ApiContext, { checkNotices }: { checkNotices: boolean }): void {
   // Documented here, parsed on a verify worker: the batch envelope is validated whole, each event on its own.
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -40,12 +41,23 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
     log(`chain gap: device ${deviceId} is missing seq ${gap.fromSeq}–${gap.toSeq} (open since ${new Date(gap.sinceMs).toISOString()})`);
   };
 
+  // After the events are stored: an event is kept whatever it shows (it is signed proof of what was shown); a
+  // sentence no published profile approves is flagged beside it. Lost only if the API stops between the two.
+  const flagUnapproved = async (deviceId: string, notices: { eventId: string; textHash: string }[]) => {
+    const unapproved = await store.profiles.unapproved(notices.map((notice) => notice.textHash));
+    const flagged = notices.filter((notice) => unapproved.has(notice.textHash));
+    if (flagged.length === 0) return;
+    await store.profiles.flag(deviceId, flagged);
+    log(`notice check: ${flagged.length} consent event(s) of ${deviceId} show a sentence no published profile approves`);
+  };
+
   app.post(INGEST_PATH, requireDevice(store.devices), async (c) => {
     const device = c.get('device');
     const body = await readBody(c, config.bodyLimitBytes);
     const businesses = (await store.businesses.current()).list();
-    const { response, counts, stored } = await ingestBatch(body, device, store.events, store.statements, businesses, now, pool);
+    const { response, counts, stored, consentNotices } = await ingestBatch(body, device, store.events, store.statements, businesses, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
+    if (checkNotices && consentNotices.length > 0) await flagUnapproved(device.id, consentNotices);
     for (const { seq, fault } of stored.voidObservations) log(`clock observation #${seq} of ${device.id} is void (${fault}): stored, never used for time`);
     reportGap(device.id, stored.gap);
     return c.json(response, 200);

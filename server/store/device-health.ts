@@ -26,6 +26,8 @@ export interface DeviceRow {
     lastSyncAt: string | null;
     appVersion: string;
     profileVersion: string | null;
+    /** The signed profile the kiosk said it has in force (kiosks before remote profiles say nothing). */
+    profileInForce: { revision: number; contentHash: string } | null;
     placement: Placement | null;
   } | null;
 }
@@ -37,7 +39,8 @@ const SELECT_DEVICES = `
     d.business_ids AS "businessIds", d.placement, d.last_ingest_at AS "lastIngestAt", d.contiguous_seq AS "contiguousSeq",
     (SELECT MAX(seq) FROM events e WHERE e.device_id = d.id) AS "highestSeq",
     h.received_at AS "receivedAt", h.pending, h.dead, h.oldest_pending_age_ms AS "oldestPendingAgeMs", h.last_sync_at AS "lastSyncAt",
-    h.app_version AS "heartbeatAppVersion", h.profile_version AS "profileVersion", h.placement AS "reportedPlacement"
+    h.app_version AS "heartbeatAppVersion", h.profile_version AS "profileVersion", h.placement AS "reportedPlacement",
+    CAST(h.profile_revision AS INTEGER) AS "profileRevision", h.profile_hash AS "profileHash"
   FROM devices d LEFT JOIN heartbeats h ON h.device_id = d.id ORDER BY d.enrolled_at, d.id`;
 // The ranges missing above the contiguous head: each held event whose predecessor is not held closes one.
 const SELECT_MISSING = `
@@ -54,16 +57,18 @@ const SELECT_FUNNEL = `
 /** Latest heartbeat per device and its funnel counters (the device reports running totals, so upserts replace). */
 export function createDeviceHealth(db: SqlDb) {
   return {
-    recordHeartbeat: (deviceId: string, receivedAt: string, { funnel, placement, ...status }: Heartbeat): Promise<void> =>
+    recordHeartbeat: (deviceId: string, receivedAt: string, { funnel, placement, profile, ...status }: Heartbeat): Promise<void> =>
       db.transaction(async (tx) => {
         await tx.run(
-          `INSERT INTO heartbeats (device_id, received_at, pending, dead, oldest_pending_age_ms, last_sync_at, app_version, profile_version, placement)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO heartbeats (device_id, received_at, pending, dead, oldest_pending_age_ms, last_sync_at, app_version, profile_version, placement,
+             profile_revision, profile_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (device_id) DO UPDATE SET received_at = excluded.received_at, pending = excluded.pending, dead = excluded.dead,
              oldest_pending_age_ms = excluded.oldest_pending_age_ms, last_sync_at = excluded.last_sync_at,
-             app_version = excluded.app_version, profile_version = excluded.profile_version, placement = excluded.placement`,
+             app_version = excluded.app_version, profile_version = excluded.profile_version, placement = excluded.placement,
+             profile_revision = excluded.profile_revision, profile_hash = excluded.profile_hash`,
           [deviceId, receivedAt, status.pending, status.dead, status.oldestPendingAgeMs, status.lastSyncAt, status.appVersion, status.profileVersion,
-            placement === undefined ? null : JSON.stringify(placement)],
+            placement === undefined ? null : JSON.stringify(placement), profile?.revision ?? null, profile?.contentHash ?? null],
         );
         for (const count of funnel) {
           await tx.run(
@@ -78,6 +83,8 @@ export function createDeviceHealth(db: SqlDb) {
       type Row = Omit<DeviceRow, 'heartbeat' | 'chain' | 'placement' | 'businessIds'> &
         Omit<NonNullable<DeviceRow['heartbeat']>, 'appVersion' | 'placement'> & {
           heartbeatAppVersion: string | null;
+          profileRevision: number | string | null;
+          profileHash: string | null;
           businessIds: string | null;
           placement: string | null;
           reportedPlacement: string | null;
@@ -105,6 +112,7 @@ export function createDeviceHealth(db: SqlDb) {
               : {
                   receivedAt: row.receivedAt, pending: row.pending, dead: row.dead, oldestPendingAgeMs: row.oldestPendingAgeMs,
                   lastSyncAt: row.lastSyncAt, appVersion: heartbeatAppVersion, profileVersion: row.profileVersion, placement: placementOf(reportedPlacement),
+                  profileInForce: row.profileRevision === null || row.profileHash === null ? null : { revision: Number(row.profileRevision), contentHash: row.profileHash },
                 },
         };
       }));

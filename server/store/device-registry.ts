@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { DEFAULT_TOKEN_VALID_HOURS } from '../../shared/contract/console.ts';
 import { Placement } from '../../shared/contract/primitives.ts';
 import { newEnrolmentToken } from '../../shared/enrolment-token.ts';
 import type { DeviceKeys, EnrolmentRequest, EnrolmentResponse } from '../../shared/contract/sync.ts';
@@ -19,7 +20,7 @@ export interface DeviceRecord extends EnrolledDevice {
 /** Only what a verify worker needs (it is cloned into the thread with every batch). */
 export const forVerification = ({ id, keys, businessIds }: DeviceRecord): EnrolledDevice => ({ id, keys, businessIds });
 
-export type EnrolmentRefusal = 'unknown_token' | 'token_used' | 'token_for_other_device' | 'device_enrolled' | 'device_revoked' | 'key_in_use';
+export type EnrolmentRefusal = 'unknown_token' | 'token_used' | 'token_expired' | 'token_for_other_device' | 'device_enrolled' | 'device_revoked' | 'key_in_use';
 
 export type EnrolmentOutcome = { ok: true; response: Omit<EnrolmentResponse, 'apiKeys'>; reEnrolled: boolean } | { ok: false; reason: EnrolmentRefusal };
 
@@ -28,10 +29,16 @@ export interface TokenTerms {
   businessIds?: readonly string[];
   placement?: Placement;
   forDeviceId?: string;
+  /** How long it stays usable (default DEFAULT_TOKEN_VALID_HOURS). */
+  validHours?: number;
 }
+
+export type IssuedToken = { token: string; createdAt: string; expiresAt: string };
 
 interface TokenRow {
   usedAt: string | null;
+  /** null for tokens issued before tokens expired, and for the development token. */
+  expiresAt: string | null;
   forDeviceId: string | null;
   businessIds: string | null;
   placement: string | null;
@@ -98,11 +105,12 @@ export function createDeviceRegistry(db: SqlDb, operators: OperatorLog, now: () 
     db.transaction(async (tx): Promise<EnrolmentOutcome> => {
       const tokenHash = sha256Hex(request.token);
       const token = await tx.get<TokenRow>(
-        `SELECT used_at AS "usedAt", for_device_id AS "forDeviceId", business_ids AS "businessIds", placement FROM enrolment_tokens WHERE token_hash = ?${forUpdate}`,
+        `SELECT used_at AS "usedAt", expires_at AS "expiresAt", for_device_id AS "forDeviceId", business_ids AS "businessIds", placement FROM enrolment_tokens WHERE token_hash = ?${forUpdate}`,
         [tokenHash],
       );
       if (!token) return { ok: false, reason: 'unknown_token' };
       if (token.usedAt !== null) return { ok: false, reason: 'token_used' };
+      if (token.expiresAt !== null && Date.parse(token.expiresAt) <= now().getTime()) return { ok: false, reason: 'token_expired' };
       if (token.forDeviceId !== null && token.forDeviceId !== request.deviceId) return { ok: false, reason: 'token_for_other_device' };
       const existing = await tx.get<DeviceRow>(`${DEVICE}${forUpdate}`, [request.deviceId]);
       if (existing?.revokedAt) return { ok: false, reason: 'device_revoked' };
@@ -155,20 +163,27 @@ export function createDeviceRegistry(db: SqlDb, operators: OperatorLog, now: () 
 
   const deviceRow = (deviceId: string) => db.get<DeviceRow>(DEVICE, [deviceId]);
 
-  return {
-    /** A new one-time enrolment token; only its hash is kept. */
-    createToken: (terms: TokenTerms = {}): Promise<string> =>
+  const devices = {
+    /** A new one-time enrolment token (only its hash is kept), usable until it expires. */
+    issueToken: (terms: TokenTerms = {}): Promise<IssuedToken> =>
       db.transaction(async (tx) => {
         const token = newEnrolmentToken(randomDigits);
-        await tx.run('INSERT INTO enrolment_tokens (token_hash, created_at, for_device_id, business_ids, placement) VALUES (?, ?, ?, ?, ?)', [
-          sha256Hex(token), now().toISOString(), terms.forDeviceId ?? null, json(terms.businessIds), json(terms.placement),
+        const created = now();
+        const createdAt = created.toISOString();
+        const expiresAt = new Date(created.getTime() + (terms.validHours ?? DEFAULT_TOKEN_VALID_HOURS) * 3_600_000).toISOString();
+        await tx.run('INSERT INTO enrolment_tokens (token_hash, created_at, for_device_id, business_ids, placement, expires_at) VALUES (?, ?, ?, ?, ?, ?)', [
+          sha256Hex(token), createdAt, terms.forDeviceId ?? null, json(terms.businessIds), json(terms.placement), expiresAt,
         ]);
         await operators.record(tx, terms.forDeviceId ? 're_enrolment_token_issued' : 'enrolment_token_issued', terms.forDeviceId ?? null, {
           businessIds: terms.businessIds ?? null,
           placement: terms.placement ?? null,
+          expiresAt,
         });
-        return token;
+        return { token, createdAt, expiresAt };
       }),
+
+    /** The same, for callers that need the token alone (tests, the CLI). */
+    createToken: async (terms: TokenTerms = {}): Promise<string> => (await devices.issueToken(terms)).token,
 
     /** Makes `token` a valid one-time token for every registered business unless it already exists (used or not). */
     async addToken(token: string): Promise<void> {
@@ -232,6 +247,7 @@ export function createDeviceRegistry(db: SqlDb, operators: OperatorLog, now: () 
       };
     },
   };
+  return devices;
 }
 
 export type DeviceRegistry = ReturnType<typeof createDeviceRegistry>;

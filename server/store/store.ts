@@ -14,6 +14,7 @@ import { createErasure } from './erasure.ts';
 import { createEventStore } from './event-store.ts';
 import { createEventTimes } from './event-times.ts';
 import { createOperatorLog } from './operator-log.ts';
+import { createProfilePublications } from './profile-publications.ts';
 import { openPostgres } from './postgres/open-database.ts';
 import { postgresChainWrites } from './postgres/chain-writes.ts';
 import { postgresFailure } from './postgres/driver.ts';
@@ -91,6 +92,7 @@ export async function openStore(options: StoreOptions, now: () => Date = () => n
       health: createDeviceHealth(db),
       consoleAccounts: createConsoleAccounts(db, now),
       consoleAudit: createConsoleAudit(db, now),
+      profiles: createProfilePublications(db, { operators, now }),
       audit: createAuditExport(db, { dataKey, devices, whatsapp }),
       erasure: createErasure(db, { dataKey, operators, states, now, afterErasure: backend.afterErasure }),
       lookup: dataKey.lookup,

@@ -55,6 +55,9 @@ export const ServiceAction = z.enum([
   'dead_letters_exported',
   'test_capture',
   'restart',
+  // a profile from the central API came into force between customers, or was refused (docs/profiles.md)
+  'profile_switched',
+  'profile_refused',
 ]);
 export type ServiceAction = z.infer<typeof ServiceAction>;
 

@@ -29,7 +29,7 @@ export const ConsoleSession = z.object({ username: ConsoleUsername, role: Consol
 export type ConsoleSession = z.infer<typeof ConsoleSession>;
 
 /** Why a device is flagged on the fleet page. */
-export const DeviceFlag = z.enum(['revoked', 'never_reported', 'stale', 'dead_letters', 'backlog', 'chain_gap', 'clock_offset']);
+export const DeviceFlag = z.enum(['revoked', 'never_reported', 'stale', 'dead_letters', 'backlog', 'chain_gap', 'clock_offset', 'profile_lagging', 'unapproved_notices']);
 export type DeviceFlag = z.infer<typeof DeviceFlag>;
 
 export const FleetDevice = z.object({
@@ -48,6 +48,12 @@ export const FleetDevice = z.object({
   clockObservedAt: IsoTimestamp.nullable(),
   appVersion: z.string(),
   profileVersion: z.string().nullable(),
+  /** The signed profile the kiosk last said it has in force (revision and content hash); null before remote profiles. */
+  profileInForce: z.object({ revision: z.number().int(), contentHash: z.string() }).nullable(),
+  /** The newest profile published for it (its own or its site's); null when none. */
+  profilePublished: z.object({ revision: z.number().int(), contentHash: z.string(), profileVersion: z.string() }).nullable(),
+  /** Consent events from it whose sentence no published profile approves (docs/server.md, "Notice versions"). */
+  unapprovedNotices: z.number().int(),
   chain: z.object({ contiguousSeq: z.number().int(), highestSeq: z.number().int(), persistentGaps: z.number().int() }),
   flags: z.array(DeviceFlag),
 });
@@ -64,9 +70,46 @@ export const FunnelQuery = z.object({ from: z.iso.date().optional(), to: z.iso.d
 export const Funnel = z.object({ rows: z.array(FunnelRow) });
 export type Funnel = z.infer<typeof Funnel>;
 
-export const EnrolmentTokenTerms = z.object({ businessIds: z.array(Slug).min(1).max(100).optional(), placement: Placement.optional() }).strict();
+/** How long an enrolment token stays usable when the operator does not say (7 days), and at most (90 days). */
+export const DEFAULT_TOKEN_VALID_HOURS = 7 * 24;
+export const MAX_TOKEN_VALID_HOURS = 90 * 24;
+
+export const EnrolmentTokenTerms = z
+  .object({
+    businessIds: z.array(Slug).min(1).max(100).optional(),
+    placement: Placement.optional(),
+    validHours: z.number().int().min(1).max(MAX_TOKEN_VALID_HOURS).optional(),
+  })
+  .strict();
 export type EnrolmentTokenTerms = z.infer<typeof EnrolmentTokenTerms>;
-export const EnrolmentTokenIssued = z.object({ token: z.string(), createdAt: IsoTimestamp });
+export const EnrolmentTokenIssued = z.object({ token: z.string(), createdAt: IsoTimestamp, expiresAt: IsoTimestamp });
+
+/** Where a profile is published: every device of a site, or one device. */
+export const ProfileTarget = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('site'), id: Slug }).strict(),
+  z.object({ kind: z.literal('device'), id: z.uuid('must be a device id (a UUID)') }).strict(),
+]);
+export type ProfileTarget = z.infer<typeof ProfileTarget>;
+
+/** An operator publishes a signed profile (the file `kioskctl profile sign` wrote) for sites and devices. */
+export const ProfilePublicationRequest = z
+  .object({ targets: z.array(ProfileTarget).min(1).max(100), profile: z.unknown() })
+  .strict();
+export type ProfilePublicationRequest = z.infer<typeof ProfilePublicationRequest>;
+
+export const PublishedProfile = z.object({
+  id: z.number().int(),
+  publishedAt: IsoTimestamp,
+  publishedBy: z.string(),
+  target: ProfileTarget,
+  revision: z.number().int(),
+  contentHash: z.string(),
+  profileId: z.string(),
+  profileVersion: z.string(),
+  expiresAt: IsoTimestamp,
+});
+export type PublishedProfile = z.infer<typeof PublishedProfile>;
+export const ProfilePublications = z.object({ publications: z.array(PublishedProfile) });
 
 export const DeviceRevocation = z.object({ reason: Text(1, 200) }).strict();
 
@@ -94,6 +137,8 @@ export const ConsentTimelineEntry = z.object({
   clockKnownGood: z.boolean(),
   /** Checked again now, against the device key valid for the event's seq. */
   signatureVerified: z.boolean(),
+  /** No published profile approves the sentence shown: the event stands (it is signed proof of what was shown), flagged. */
+  unapprovedNotice: z.boolean(),
 });
 
 export const WhatsAppTimelineEntry = z.object({

@@ -47,11 +47,18 @@ export const kioskApi = {
   getProfile: { input: NoInput, output: Profile },
   /**
    * Long poll: answers as soon as the step on screen should differ from `known` (an offer arrived, or the host
-   * cancelled), or after `waitMs` with the same answer.
+   * cancelled), or the profile in force is no longer revision `knownProfile` (a new one came into force between
+   * customers: the renderer asks for it again), or after `waitMs` with the same answer.
    */
   awaitStep: {
-    input: z.object({ known: StepId.nullable(), waitMs: z.number().int().min(0).max(25_000).default(20_000) }).strict(),
-    output: z.object({ step: StepView.nullable() }),
+    input: z
+      .object({
+        known: StepId.nullable(),
+        knownProfile: z.number().int().min(1).optional(),
+        waitMs: z.number().int().min(0).max(25_000).default(20_000),
+      })
+      .strict(),
+    output: z.object({ step: StepView.nullable(), profileRevision: z.number().int().min(1) }),
   },
   reportStep: { input: StepReport, output: NoInput },
   captureConsent: { input: StepCaptureRequest, output: CaptureResult },

@@ -3,7 +3,7 @@ import { ApiKeys, SignedApiStatement } from './api-statement.ts';
 import { ChainEvent } from './chain-event.ts';
 import { SubjectOpening } from './consent-event.ts';
 import { FunnelCount } from './funnel.ts';
-import { E164, IsoTimestamp, KeyId, Placement, PurposeCategory, RawPublicKey, Slug, Text } from './primitives.ts';
+import { E164, IsoTimestamp, KeyId, Placement, PurposeCategory, RawPublicKey, Sha256Hex, Slug, Text } from './primitives.ts';
 
 /** The kiosk ↔ central consent API protocol (brief §5). Both sides parse with these schemas. */
 
@@ -76,6 +76,13 @@ export type IngestResult = z.infer<typeof IngestResult>;
 export const IngestResponse = z.object({ serverTime: IsoTimestamp, results: z.array(IngestResult), statement: SignedApiStatement });
 export type IngestResponse = z.infer<typeof IngestResponse>;
 
+/**
+ * Which signed profile a terminal has in force: its revision and the SHA-256 (hex) of the RFC 8785 canonical JSON of
+ * its `signed` statement. The API compares it with what it published for the device; it proves nothing by itself.
+ */
+export const ProfileVersion = z.object({ revision: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), contentHash: Sha256Hex }).strict();
+export type ProfileVersion = z.infer<typeof ProfileVersion>;
+
 export const Heartbeat = z
   .object({
     pending: z.number().int().min(0),
@@ -84,11 +91,21 @@ export const Heartbeat = z
     lastSyncAt: IsoTimestamp.nullable(),
     appVersion: Text(1, 32),
     profileVersion: Text(0, 32).nullable(),
+    /** The signed profile in force on the screen (kiosks before remote profiles send none). */
+    profile: ProfileVersion.optional(),
     placement: Placement.optional(),
     funnel: z.array(FunnelCount).max(5000),
   })
   .strict();
 export type Heartbeat = z.infer<typeof Heartbeat>;
+
+/**
+ * The API's answer to a heartbeat: its time and, when one was published for this device with a higher revision than
+ * the one in force, that signed profile (`SignedProfile`). Left unparsed here on purpose: the kiosk's profile guard
+ * checks it whole against the pinned key, so whatever the API sends is refused with the guard's one sentence.
+ */
+export const HeartbeatAnswer = z.object({ serverTime: IsoTimestamp, profile: z.unknown().optional() });
+export type HeartbeatAnswer = z.infer<typeof HeartbeatAnswer>;
 
 /** GET /health: liveness, and the server's clock, which a kiosk measures its clock offset against before a sync. */
 export const HealthResponse = z.object({ status: z.literal('ok'), serverTime: IsoTimestamp });

@@ -127,7 +127,8 @@ test('a technician enrols the kiosk by typed token, sees every diagnostic, re-qu
     expect(kiosk.ledger.eventCounts()).toMatchObject({ consent: 1 });
 
     await page.getByRole('button', { name: 'Leave technician mode' }).click();
-    await expect(page.getByRole('button', { name: 'Service' })).toBeAttached();
+    // back at the attract screen, in the kiosk's own language again (the demo's Japanese)
+    await expect(page.getByRole('button', { name: '保守' })).toBeAttached();
     await expect.poll(() => kiosk.ledger.status().outbox.pending, { timeout: 15_000 }).toBe(0);
     expect(kiosk.ledger.verify()).toMatchObject({ ok: true, counts: { consent: 1, service: 10 } });
     // every session and action is in the chain, and the whole export verifies from outside

@@ -1,34 +1,71 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { DeviceRevocation, EnrolmentTokenTerms, FunnelQuery, type Fleet } from '../../../shared/contract/console.ts';
+import { DeviceRevocation, EnrolmentTokenTerms, FunnelQuery, ProfilePublicationRequest, type Fleet } from '../../../shared/contract/console.ts';
 import { parseOrFail } from '../../../shared/contract/errors.ts';
 import type { ApiContext } from '../../app.ts';
 import { checkedTokenTerms, revokeDevice } from '../../routes/enrolment.ts';
 import { jsonBody, requireRole, type ConsoleEnv } from '../console-session.ts';
 import { fleetDevice, STALE_AFTER_MS } from '../fleet-view.ts';
 import { funnelCsv } from '../funnel-csv.ts';
+import type { ProfilePublisher } from '../../profiles/publish-profile.ts';
 
 const DeviceId = z.uuid('must be a device id (a UUID)');
+const PUBLICATIONS_PAGE = 200;
 
 /** The operator's pages: the fleet (enrol, revoke) and the funnel. Nothing here carries a phone number. */
-export function registerOperatorRoutes(api: Hono<ConsoleEnv>, { store, now, config, log }: ApiContext): void {
+export function registerOperatorRoutes(api: Hono<ConsoleEnv>, { store, now, config, log }: ApiContext, publish: ProfilePublisher): void {
   api.get('/fleet', async (c) => {
     requireRole(c, 'operator', { action: 'view_fleet', target: null });
     const nowMs = now().getTime();
-    const [rows, clocks] = await Promise.all([store.health.listDevices(nowMs, config.chainGapSettleMs), store.health.clockOffsets()]);
+    const [rows, clocks, flagged] = await Promise.all([
+      store.health.listDevices(nowMs, config.chainGapSettleMs),
+      store.health.clockOffsets(),
+      store.profiles.flaggedByDevice(),
+    ]);
+    const devices = await Promise.all(
+      rows.map(async (row) => {
+        const published = await store.profiles.forDevice(row.deviceId, row.placement?.siteId ?? null);
+        const facts = {
+          published: published && { revision: published.revision, contentHash: published.contentHash, profileVersion: published.profileVersion },
+          unapprovedNotices: flagged.get(row.deviceId) ?? 0,
+        };
+        return fleetDevice(row, clocks.get(row.deviceId), nowMs, config.clockToleranceMs, facts);
+      }),
+    );
     const fleet: Fleet = {
-      devices: rows.map((row) => fleetDevice(row, clocks.get(row.deviceId), nowMs, config.clockToleranceMs)),
+      devices,
       staleAfterMs: STALE_AFTER_MS,
       generatedAt: new Date(nowMs).toISOString(),
     };
     return c.json(fleet, 200);
   });
 
+  api.get('/profiles', async (c) => {
+    requireRole(c, 'operator', { action: 'view_profile_publications', target: null });
+    return c.json({ publications: await store.profiles.list(PUBLICATIONS_PAGE) }, 200);
+  });
+
+  api.post('/profiles', async (c) => {
+    const session = requireRole(c, 'operator', { action: 'publish_profile', target: null });
+    const request = await jsonBody(c, ProfilePublicationRequest, 'profile publication');
+    const target = request.targets.map((named) => `${named.kind}:${named.id}`).join(',').slice(0, 200);
+    c.set('audit', { action: 'publish_profile', target });
+    const publications = await publish(request, `console:${session.username}`);
+    const first = publications[0]!;
+    c.set('audit', {
+      action: 'publish_profile',
+      target,
+      detail: { revision: first.revision, contentHash: first.contentHash, profileId: first.profileId, profileVersion: first.profileVersion },
+    });
+    log(`profile revision ${first.revision} published from the console for ${publications.length} target(s)`);
+    return c.json({ publications }, 201);
+  });
+
   api.post('/enrolment-tokens', async (c) => {
     requireRole(c, 'operator', { action: 'issue_enrolment_token', target: null });
     const terms = await checkedTokenTerms(store, await jsonBody(c, EnrolmentTokenTerms, 'enrolment token terms'));
-    c.set('audit', { action: 'issue_enrolment_token', target: terms.placement?.siteId ?? null, detail: { businessIds: terms.businessIds ?? null, placement: terms.placement ?? null } });
-    return c.json({ token: await store.devices.createToken(terms), createdAt: now().toISOString() }, 201);
+    c.set('audit', { action: 'issue_enrolment_token', target: terms.placement?.siteId ?? null, detail: { businessIds: terms.businessIds ?? null, placement: terms.placement ?? null, validHours: terms.validHours ?? null } });
+    return c.json(await store.devices.issueToken(terms), 201);
   });
 
   api.post('/devices/:id/revoke', async (c) => {

@@ -18,7 +18,7 @@ const device = (heartbeat: Partial<NonNullable<DeviceRow['heartbeat']>> | null, 
   heartbeat:
     heartbeat === null
       ? null
-      : { receivedAt: iso(NOW - 60_000), pending: 0, dead: 0, oldestPendingAgeMs: null, lastSyncAt: null, appVersion: '1.0.1', profileVersion: '7', placement: null, ...heartbeat },
+      : { receivedAt: iso(NOW - 60_000), pending: 0, dead: 0, oldestPendingAgeMs: null, lastSyncAt: null, appVersion: '1.0.1', profileVersion: '7', profileInForce: null, placement: null, ...heartbeat },
   ...row,
 });
 

@@ -198,11 +198,13 @@ describe.runIf(STORE === 'sqlite')('the consent state table (SQLite migration 6)
     expect(before.phone.checks.map((c) => c.state)).toEqual(['opted_in', 'opted_out']);
     expect(before.other.checks.map((c) => c.state)).toEqual(['opted_out', 'unknown']);
 
-    // the same history as version 5 held it: no state tables (nor the console's of version 7)
+    // the same history as version 5 held it: no state tables (nor the console's of version 7, nor remote profiles' of 9)
     const { dataDir } = api;
     await api.server.close();
     const db = new Database(join(dataDir, DATABASE_FILE));
     db.exec('DROP TABLE console_sessions; DROP TABLE console_accounts; DROP TABLE console_actions;');
+    db.exec(`DROP TABLE approved_notices; DROP TABLE notice_flags; DROP TABLE profile_publications;
+      ALTER TABLE heartbeats DROP COLUMN profile_revision; ALTER TABLE heartbeats DROP COLUMN profile_hash; ALTER TABLE enrolment_tokens DROP COLUMN expires_at;`);
     db.exec('DROP TABLE consent_state; DROP TABLE preference_state; PRAGMA user_version = 5;');
     db.close();
     api.server = await startServer({ dataDir, port: 0, adminToken: ADMIN_TOKEN, webhookAppSecret: WEBHOOK_APP_SECRET, businesses: TEST_BUSINESSES, now: clock.date, log: () => {} });
@@ -259,6 +261,11 @@ describe.runIf(STORE === 'postgres')('PostgreSQL migrations', () => {
     await asSuperuser(async (client) => {
       await client.query(`ALTER TABLE ${schema}.events DROP CONSTRAINT events_type_check`);
       await client.query(`ALTER TABLE ${schema}.events ADD CONSTRAINT events_type_check CHECK (type IN ('consent', 'clock_observation', 'key_rotation'))`);
+      // nor remote profiles' tables and columns (migration 4)
+      await client.query(`DROP TABLE ${schema}.approved_notices, ${schema}.notice_flags, ${schema}.profile_publications`);
+      await client.query(`DROP FUNCTION ${schema}.profile_publications_append_only`);
+      await client.query(`ALTER TABLE ${schema}.heartbeats DROP COLUMN profile_revision, DROP COLUMN profile_hash`);
+      await client.query(`ALTER TABLE ${schema}.enrolment_tokens DROP COLUMN expires_at`);
       await client.query(`DELETE FROM ${schema}.schema_migrations WHERE version > 2`);
     });
     api.server = await startServer({ dataDir: api.dataDir, databaseUrl: api.databaseUrl, port: 0, adminToken: ADMIN_TOKEN, businesses: TEST_BUSINESSES, now: clock.date, log: () => {} });

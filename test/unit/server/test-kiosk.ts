@@ -35,6 +35,8 @@ export interface EventOptions {
   capturedAt?: Date;
   /** The subject opening of an earlier event of the same capture (the events of one capture share one). */
   opening?: SubjectOpening;
+  /** The sentence shown, instead of the fixed English one. */
+  noticeText?: string;
 }
 
 const sha256Hex = (bytes: string | Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -126,7 +128,7 @@ export class TestKiosk {
     return {
       kind: options.kind ?? 'opt_in',
       purpose: options.purpose ?? { id: 'balance-alerts', category: 'utility' as const },
-      notice: { id: 'atm-balance', version: '1', locale: 'en' as const, text: 'Get balance alerts on WhatsApp. Opt out at any time.' },
+      notice: { id: 'atm-balance', version: '1', locale: 'en' as const, text: options.noticeText ?? 'Get balance alerts on WhatsApp. Opt out at any time.' },
       channel: 'atm',
       entryPoint: 'atm.after_transaction',
       flowId: 'atm-main',

@@ -113,6 +113,8 @@ describe('a verify worker accepts', () => {
         purposeId: 'offers',
         purposeCategory: 'marketing',
         businessId: 'sakura-bank',
+        // the hash of the sentence exactly as the event holds it, for the notice check (docs/server.md, "Notice versions")
+        noticeTextHash: sha256Hex((item.event as { notice: { text: string } }).notice.text),
         opening: item.subject,
       },
     });
