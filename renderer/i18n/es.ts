@@ -84,4 +84,20 @@ export const es: Catalogue = {
 
   'idle.title': '¿Sigue ahí?',
   'idle.body': 'Por su privacidad, esta pantalla volverá al inicio en {seconds, plural, one {# segundo} other {# segundos}}.',
+
+  'review.introEach': 'Marque cada frase que acepta y toque «Confirmar». Una frase sin marcar queda rechazada.',
+  'review.acceptOne': 'Marque al menos una frase o toque «No, gracias».',
+  'receipt.howToStop': 'Cómo darse de baja',
+  'country.title': 'Elija el país de su número',
+  'country.hint': 'Toque su país, o una letra para encontrarlo. En el teclado puede escribir su prefijo.',
+  'country.codeTyped': 'Prefijo +{code}: {count, plural, one {# país} other {# países}}',
+  'country.noCode': 'Ningún país tiene un prefijo que empiece por +{code}. Pulse Borrar todo para empezar de nuevo.',
+  'country.first': 'Países',
+  'country.found': 'Países encontrados',
+  'country.previous': 'Página anterior',
+  'country.next': 'Página siguiente ({page} de {pages})',
+  'country.all': 'Todos los países',
+  'country.letters': 'Primera letra',
+  'country.back': 'Volver al número',
+  'country.otherGroup': 'Otros',
 };

@@ -84,4 +84,20 @@ export const id: Catalogue = {
 
   'idle.title': 'Apakah Anda masih di sana?',
   'idle.body': 'Demi privasi Anda, layar ini akan dimulai ulang dalam {seconds} detik.',
+
+  'review.introEach': 'Centang setiap kalimat yang Anda setujui, lalu sentuh “Konfirmasi”. Kalimat yang tidak dicentang berarti ditolak.',
+  'review.acceptOne': 'Centang setidaknya satu kalimat, atau sentuh “Tidak, terima kasih”.',
+  'receipt.howToStop': 'Cara berhenti',
+  'country.title': 'Pilih negara nomor Anda',
+  'country.hint': 'Sentuh negara Anda, atau sebuah huruf untuk mencarinya. Di keypad Anda dapat mengetik kode negaranya.',
+  'country.codeTyped': 'Kode negara +{code}: {count} negara',
+  'country.noCode': 'Tidak ada negara dengan kode yang diawali +{code}. Tekan Hapus semua untuk mengulang.',
+  'country.first': 'Negara',
+  'country.found': 'Negara yang ditemukan',
+  'country.previous': 'Halaman sebelumnya',
+  'country.next': 'Halaman berikutnya ({page} dari {pages})',
+  'country.all': 'Semua negara',
+  'country.letters': 'Huruf pertama',
+  'country.back': 'Kembali ke nomor',
+  'country.otherGroup': 'Lainnya',
 };

@@ -84,4 +84,20 @@ export const ja: Catalogue = {
 
   'idle.title': 'ご利用中ですか？',
   'idle.body': 'プライバシー保護のため、あと {seconds} 秒で最初の画面に戻ります。',
+
+  'review.introEach': '同意する文にそれぞれチェックを入れ、「同意する」を押してください。チェックのない文には同意しないものとして扱います。',
+  'review.acceptOne': '少なくとも1つの文にチェックを入れるか、「受け取らない」を押してください。',
+  'receipt.howToStop': '停止の方法',
+  'country.title': '電話番号の国・地域を選んでください',
+  'country.hint': '国・地域を押してください。見つからないときは行（ア、カ、サ…）を押します。キーパッドで国番号を入力することもできます。',
+  'country.codeTyped': '国番号 +{code}：{count} 件',
+  'country.noCode': '+{code} で始まる国番号はありません。全消去を押してやり直してください。',
+  'country.first': '国・地域',
+  'country.found': '見つかった国・地域',
+  'country.previous': '前のページ',
+  'country.next': '次のページ（{page}／{pages}）',
+  'country.all': 'すべての国・地域',
+  'country.letters': '五十音',
+  'country.back': '番号の入力に戻る',
+  'country.otherGroup': '漢字',
 };

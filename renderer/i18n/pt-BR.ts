@@ -84,4 +84,20 @@ export const ptBR: Catalogue = {
 
   'idle.title': 'Você ainda está aí?',
   'idle.body': 'Para sua privacidade, esta tela vai recomeçar em {seconds, plural, one {# segundo} other {# segundos}}.',
+
+  'review.introEach': 'Marque cada frase com que concorda e toque em “Confirmar”. Uma frase sem marcar fica recusada.',
+  'review.acceptOne': 'Marque pelo menos uma frase ou toque em “Não, obrigado”.',
+  'receipt.howToStop': 'Como cancelar',
+  'country.title': 'Escolha o país do seu número',
+  'country.hint': 'Toque no seu país, ou numa letra para encontrá-lo. No teclado, você pode digitar o código do país.',
+  'country.codeTyped': 'Código +{code}: {count, plural, one {# país} other {# países}}',
+  'country.noCode': 'Nenhum país tem código começando com +{code}. Aperte Limpar para recomeçar.',
+  'country.first': 'Países',
+  'country.found': 'Países encontrados',
+  'country.previous': 'Página anterior',
+  'country.next': 'Próxima página ({page} de {pages})',
+  'country.all': 'Todos os países',
+  'country.letters': 'Primeira letra',
+  'country.back': 'Voltar ao número',
+  'country.otherGroup': 'Outros',
 };
