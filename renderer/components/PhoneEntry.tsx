@@ -42,6 +42,7 @@ export function PhoneEntry({ title, defaultCountry, countries, onNumber, actions
 
   const regionNames = new Intl.DisplayNames([locale], { type: 'region' });
   const countryName = (code: string) => regionNames.of(code) ?? code;
+  const countryShown = `${countryName(country)} (+${getCountryCallingCode(country as CountryCode)})`;
 
   const type = (digit: string) => {
     setInvalid(false);
@@ -98,11 +99,9 @@ export function PhoneEntry({ title, defaultCountry, countries, onNumber, actions
         <p className="lead" data-speak>
           {text('phone.hint')}
         </p>
-        <button type="button" className="field country-field" onClick={() => setPicking(true)}>
+        <button type="button" className="field country-field" aria-label={`${text('phone.country')}: ${countryShown}`} onClick={() => setPicking(true)}>
           <span className="field-label">{text('phone.country')}</span>
-          <span className="country-value">
-            {countryName(country)} (+{getCountryCallingCode(country as CountryCode)})
-          </span>
+          <span className="country-value">{countryShown}</span>
         </button>
         <label className="field">
           <span className="field-label">{text('phone.number')}</span>
