@@ -1,8 +1,8 @@
 import { useState } from 'react';
 
 /**
- * The purposes a person has ticked (none at first: a pre-ticked box is not consent), and whether they tried to go
- * on with none ticked.
+ * The purposes (or, on the review, the sentences) a person has ticked (none at first: a pre-ticked box is not
+ * consent), and whether they tried to go on with none ticked.
  */
 export function usePurposeSelection() {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());

@@ -56,7 +56,8 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
       if (request.subject.source !== 'self_entered') {
         throw new KioskFailure('invalid_request', 'An opt-out is recorded for the number the person types.');
       }
-      const { stepId: _stepId, ...draft } = request;
+      const { stepId: _stepId, declined, ...draft } = request;
+      if (declined) throw new KioskFailure('invalid_request', 'Only an offered step has sentences to decline.');
       const result = ledger.capture({ ...draft, subject: request.subject }, deps.terms(flow));
       deps.onCaptured?.();
       return result;

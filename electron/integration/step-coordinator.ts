@@ -16,7 +16,7 @@ import type {
 import { HOST_API_VERSION } from '../../shared/contract/host-api.ts';
 import type { StepCaptureRequest, StepReport, StepView } from '../../shared/contract/kiosk-api.ts';
 import type { Locale } from '../../shared/contract/primitives.ts';
-import { maskPhone } from '../../shared/phone.ts';
+import { maskPhone, mobileE164 } from '../../shared/phone.ts';
 import type { Flow, Profile } from '../../shared/contract/profile.ts';
 import type { FlowTerms } from '../host/flow-terms.ts';
 import type { Ledger } from '../ledger/ledger.ts';
@@ -427,13 +427,16 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
   const stepOf = (stepId: string) => (offer?.view.stepId === stepId ? offer : null);
 
   /** Funnel counters are for the operator; a ledger that cannot count must not hold up the host's answer. */
-  const count = (open: Offer, locale: Locale, outcome: 'shown' | 'declined' | 'timed_out') => {
+  const countFor = (open: Offer, purposeIds: string[], locale: Locale, outcome: 'shown' | 'declined' | 'timed_out') => {
     try {
-      ledger.recordFunnel({ flowId: open.flow.id, purposeIds: open.view.purposeIds, locale, outcome });
+      ledger.recordFunnel({ flowId: open.flow.id, purposeIds, locale, outcome });
     } catch (error) {
       log(`host api: the ${outcome} count was not recorded (${toKioskError(error).code})`);
     }
   };
+  const count = (open: Offer, locale: Locale, outcome: 'shown' | 'declined' | 'timed_out') => countFor(open, open.view.purposeIds, locale, outcome);
+  /** A sentence left unaccepted beside an accepted one: counted as declined for its purposes, nothing personal kept. */
+  const countDeclined = (open: Offer, locale: Locale, purposeIds: string[]) => countFor(open, purposeIds, locale, 'declined');
 
   const report = (input: StepReport) => {
     lastPollAt = now();
@@ -512,7 +515,11 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     if (chosen.some((id) => !open.view.purposeIds.includes(id))) {
       refuse(new KioskFailure('unknown_purpose', 'A purpose that was not offered cannot be accepted.'));
     }
-    const { subject, stepId: _stepId, ...rest } = request;
+    const declinedIds = (request.declined ?? []).flatMap((sentence) => sentence.purposeIds);
+    if (declinedIds.some((id) => !open.view.purposeIds.includes(id) || chosen.includes(id)) || new Set(declinedIds).size !== declinedIds.length) {
+      refuse(new KioskFailure('invalid_request', 'A declined purpose must be offered, named once, and not also accepted.'));
+    }
+    const { subject, stepId: _stepId, declined: _declined, ...rest } = request;
     let draftSubject: ConsentDraft['subject'];
     if (subject.source === 'host_verified') {
       if (!open.view.verifiedSubject || subject.handle !== open.view.verifiedSubject.handle || !open.session.verifiedPhone) {
@@ -526,8 +533,9 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
 
     send?.event('OptIn.CustomerChoseEvent', open.requestId, { choice: 'accept', purposeIds: chosen });
     let result: CaptureResult;
+    const terms = options.terms(open.flow);
     try {
-      result = ledger.capture({ ...rest, subject: draftSubject }, options.terms(open.flow));
+      result = ledger.capture({ ...rest, subject: draftSubject }, terms);
     } catch (error) {
       const failure = toKioskError(error);
       health.noteCaptureFailed(failure.code);
@@ -537,10 +545,9 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
       throw error;
     }
     health.noteCaptureSucceeded();
-    const consents = result.events.map((event) => {
-      const category = open.flow.purposes.find((purpose) => purpose.id === event.purposeId)!.category;
-      return { purposeId: event.purposeId, category, eventId: event.id, seq: event.seq };
-    });
+    const categoryOf = (purposeId: string) => open.flow.purposes.find((purpose) => purpose.id === purposeId)!.category;
+    const consents = result.events.map((event) => ({ purposeId: event.purposeId, category: categoryOf(event.purposeId), eventId: event.id, seq: event.seq }));
+    if (declinedIds.length > 0) countDeclined(open, request.locale, declinedIds);
     send?.event('OptIn.RecordedEvent', open.requestId, { consents, committedAt: result.committedAt });
     finishOffer(
       {
@@ -550,8 +557,10 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
         locale: request.locale,
         subjectSource: draftSubject.source,
         consents,
+        ...(declinedIds.length > 0 && { declined: declinedIds.map((purposeId) => ({ purposeId, category: categoryOf(purposeId) })) }),
         committedAt: result.committedAt,
-        receipt: customerReceipt(open.flow, request.locale, request.consents, draftSubject.phone, result.committedAt),
+        // The ledger accepted the number, so it parses; the receipt masks its E.164 form, not the digits as typed.
+        receipt: customerReceipt(open.flow, terms, request.locale, request.consents, mobileE164(draftSubject.phone, draftSubject.country ?? terms.defaultCountry) ?? draftSubject.phone, result.committedAt),
       },
       'keep',
     );

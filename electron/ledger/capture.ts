@@ -5,7 +5,7 @@ import { ConsentEventBody } from '../../shared/contract/consent-event.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import type { ConsentTerms } from '../../shared/contract/profile.ts';
 import { mobileE164 } from '../../shared/phone.ts';
-import { renderConsentSentence } from '../../shared/wording.ts';
+import { recipientOnScreen, renderConsentSentence, sentenceShownTo } from '../../shared/wording.ts';
 import type { ChainAppend } from './chain-append.ts';
 import { eventId } from './event-id.ts';
 import type { FunnelCounters } from './funnel.ts';
@@ -20,15 +20,18 @@ import { withStorageErrors } from './storage-errors.ts';
 const ProfileFields = ConsentEventBody.pick({ business: true, purpose: true, notice: true, channel: true });
 type PlannedEvent = z.infer<typeof ProfileFields>;
 
-/** Everything a draft's consents must pass before anything is written; throws the failure the screen shows. */
-function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
-  const planned: PlannedEvent[] = [];
+type PlannedConsent = { recordedText: string; events: PlannedEvent[] };
+
+/**
+ * Everything a draft's consents must pass before anything is written, except the shown texts (they name the
+ * customer's number, see `checkShownTexts`); throws the failure the screen shows.
+ */
+function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedConsent[] {
+  const planned: PlannedConsent[] = [];
   const seen = new Set<string>();
   for (const consent of draft.consents) {
     const sentence = renderConsentSentence(terms, draft.kind, consent.purposeIds, draft.locale);
-    if (sentence.text !== consent.shownText) {
-      throw new KioskFailure('notice_mismatch', 'The consent sentence shown differs from the current notice; nothing was recorded.');
-    }
+    const events: PlannedEvent[] = [];
     for (const purpose of sentence.purposes) {
       if (seen.has(purpose.id)) throw new KioskFailure('invalid_request', `Purpose "${purpose.id}" appears in two consents.`);
       seen.add(purpose.id);
@@ -38,26 +41,41 @@ function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
         notice: { ...sentence.notice, text: sentence.text },
         channel: terms.channel,
       };
-      planned.push(parseOrFail(ProfileFields, fields, 'consent event'));
+      events.push(parseOrFail(ProfileFields, fields, 'consent event'));
     }
+    planned.push({ recordedText: sentence.text, events });
   }
   return planned;
 }
 
 /**
- * Rendering a sentence (ICU parse, list formatting) costs more than signing, and a kiosk shows the same few
- * sentences all day, so successful plans are remembered per terms object (profiles are immutable once loaded).
- * Only plans whose shown text matched are kept, so the cache is bounded by the profile's valid sentences.
+ * What was on screen must be the notice with this customer's number in it, as `recipientOnScreen` shows it; the
+ * event records the notice with the placeholder (shared/wording.ts), the same for every customer.
  */
-const planCache = new WeakMap<ConsentTerms, Map<string, PlannedEvent[]>>();
+function checkShownTexts(draft: ConsentDraft, planned: readonly PlannedConsent[], phone: string): void {
+  const recipient = recipientOnScreen(draft.subject.source, phone);
+  planned.forEach((consent, index) => {
+    if (sentenceShownTo(consent.recordedText, recipient) !== draft.consents[index]!.shownText) {
+      throw new KioskFailure('notice_mismatch', 'The consent sentence shown differs from the current notice; nothing was recorded.');
+    }
+  });
+}
 
-function cachedPlan(draft: ConsentDraft, terms: ConsentTerms): PlannedEvent[] {
+/**
+ * Rendering a sentence (ICU parse, list formatting) costs more than signing, and a kiosk shows the same few
+ * sentences all day, so plans are remembered per terms object (profiles are immutable once loaded), keyed by what
+ * the customer chose and not by the shown text, which names their number: the cache is bounded by the profile's
+ * valid purpose combinations.
+ */
+const planCache = new WeakMap<ConsentTerms, Map<string, PlannedConsent[]>>();
+
+function cachedPlan(draft: ConsentDraft, terms: ConsentTerms): PlannedConsent[] {
   let plans = planCache.get(terms);
   if (!plans) {
     plans = new Map();
     planCache.set(terms, plans);
   }
-  const key = JSON.stringify([draft.kind, draft.locale, draft.consents]);
+  const key = JSON.stringify([draft.kind, draft.locale, draft.consents.map((consent) => consent.purposeIds)]);
   let planned = plans.get(key);
   if (!planned) {
     planned = planEvents(draft, terms);
@@ -118,7 +136,8 @@ export function prepareCapture(db: Database.Database, vault: KeyVault, chain: Ch
       throw new KioskFailure('invalid_phone', 'That is not a mobile number that can receive WhatsApp messages.');
     }
     const planned = cachedPlan(draft, terms);
-    const events = withStorageErrors(() => append.immediate(draft, planned, phone));
+    checkShownTexts(draft, planned, phone);
+    const events = withStorageErrors(() => append.immediate(draft, planned.flatMap((consent) => consent.events), phone));
     return { events, committedAt: chain.now().toISOString() };
   };
 }

@@ -142,11 +142,18 @@ export async function offerAndReport(
   return answer;
 }
 
-/** One line for the host's receipt or screen about the customer's WhatsApp choice. */
+/**
+ * The lines for the host's receipt or screen about the customer's WhatsApp choice: what they accepted, what they
+ * declined beside it, and how to stop, from the kiosk's receipt (in the customer's language).
+ */
 export function describeAnswer(answer: OptInAnswer, labelOf: (purposeId: string) => string): string {
   switch (answer.outcome) {
     case 'accepted':
-      return `WhatsApp messages on: ${answer.consents.map((consent) => labelOf(consent.purposeId)).join(', ')}`;
+      return [
+        `WhatsApp messages on: ${answer.consents.map((consent) => labelOf(consent.purposeId)).join(', ')}`,
+        ...(answer.declined ? [`WhatsApp messages declined: ${answer.declined.map((purpose) => labelOf(purpose.purposeId)).join(', ')}`] : []),
+        ...(answer.receipt ? [`To stop: ${answer.receipt.howToStop}`] : []),
+      ].join('\n');
     case 'declined':
       return 'WhatsApp messages: no change (declined)';
     case 'timed_out':

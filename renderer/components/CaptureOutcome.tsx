@@ -12,7 +12,7 @@ type Props = {
   savedText: { title: MessageId; body: MessageId };
   failedBody: (code: string) => MessageId;
   nextLabel: MessageId;
-  /** What the customer takes away once saved (the opt-in's receipt). */
+  /** What the customer takes away once saved (the opt-in's receipt, which says how to stop). */
   receipt?: ReactNode;
   onNext: () => void;
 };
@@ -36,7 +36,7 @@ export function CaptureOutcome({ phase, business, terminal, savedText, failedBod
         {saved ? text(savedText.body, { business }) : text(failedBody(phase.code))}
       </p>
       {saved && receipt}
-      {saved && (
+      {saved && !receipt && (
         <p className="note" data-speak>
           {text('optIn.stopAnyTime', { terminal })}
         </p>

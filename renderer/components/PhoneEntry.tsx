@@ -2,6 +2,8 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { getCountryCallingCode, type CountryCode } from 'libphonenumber-js/mobile';
 import { checkMobileNumber, formatAsTyped } from '../../shared/phone.ts';
 import { useLocale, useText } from '../i18n/use-text.tsx';
+import { firstCountries } from '../country-list.ts';
+import { CountryPicker } from './CountryPicker.tsx';
 import { Keypad } from './Keypad.tsx';
 import { Screen } from './Screen.tsx';
 
@@ -10,36 +12,37 @@ export type EnteredNumber = { e164: string; international: string; country: stri
 type Props = {
   title: string;
   defaultCountry: string;
+  /** The profile's countries, listed first by the country picker. */
+  countries: readonly string[];
   onNumber: (entered: EnteredNumber) => void;
   /** The step's way out (e.g. back to the choices, or Cancel), shown under the keypad. */
   actions: ReactNode;
 };
 
-const offeredCountries = ['JP', 'US', 'GB', 'ES', 'BR', 'ID', 'HR', 'MX'];
 const maxDigits = 15;
 
-/** Ignore a key the focused control already handles itself (Enter or Space on a button, arrows in a list). */
+/** Ignore a key the focused control already handles itself (Enter or Space on a button). */
 function handledByTarget(event: KeyboardEvent): boolean {
-  const target = event.target as HTMLElement | null;
-  const tag = target?.tagName;
-  if (tag === 'SELECT') return !/^\d$/.test(event.key);
-  return tag === 'BUTTON' && (event.key === 'Enter' || event.key === ' ');
+  return (event.target as HTMLElement | null)?.tagName === 'BUTTON' && (event.key === 'Enter' || event.key === ' ');
 }
 
 /**
  * Number entry for a shared touch screen: country, live-formatted display, on-screen keypad, and the same keys on a
  * physical keypad (digits, Back = Backspace, Clear = Delete, Enter; Cancel is the step's, renderer/use-keypad.ts). Only a valid mobile number leaves this screen.
  */
-export function PhoneEntry({ title, defaultCountry, onNumber, actions }: Props) {
+export function PhoneEntry({ title, defaultCountry, countries, onNumber, actions }: Props) {
   const text = useText();
   const locale = useLocale();
   const [digits, setDigits] = useState('');
   const [country, setCountry] = useState(defaultCountry);
   const [invalid, setInvalid] = useState(false);
+  const [picking, setPicking] = useState(false);
+  const pickingNow = useRef(false);
+  pickingNow.current = picking;
 
-  const countries = offeredCountries.includes(defaultCountry) ? offeredCountries : [defaultCountry, ...offeredCountries];
   const regionNames = new Intl.DisplayNames([locale], { type: 'region' });
   const countryName = (code: string) => regionNames.of(code) ?? code;
+  const countryShown = `${countryName(country)} (+${getCountryCallingCode(country as CountryCode)})`;
 
   const type = (digit: string) => {
     setInvalid(false);
@@ -63,7 +66,7 @@ export function PhoneEntry({ title, defaultCountry, onNumber, actions }: Props) 
   keys.current = { type, back, clear, enter };
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      if (event.altKey || event.ctrlKey || event.metaKey || handledByTarget(event)) return;
+      if (pickingNow.current || event.altKey || event.ctrlKey || event.metaKey || handledByTarget(event)) return;
       const action = /^\d$/.test(event.key)
         ? () => keys.current.type(event.key)
         : { Backspace: keys.current.back, Delete: keys.current.clear, Enter: keys.current.enter }[event.key];
@@ -75,28 +78,31 @@ export function PhoneEntry({ title, defaultCountry, onNumber, actions }: Props) 
     return () => document.removeEventListener('keydown', onKey);
   }, []);
 
+  if (picking) {
+    return (
+      <CountryPicker
+        first={firstCountries(defaultCountry, countries)}
+        current={country}
+        onPick={(code) => {
+          setCountry(code);
+          setInvalid(false);
+          setPicking(false);
+        }}
+        onBack={() => setPicking(false)}
+      />
+    );
+  }
+
   return (
     <Screen title={title} className="phone-entry">
       <div className="phone-fields">
         <p className="lead" data-speak>
           {text('phone.hint')}
         </p>
-        <label className="field">
+        <button type="button" className="field country-field" aria-label={`${text('phone.country')}: ${countryShown}`} onClick={() => setPicking(true)}>
           <span className="field-label">{text('phone.country')}</span>
-          <select
-            value={country}
-            onChange={(event) => {
-              setCountry(event.target.value);
-              setInvalid(false);
-            }}
-          >
-            {countries.map((code) => (
-              <option key={code} value={code}>
-                {countryName(code)} (+{getCountryCallingCode(code as CountryCode)})
-              </option>
-            ))}
-          </select>
-        </label>
+          <span className="country-value">{countryShown}</span>
+        </button>
         <label className="field">
           <span className="field-label">{text('phone.number')}</span>
           <input

@@ -139,6 +139,21 @@ export const en = {
   'technician.deadLetters': 'Dead letters',
   'technician.deadLetter': 'seq {seq} ({type}): {reason}',
   'technician.noReason': 'no reason given',
+  'review.introEach': 'Tick each sentence you agree to, then touch “Confirm”. A sentence you leave unticked is declined.',
+  'review.acceptOne': 'Tick at least one sentence, or touch “No thanks”.',
+  'receipt.howToStop': 'How to stop',
+  'country.title': 'Choose the country of your number',
+  'country.hint': 'Touch your country, or a letter to find it. On the keypad you can type its calling code.',
+  'country.codeTyped': 'Calling code +{code}: {count, plural, one {# country} other {# countries}}',
+  'country.noCode': 'No country has a calling code starting +{code}. Press Clear to start again.',
+  'country.first': 'Countries',
+  'country.found': 'Countries found',
+  'country.previous': 'Previous page',
+  'country.next': 'Next page ({page} of {pages})',
+  'country.all': 'All countries',
+  'country.letters': 'First letter',
+  'country.back': 'Back to the number',
+  'country.otherGroup': 'Other',
 } as const;
 
 export type MessageId = keyof typeof en;

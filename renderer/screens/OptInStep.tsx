@@ -3,8 +3,9 @@ import type { StepView } from '../../shared/contract/kiosk-api.ts';
 import type { Locale } from '../../shared/contract/primitives.ts';
 import type { Flow } from '../../shared/contract/profile.ts';
 import { formatInternational, maskPhone } from '../../shared/phone.ts';
+import { recipientOnScreen, renderHowToStop } from '../../shared/wording.ts';
 import { CaptureOutcome } from '../components/CaptureOutcome.tsx';
-import { ConsentReview } from '../components/ConsentReview.tsx';
+import { ConsentReview, type ReviewAnswer } from '../components/ConsentReview.tsx';
 import { PhoneEntry, type EnteredNumber } from '../components/PhoneEntry.tsx';
 import { PurposeChoices } from '../components/PurposeChoices.tsx';
 import { Receipt } from '../components/Receipt.tsx';
@@ -48,10 +49,13 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
   const { selected, toggle, nothingChosen, requireSome } = usePurposeSelection();
   const [useOnFile, setUseOnFile] = useState(verified !== null);
   const [entered, setEntered] = useState<EnteredNumber | null>(null);
+  const [acceptedIds, setAcceptedIds] = useState<readonly string[]>([]);
   const capture = useCapture();
 
   const business = flow.business.name;
   const onFile = verified && useOnFile ? verified : null;
+  // The number as the customer sees it, in the sentence, on the review and on the receipt (shared/wording.ts).
+  const recipient = onFile ? onFile.masked : entered ? recipientOnScreen('self_entered', entered.e164) : '';
   const noThanks = (
     <button type="button" className="button secondary" onClick={onDecline}>
       {text('optIn.noThanks')}
@@ -70,9 +74,10 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
         receipt={
           capture.phase.kind === 'saved' && (
             <Receipt
-              purposes={flow.purposes.filter((purpose) => selected.has(purpose.id)).map((purpose) => purpose.label[locale] ?? purpose.id)}
+              purposes={flow.purposes.filter((purpose) => acceptedIds.includes(purpose.id)).map((purpose) => purpose.label[locale] ?? purpose.id)}
               maskedNumber={onFile ? onFile.masked : maskPhone(entered?.e164 ?? '')}
               recordedAt={capture.phase.committedAt}
+              howToStop={renderHowToStop(flow, locale)}
               locale={locale}
             />
           )
@@ -87,6 +92,7 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
       <PhoneEntry
         title={text('phone.title')}
         defaultCountry={flow.defaultCountry}
+        countries={flow.countries ?? []}
         onNumber={(number) => {
           setEntered(number);
           setPhase('review');
@@ -101,18 +107,29 @@ export function OptInStep({ stepId, flow, verified, locale, onShown, onDecline, 
   }
 
   if (phase === 'review') {
-    const choices = consentChoices(flow, 'opt_in', selected, locale);
-    const confirm = () => {
+    const choices = consentChoices(flow, 'opt_in', selected, locale, recipient);
+    const confirm = ({ accepted, declined }: ReviewAnswer) => {
       const subject = onFile
         ? { source: 'host_verified' as const, handle: onFile.handle }
         : { source: 'self_entered' as const, phone: entered?.e164 ?? '', country: entered?.country };
+      setAcceptedIds(accepted.flatMap((choice) => choice.purposeIds));
       onConfirm();
-      void capture.submit({ kind: 'opt_in', flowId: flow.id, entryPoint: flow.entryPoint, locale, consents: choices, subject, stepId });
+      void capture.submit({
+        kind: 'opt_in',
+        flowId: flow.id,
+        entryPoint: flow.entryPoint,
+        locale,
+        consents: accepted,
+        ...(declined.length > 0 && { declined: declined.map(({ purposeIds }) => ({ purposeIds })) }),
+        subject,
+        stepId,
+      });
     };
     return (
       <ConsentReview
         choices={choices}
-        numberText={onFile ? onFile.masked : (entered?.international ?? '')}
+        numberText={recipient}
+        acceptEach
         onConfirm={confirm}
         actions={
           <>

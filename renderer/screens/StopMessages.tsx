@@ -7,6 +7,7 @@ import { PhoneEntry, type EnteredNumber } from '../components/PhoneEntry.tsx';
 import { PurposeChoices } from '../components/PurposeChoices.tsx';
 import { Screen } from '../components/Screen.tsx';
 import { stopEntryPoint } from '../../shared/entry-points.ts';
+import { recipientOnScreen } from '../../shared/wording.ts';
 import { consentChoices } from '../consent-choices.ts';
 import { useText } from '../i18n/use-text.tsx';
 import { useCapture } from '../use-capture.ts';
@@ -34,6 +35,7 @@ export function StopMessages({ flows, locale, onExit }: Props) {
       <PhoneEntry
         title={text('stop.numberTitle')}
         defaultCountry={flows[0]?.defaultCountry ?? 'JP'}
+        countries={flows.flatMap((candidate) => candidate.countries ?? [])}
         onNumber={setEntered}
         actions={cancel}
       />
@@ -70,11 +72,13 @@ export function StopMessages({ flows, locale, onExit }: Props) {
   }
 
   if (reviewing) {
-    const choices = consentChoices(flow, 'opt_out', selected, locale);
+    const recipient = recipientOnScreen('self_entered', entered.e164);
+    const choices = consentChoices(flow, 'opt_out', selected, locale, recipient);
     return (
       <ConsentReview
         choices={choices}
-        numberText={entered.international}
+        numberText={recipient}
+        acceptEach={false}
         onConfirm={() =>
           void capture.submit({
             kind: 'opt_out',

@@ -132,7 +132,8 @@ export const RecordedConsent = z.object({ purposeId: Slug, category: PurposeCate
 /**
  * What the customer agreed to, for the host's receipt printer, in the customer's language: the business, the
  * purposes, the number masked (never the number itself: the host may print it where others can read it), when it
- * was recorded, and the agreed sentences themselves, which say how to stop (the profile's notices must).
+ * was recorded, the agreed sentences themselves (naming the number masked), and how to stop: the business's STOP
+ * keyword and its other ways out, as the kiosk's own receipt shows them.
  */
 export const CustomerReceipt = z
   .object({
@@ -141,6 +142,7 @@ export const CustomerReceipt = z
     maskedNumber: Text(1, 40),
     recordedAt: IsoTimestamp,
     sentences: z.array(Text(1, 2000)).min(1).max(20),
+    howToStop: Text(1, 500),
   })
   .strict();
 export type CustomerReceipt = z.infer<typeof CustomerReceipt>;
@@ -173,6 +175,12 @@ export const OfferOutcome = z.discriminatedUnion('outcome', [
       locale: Locale,
       subjectSource: SubjectSource,
       consents: z.array(RecordedConsent).min(1).max(20),
+      /**
+       * The purposes whose sentence the customer saw and explicitly left unaccepted (marketing declined while
+       * service messages were accepted, say): recorded as anonymous decline counts, never as consent events.
+       * Added in the third edition (additive): absent when nothing was declined.
+       */
+      declined: z.array(z.object({ purposeId: Slug, category: PurposeCategory }).strict()).min(1).max(20).optional(),
       committedAt: IsoTimestamp,
       /** Added in the second edition of this API (additive): absent when read back after a kiosk restart. */
       receipt: CustomerReceipt.optional(),

@@ -35,8 +35,15 @@ export const StepReport = z.discriminatedUnion('event', [
 ]);
 export type StepReport = z.infer<typeof StepReport>;
 
-/** A capture answering an offered step names it; an opt-out, which a person may ask for at any time, names none. */
-export const StepCaptureRequest = CaptureRequest.extend({ stepId: StepId.optional() });
+/**
+ * A capture answering an offered step names it; an opt-out, which a person may ask for at any time, names none.
+ * `declined` lists the sentences of the review the customer left unaccepted, by their purposes only: a decline
+ * carries no text, since the shown sentence names the customer's number.
+ */
+export const StepCaptureRequest = CaptureRequest.extend({
+  stepId: StepId.optional(),
+  declined: z.array(z.object({ purposeIds: z.array(Slug).min(1).max(10) }).strict()).min(1).max(5).optional(),
+});
 export type StepCaptureRequest = z.infer<typeof StepCaptureRequest>;
 
 /**

@@ -16,7 +16,10 @@ export type PurposeDefinition = z.infer<typeof PurposeDefinition>;
 
 /**
  * The legal wording belongs to the business, so it lives in the profile with a version id. Templates are ICU
- * messages with the arguments {business}, {number} and {purposes}.
+ * messages with the arguments {business}, {number} (the business's WhatsApp number), {purposes} and {recipient}
+ * (the customer's number as shown: masked when the host verified it; recorded as the placeholder itself,
+ * shared/wording.ts). `howToStop` (arguments {business}, {number}) is the receipt's "how to stop" line: the
+ * business's STOP keyword and its other ways out; without it the receipt says "reply STOP".
  */
 export const NoticeDefinition = z.object({
   id: Slug,
@@ -24,6 +27,7 @@ export const NoticeDefinition = z.object({
   locale: Locale,
   optIn: Text(1, 1000),
   optOut: Text(1, 1000),
+  howToStop: Text(1, 500).optional(),
 });
 export type NoticeDefinition = z.infer<typeof NoticeDefinition>;
 
@@ -42,6 +46,8 @@ export const ConsentTerms = z.object({
   business: Business,
   channel: Slug,
   defaultCountry: CountryCode,
+  /** The countries whose numbers the business's customers mostly have: listed first by the country picker. */
+  countries: z.array(CountryCode).max(12).optional(),
   purposes: z.array(PurposeDefinition).min(1).max(20),
   notices: z.array(NoticeDefinition).min(1).max(20),
 });

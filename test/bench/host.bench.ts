@@ -29,7 +29,7 @@ import { createInterface } from 'node:readline';
 import { openFileKeyVault } from '../../electron/ledger/file-key-vault.ts';
 import { openLedger } from '../../electron/ledger/ledger.ts';
 import { ConsentTerms } from '../../shared/contract/profile.ts';
-import { renderConsentSentence } from '../../shared/wording.ts';
+import { sentenceForVerified } from '../fixtures/shown-sentence.ts';
 import { NO_DISPLAY_LINE, printedLaunchUrl } from '../fixtures/bridge-session.ts';
 import { demoProfile } from '../unit/host/host-fixture.ts';
 
@@ -159,7 +159,7 @@ const draft = {
   flowId: 'atm',
   entryPoint: atm.entryPoint,
   locale: 'en' as const,
-  consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(atm, 'opt_in', ['balance_alerts'], 'en').text }],
+  consents: [{ purposeIds: ['balance_alerts'], shownText: sentenceForVerified(atm, 'opt_in', ['balance_alerts'], 'en', PHONE) }],
   subject: { source: 'host_verified' as const, phone: PHONE },
 };
 

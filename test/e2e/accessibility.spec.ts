@@ -56,7 +56,16 @@ const walks: Record<string, { viewport: { width: number; height: number }; scree
       { name: 'nothing chosen', go: click('Review') },
       { name: 'opt-in chosen', go: (page) => page.getByRole('checkbox', { name: 'balance alerts' }).check() },
       { name: 'review', go: click('Review') },
-      { name: 'saved', go: click('Confirm') },
+      {
+        name: 'review, two sentences',
+        go: async (page) => {
+          await click('Change')(page);
+          await page.getByRole('checkbox', { name: 'offers' }).check();
+          await click('Review')(page);
+          await click('Confirm')(page);
+        },
+      },
+      { name: 'saved', go: (page) => page.locator('.sentences').getByRole('checkbox').first().check().then(() => click('Confirm')(page)) },
     ],
   },
   airline: {
@@ -71,7 +80,15 @@ const walks: Record<string, { viewport: { width: number; height: number }; scree
           await tapDigits(page, '0908765');
         },
       },
-      { name: 'phone invalid', go: click('Enter') },
+      { name: 'country picker', go: (page) => page.getByRole('button', { name: /^Country:/ }).click() },
+      { name: 'country picker, a letter', go: click('S') },
+      {
+        name: 'phone invalid',
+        go: async (page) => {
+          await click('Back to the number')(page);
+          await click('Enter')(page);
+        },
+      },
       {
         name: 'review',
         go: async (page) => {

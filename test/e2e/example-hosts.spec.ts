@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 import { startExample, type ExampleName, type RunningExample } from '../fixtures/example-host.ts';
 import { expect, test, type Kiosk } from './kiosk-fixture.ts';
-import { expectOptIn, exportedEventIds, ledgerEvents, openKiosk, rawLedgerBytes, tapDigits } from './kiosk-screens.ts';
+import { expectOptIn, exportedEventIds, ledgerEvents, openKiosk, rawLedgerBytes, tapDigits, tickEverySentence } from './kiosk-screens.ts';
 
 /**
  * The example host applications, each in its own process with its own page, invoke the opt-in step through the
@@ -37,6 +37,7 @@ test.describe('the example ATM host', () => {
     await page.getByRole('checkbox', { name: 'balance alerts' }).check();
     await page.getByRole('checkbox', { name: 'offers' }).check();
     await page.getByRole('button', { name: 'Review' }).click();
+    await tickEverySentence(page);
     await page.getByRole('button', { name: 'Confirm' }).click();
     await expect(page.getByRole('heading', { name: 'Your choice is saved' })).toBeVisible();
 
@@ -49,6 +50,7 @@ test.describe('the example ATM host', () => {
 
     await expect(atm.getByRole('heading', { name: 'Please take your card and receipt' })).toBeVisible();
     await expect(atm.getByRole('status')).toContainText('WhatsApp messages on: balance alerts, offers');
+    await expect(atm.getByRole('status')).toContainText('To stop: Reply STOP to Sakura Bank on WhatsApp (+81 3 1234 5678), or choose “Stop WhatsApp messages” at this ATM, at any time.');
     await page.getByRole('button', { name: 'Continue' }).click();
     await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止' })).toBeVisible();
   });

@@ -67,6 +67,11 @@ export async function shownSentences(page: Page): Promise<string[]> {
   return page.locator('.sentences > li').allInnerTexts();
 }
 
+/** On a review with a service and a marketing sentence, the customer ticks each one (neither starts ticked). */
+export async function tickEverySentence(page: Page): Promise<void> {
+  for (const box of await page.locator('.sentences').getByRole('checkbox').all()) await box.check();
+}
+
 /** The consents in the ledger, as its export carries them. */
 export function ledgerEvents(ledger: Ledger): SignedConsent[] {
   return consentsOf([...ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.event] : [])));

@@ -1,7 +1,7 @@
 import { expect, test } from './kiosk-fixture.ts';
-import { expectOptIn, offerStep, openKiosk, shownSentences } from './kiosk-screens.ts';
+import { expectOptIn, offerStep, openKiosk, shownSentences, tickEverySentence } from './kiosk-screens.ts';
 
-test('the customer leaves with a receipt: on screen, and in the accepted outcome for the host\'s printer, the number masked', async ({ page, kiosk }) => {
+test('the customer leaves with a receipt: on screen, and in the accepted outcome for the host\'s printer, the number masked and how to stop its own field', async ({ page, kiosk }) => {
   await openKiosk(page, kiosk);
   const { client, outcome } = await offerStep(kiosk, 'atm');
   await expectOptIn(page, 'atm');
@@ -9,12 +9,15 @@ test('the customer leaves with a receipt: on screen, and in the accepted outcome
   await page.getByRole('checkbox', { name: 'offers' }).check();
   await page.getByRole('button', { name: 'Review' }).click();
   const sentences = await shownSentences(page);
+  await tickEverySentence(page);
   await page.getByRole('button', { name: 'Confirm' }).click();
 
   const onScreen = page.getByRole('region', { name: 'Your receipt' });
   await expect(onScreen).toContainText('balance alerts and offers');
   await expect(onScreen).toContainText('+••••••••5678');
-  await expect(page.getByText(/reply STOP on WhatsApp/)).toBeVisible();
+  const howToStop = 'Reply STOP to Sakura Bank on WhatsApp (+81 3 1234 5678), or choose “Stop WhatsApp messages” at this ATM, at any time.';
+  await expect(onScreen.getByRole('term').last()).toHaveText('How to stop');
+  await expect(onScreen.getByRole('definition').last()).toHaveText(howToStop);
 
   const result = await outcome;
   expect(result).toMatchObject({
@@ -27,6 +30,7 @@ test('the customer leaves with a receipt: on screen, and in the accepted outcome
       ],
       maskedNumber: '+••••••••5678',
       sentences,
+      howToStop,
     },
   });
   expect(JSON.stringify(result)).not.toContain('9012345678');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { groupedToken } from '../../shared/enrolment-token.ts';
-import { renderConsentSentence } from '../../shared/wording.ts';
+import { sentenceForTyped } from '../fixtures/shown-sentence.ts';
 import { syncWorkerFactory } from '../../electron/sync/sync-worker.ts';
 import { consentCheck, publishedKeys, startApi, tempDir } from '../fault/fixtures/sync-harness.ts';
 import { verifyExport } from '../fault/fixtures/independent-verifier.ts';
@@ -67,7 +67,7 @@ test('a technician enrols the kiosk by typed token, sees every diagnostic, re-qu
       flowId: flow.id,
       entryPoint: 'atm.stop_messages',
       locale: 'en',
-      consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(flow, 'opt_out', ['balance_alerts'], 'en').text }],
+      consents: [{ purposeIds: ['balance_alerts'], shownText: sentenceForTyped(flow, 'opt_out', ['balance_alerts'], 'en', '090-1234-5678') }],
       subject: { source: 'self_entered', phone: '090-1234-5678', country: 'JP' },
     });
     expect(optOut.ok).toBe(true);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderConsentSentence } from '../../../shared/wording.ts';
+import { sentenceForTyped } from '../../fixtures/shown-sentence.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
 import { createHost, type Host } from '../../../electron/host/host.ts';
 import { skewedClock } from '../ledger/fixtures.ts';
@@ -21,15 +21,14 @@ function value<T>(result: KioskResult<T>): T {
   return result.value;
 }
 
-function atmCapture(subject: unknown, flowOverrides: Record<string, unknown> = {}) {
+function atmCapture(subject: { phone: string; [field: string]: unknown }, flowOverrides: Record<string, unknown> = {}) {
   const flow = demoProfile().flows.find((candidate) => candidate.id === 'atm')!;
-  const sentence = renderConsentSentence(flow, 'opt_in', ['balance_alerts'], 'en');
   return {
     kind: 'opt_in',
     flowId: 'atm',
     entryPoint: flow.entryPoint,
     locale: 'en',
-    consents: [{ purposeIds: ['balance_alerts'], shownText: sentence.text }],
+    consents: [{ purposeIds: ['balance_alerts'], shownText: sentenceForTyped(flow, 'opt_in', ['balance_alerts'], 'en', subject.phone) }],
     subject,
     ...flowOverrides,
   };
@@ -43,7 +42,7 @@ function atmOptOut(overrides: Record<string, unknown> = {}) {
     flowId: 'atm',
     entryPoint: 'atm.stop_messages',
     locale: 'en',
-    consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(flow, 'opt_out', ['balance_alerts'], 'en').text }],
+    consents: [{ purposeIds: ['balance_alerts'], shownText: sentenceForTyped(flow, 'opt_out', ['balance_alerts'], 'en', '090-1234-5678') }],
     subject: { source: 'self_entered', phone: '090-1234-5678', country: 'JP' },
     ...overrides,
   };

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderConsentSentence } from '../../../shared/wording.ts';
+import { shownSentence } from '../../../shared/wording.ts';
 import type { CaptureResult } from '../../../shared/contract/capture.ts';
 import type { KioskResult } from '../../../shared/contract/kiosk-api.ts';
 import { demoProfile, failsWith, inMemoryKiosk } from './in-memory-kiosk.ts';
@@ -52,7 +52,7 @@ describe('the opt-in step', () => {
     expect(kiosk.heading()).toBe('Get messages from Sakura Bank on WhatsApp?');
   });
 
-  it('shows the exact sentence from the wording function, and sends exactly that sentence', async () => {
+  it('shows the exact sentence from the wording function, naming the number on file masked, and sends exactly that sentence', async () => {
     const host = inMemoryKiosk();
     const kiosk = await reachAtmOptIn(host);
     await kiosk.click('checkbox', 'balance alerts');
@@ -60,7 +60,8 @@ describe('the opt-in step', () => {
     await kiosk.click('button', 'Review');
 
     const shown = Array.from(kiosk.container.querySelectorAll('.sentence'), (item) => item.textContent);
-    const expected = renderConsentSentence(atm, 'opt_in', ['balance_alerts', 'payment_notices'], 'en').text;
+    const expected = shownSentence(atm, 'opt_in', ['balance_alerts', 'payment_notices'], 'en', '+•••••••5678');
+    expect(expected).toContain('on WhatsApp (+81 3 1234 5678) at +•••••••5678.');
     expect(shown).toEqual([expected]);
 
     await kiosk.click('button', 'Confirm');
@@ -77,21 +78,64 @@ describe('the opt-in step', () => {
     ]);
   });
 
-  it('keeps marketing a separate consent with its own sentence, never bundled with service messages', async () => {
+  it('keeps marketing a separate consent with its own sentence and its own box, neither ticked', async () => {
     const host = inMemoryKiosk();
     const kiosk = await reachAtmOptIn(host);
     await kiosk.click('checkbox', 'balance alerts');
     await kiosk.click('checkbox', 'offers');
     await kiosk.click('button', 'Review');
 
-    const shown = Array.from(kiosk.container.querySelectorAll('.sentence'), (item) => item.textContent);
-    expect(shown).toHaveLength(2);
+    const service = shownSentence(atm, 'opt_in', ['balance_alerts'], 'en', '+•••••••5678');
+    const marketing = shownSentence(atm, 'opt_in', ['offers'], 'en', '+•••••••5678');
+    const boxes = kiosk.all('checkbox') as HTMLInputElement[];
+    expect(boxes.map((box) => [box.closest('label')?.textContent, box.checked])).toEqual([
+      [service, false],
+      [marketing, false],
+    ]);
+    await kiosk.click('button', 'Confirm');
+    expect(kiosk.get('alert').textContent).toBe('Tick at least one sentence, or touch “No thanks”.');
+    expect(host.captures).toEqual([]);
+
+    await kiosk.click('checkbox', service);
+    await kiosk.click('checkbox', marketing);
     await kiosk.click('button', 'Confirm');
     expect(host.captures[0]?.consents).toEqual([
-      { purposeIds: ['balance_alerts'], shownText: shown[0] },
-      { purposeIds: ['offers'], shownText: shown[1] },
+      { purposeIds: ['balance_alerts'], shownText: service },
+      { purposeIds: ['offers'], shownText: marketing },
     ]);
-    expect(shown[1]).toBe(renderConsentSentence(atm, 'opt_in', ['offers'], 'en').text);
+    expect(host.captures[0]).not.toHaveProperty('declined');
+  });
+
+  it('records service messages accepted and marketing declined when only the service sentence is ticked', async () => {
+    const host = inMemoryKiosk();
+    const kiosk = await reachAtmOptIn(host);
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('checkbox', 'offers');
+    await kiosk.click('button', 'Review');
+    await kiosk.click('checkbox', shownSentence(atm, 'opt_in', ['balance_alerts'], 'en', '+•••••••5678'));
+    await kiosk.click('button', 'Confirm');
+
+    expect(host.captures).toHaveLength(1);
+    expect(host.captures[0]).toMatchObject({
+      consents: [{ purposeIds: ['balance_alerts'], shownText: shownSentence(atm, 'opt_in', ['balance_alerts'], 'en', '+•••••••5678') }],
+      declined: [{ purposeIds: ['offers'] }],
+    });
+    expect(kiosk.heading()).toBe('Your choice is saved');
+    const receipt = kiosk.container.querySelector('.receipt')?.textContent ?? '';
+    expect(receipt).toContain('balance alerts');
+    expect(receipt).not.toContain('offers');
+  });
+
+  it('puts how to stop on the receipt as its own line, in the customer’s language', async () => {
+    const kiosk = await reachAtmOptIn(inMemoryKiosk());
+    await kiosk.click('checkbox', 'balance alerts');
+    await kiosk.click('button', 'Review');
+    await kiosk.click('button', 'Confirm');
+    const terms = Array.from(kiosk.container.querySelectorAll('.receipt dt'), (term) => term.textContent);
+    expect(terms).toEqual(['Messages', 'To', 'Recorded', 'How to stop']);
+    expect(kiosk.container.querySelector('.receipt dt:last-of-type + dd')?.textContent).toBe(
+      'Reply STOP to Sakura Bank on WhatsApp (+81 3 1234 5678), or choose “Stop WhatsApp messages” at this ATM, at any time.',
+    );
   });
 
   it('says "saved" only once the host reports the durable commit', async () => {

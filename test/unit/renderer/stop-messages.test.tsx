@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderConsentSentence } from '../../../shared/wording.ts';
+import { sentenceForTyped } from '../../fixtures/shown-sentence.ts';
 import { demoProfile, inMemoryKiosk } from './in-memory-kiosk.ts';
 import { showKiosk, type KioskScreen } from './screen.tsx';
 
@@ -24,7 +24,8 @@ describe('"Stop WhatsApp messages" from the attract screen', () => {
     await screen.click('checkbox', 'offers');
     await screen.click('button', 'Review');
     const atm = demoProfile.flows.find((flow) => flow.id === 'atm')!;
-    const sentence = renderConsentSentence(atm, 'opt_out', ['offers'], 'en').text;
+    const sentence = sentenceForTyped(atm, 'opt_out', ['offers'], 'en', '09012345678');
+    expect(sentence).toContain('at +81 90 1234 5678.');
     expect(screen.container.querySelector('.sentence')?.textContent).toBe(sentence);
     await screen.click('button', 'Confirm');
     expect(host.captures).toEqual([

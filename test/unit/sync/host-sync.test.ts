@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createHost } from '../../../electron/host/host.ts';
 import { syncWorkerFactory } from '../../../electron/sync/sync-worker.ts';
-import { renderConsentSentence } from '../../../shared/wording.ts';
+import { sentenceForTyped } from '../../fixtures/shown-sentence.ts';
 import { startApi, tempDir } from '../../fault/fixtures/sync-harness.ts';
 import { atmTerms, quietLog, readServerEvents } from '../../fault/fixtures/sync-kiosk.ts';
 
@@ -39,7 +39,7 @@ it('sends a consent captured through the host to the API at once, without waitin
     entryPoint: 'atm.stop_messages',
     locale: 'en',
     subject: { source: 'self_entered', phone: '090-3333-4444', country: 'JP' },
-    consents: [{ purposeIds: ['balance_alerts'], shownText: renderConsentSentence(atmTerms, 'opt_out', ['balance_alerts'], 'en').text }],
+    consents: [{ purposeIds: ['balance_alerts'], shownText: sentenceForTyped(atmTerms, 'opt_out', ['balance_alerts'], 'en', '090-3333-4444') }],
   });
   expect(captured.ok).toBe(true);
 

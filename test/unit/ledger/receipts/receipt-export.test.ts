@@ -60,7 +60,7 @@ describe('receipts in an export', () => {
     const profile = { ...exported.profile, flows: exported.profile.flows.filter((flow) => flow.id !== 'airline') };
     const receipts = receiptRecords(exported.records, { profile, signer: exported.signer, issuedAt: ISSUED_AT });
     await expect(drain(receipts)).rejects.toThrow(
-      /^The profile demo \(version 2026-11-01\) has no data controller for Sora Airlines \(event seq 8\); export receipts with the profile/,
+      /^The profile demo \(version 2026-12-02\) has no data controller for Sora Airlines \(event seq 8\); export receipts with the profile/,
     );
   });
 
