@@ -9,7 +9,7 @@ import type { ChainGap } from '../store/event-store.ts';
 
 export const INGEST_PATH = '/v1/ingest';
 
-export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: ApiContext): void {
+export function registerIngestRoutes(app: ApiApp, { store, log, now, config, ingestWriter }: ApiContext): void {
   // Documented here, parsed on a verify worker: the batch envelope is validated whole, each event on its own.
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -44,7 +44,7 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
     const device = c.get('device');
     const body = await readBody(c, config.bodyLimitBytes);
     const businesses = (await store.businesses.current()).list();
-    const { response, counts, stored } = await ingestBatch(body, device, store.events, store.statements, businesses, now, pool);
+    const { response, counts, stored } = await ingestBatch(body, device, ingestWriter, store.statements, businesses, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     for (const { seq, fault } of stored.voidObservations) log(`clock observation #${seq} of ${device.id} is void (${fault}): stored, never used for time`);
     reportGap(device.id, stored.gap);
