@@ -6,18 +6,13 @@ import { DeviceChanged, type StoredBatch, type StoringDevice } from '../store/ev
 import type { StoreOptions } from '../store/store.ts';
 import type { VerifiedEvent } from './verify-event.ts';
 import type { StoreRefusal, StoreRequest, StoreWorkerMessage } from './store-worker.ts';
-import { workerScript } from './worker-script.ts';
+import { workerScript, type Waiting } from './worker-script.ts';
 
 const entry = fileURLToPath(new URL('./store-worker.ts', import.meta.url));
 
-interface Waiting {
-  resolve: (stored: StoredBatch) => void;
-  reject: (error: Error) => void;
-}
-
 interface Thread {
   worker: Worker;
-  waiting: Map<number, Waiting>;
+  waiting: Map<number, Waiting<StoredBatch>>;
   opened: Promise<void>;
   closed: Promise<void>;
 }
@@ -59,7 +54,7 @@ export function startIngestWriter(options: StoreOptions, log: (line: string) => 
   async function spawn(): Promise<Thread> {
     const worker = new Worker(await workerScript(entry, { packages: 'external' }), { eval: true, workerData: options });
     worker.unref();
-    const waiting = new Map<number, Waiting>();
+    const waiting = new Map<number, Waiting<StoredBatch>>();
     let opened!: () => void;
     let closed!: () => void;
     const spawned: Thread = { worker, waiting, opened: new Promise((resolve) => (opened = resolve)), closed: new Promise((resolve) => (closed = resolve)) };

@@ -5,18 +5,13 @@ import type { Business } from '../../shared/contract/profile.ts';
 import type { EnrolledDevice } from './verify-event.ts';
 import type { BatchCheck } from './check-batch.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
-import { workerScript } from './worker-script.ts';
+import { workerScript, type Waiting } from './worker-script.ts';
 
 const entry = fileURLToPath(new URL('./verify-worker.ts', import.meta.url));
 
-interface Waiting {
-  resolve: (check: BatchCheck) => void;
-  reject: (error: Error) => void;
-}
-
 interface Thread {
   worker: Worker;
-  waiting: Map<number, Waiting>;
+  waiting: Map<number, Waiting<BatchCheck>>;
 }
 
 /**

@@ -16,6 +16,12 @@ const packagesByPath: Plugin = {
   },
 };
 
+/** A request posted to a worker thread, until its reply comes (or the thread dies). */
+export interface Waiting<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
 const bundles = new Map<string, Promise<string>>();
 
 /**
