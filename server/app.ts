@@ -4,8 +4,9 @@ import { HTTPException } from 'hono/http-exception';
 import { KioskFailure, type KioskError } from '../shared/contract/errors.ts';
 import type { ServerConfig } from './config.ts';
 import type { Store } from './store/store.ts';
+import type { IngestWriter } from './ingest/ingest-writer.ts';
 import type { DeviceEnv } from './http/bearer-auth.ts';
-import { ApiFailure, statusOf } from './http/api-failure.ts';
+import { ApiFailure, statusOf, storageFailure } from './http/api-failure.ts';
 import { bodyTooLarge, readBody } from './http/read-body.ts';
 import { registerEnrolmentRoutes } from './routes/enrolment.ts';
 import { INGEST_PATH, registerIngestRoutes } from './routes/ingest.ts';
@@ -24,6 +25,8 @@ export type ApiApp = OpenAPIHono<DeviceEnv>;
 
 export interface ApiContext {
   store: Store;
+  /** Where ingest stores its batches: a thread of its own with its own connection to `store`'s database. */
+  ingestWriter: IngestWriter;
   config: ServerConfig;
   /** One line per operational fact; never given a phone number unmasked. */
   log: (line: string) => void;
@@ -37,14 +40,7 @@ function failureOf(error: unknown, { log, store }: ApiContext): KioskFailure {
     if (error.status < 500) return new ApiFailure('invalid_request', error.message || 'Malformed request.', { status: error.status });
   }
   const storage = store.failure(error);
-  if (storage === 'full') {
-    log('store: disk full, request refused');
-    return new ApiFailure('storage_full', 'The server is out of storage; nothing was stored. Retry later.');
-  }
-  if (storage === 'unavailable') {
-    log(`store: ${(error as { code?: string }).code ?? 'unavailable'}`);
-    return new ApiFailure('storage_unavailable', 'The server could not store the request; nothing was stored. Retry later.');
-  }
+  if (storage !== null) return storageFailure(storage, (error as { code?: string }).code, log);
   log(`internal error: ${error instanceof Error ? `${error.name}: ${error.message}` : 'non-error thrown'}`);
   return new ApiFailure('internal', 'Something went wrong on the server; nothing was stored.');
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
 import { parseServerConfig, type ServerConfigInput } from './config.ts';
 import { openStore, type Store } from './store/store.ts';
+import { startIngestWriter } from './ingest/ingest-writer.ts';
 
 export interface StartServerOptions extends ServerConfigInput {
   /** Where operational lines go (default: stderr). Never receives a phone number unmasked. */
@@ -33,7 +34,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await store.close();
     throw error;
   }
-  const app = createApp({ store, config, log, now });
+  const ingestWriter = startIngestWriter(config, log);
+  void ingestWriter.warm().catch((error: unknown) => log(`ingest writer not started yet: ${(error as Error).message}`));
+  const app = createApp({ store, ingestWriter, config, log, now });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(listening));
@@ -49,7 +52,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => {
-          void store.close().then(() => (error ? reject(error) : resolve()), reject);
+          void ingestWriter
+            .close()
+            .then(() => store.close())
+            .then(() => (error ? reject(error) : resolve()), reject);
         });
         if ('closeAllConnections' in server) server.closeAllConnections();
       }),

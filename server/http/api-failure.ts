@@ -1,5 +1,6 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { KioskFailure, type KioskError, type KioskErrorCode } from '../../shared/contract/errors.ts';
+import type { StorageFailure } from '../store/sql.ts';
 
 const STATUS_BY_CODE: Partial<Record<KioskErrorCode, ContentfulStatusCode>> = {
   invalid_request: 400,
@@ -22,4 +23,14 @@ export class ApiFailure extends KioskFailure {
 
 export function statusOf(failure: KioskFailure): ContentfulStatusCode {
   return failure instanceof ApiFailure ? failure.status : (STATUS_BY_CODE[failure.code] ?? 500);
+}
+
+/** A request the store failed, as the API answers it (nothing was stored), with the line the operator sees. */
+export function storageFailure(storage: StorageFailure, code: string | undefined, log: (line: string) => void): ApiFailure {
+  if (storage === 'full') {
+    log('store: disk full, request refused');
+    return new ApiFailure('storage_full', 'The server is out of storage; nothing was stored. Retry later.');
+  }
+  log(`store: ${code ?? 'unavailable'}`);
+  return new ApiFailure('storage_unavailable', 'The server could not store the request; nothing was stored. Retry later.');
 }

@@ -3,7 +3,8 @@ import type { Business } from '../../shared/contract/profile.ts';
 import type { IngestResponse, IngestResult } from '../../shared/contract/sync.ts';
 import type { StatementKey } from '../keys/statement-key.ts';
 import { forVerification, type DeviceRecord } from '../store/device-registry.ts';
-import { DeviceChanged, type EventStore, type StoredBatch } from '../store/event-store.ts';
+import { DeviceChanged, type StoredBatch } from '../store/event-store.ts';
+import type { IngestWriter } from './ingest-writer.ts';
 import { ApiFailure } from '../http/api-failure.ts';
 import type { VerifiedEvent } from './verify-event.ts';
 import type { VerifyPool } from './verify-pool.ts';
@@ -18,15 +19,15 @@ export interface IngestSummary {
 
 /**
  * One upload, from the raw request body to the per-event answer: a verify worker parses and checks it (a bad body
- * or envelope is refused whole, nothing stored), then the survivors are stored in one transaction, and the answer
- * carries the API's statement of the head it now holds, signed after the commit. A device whose keys or businesses
+ * or envelope is refused whole, nothing stored), then the survivors are stored in one transaction on the ingest
+ * writer's thread, and the answer carries the API's statement of the head it now holds, signed after the commit. A device whose keys or businesses
  * changed between the check and the storage (a rotation or re-enrolment another request — or another instance —
  * stored meanwhile) gets 503: nothing was stored, and the batch is checked afresh when the kiosk sends it again.
  */
 export async function ingestBatch(
   body: Uint8Array,
   device: DeviceRecord,
-  events: EventStore,
+  writer: Pick<IngestWriter, 'storeBatch'>,
   statements: StatementKey,
   businesses: readonly Business[],
   now: () => Date,
@@ -45,7 +46,7 @@ export async function ingestBatch(
   verified.sort((a, b) => a.item.seq - b.item.seq);
   let stored: StoredBatch;
   try {
-    stored = await events.storeBatch(device, verified.map((entry) => entry.item));
+    stored = await writer.storeBatch(device, verified.map((entry) => entry.item), now());
   } catch (error) {
     if (!(error instanceof DeviceChanged)) throw error;
     throw new ApiFailure('storage_unavailable', "The device's keys or businesses changed while this batch was checked; nothing was stored. Send it again.");

@@ -1,42 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { build } from 'esbuild';
 import type { Business } from '../../shared/contract/profile.ts';
 import type { EnrolledDevice } from './verify-event.ts';
 import type { BatchCheck } from './check-batch.ts';
 import type { VerifyReply, VerifyRequest } from './verify-worker.ts';
+import { workerScript, type Waiting } from './worker-script.ts';
 
 const entry = fileURLToPath(new URL('./verify-worker.ts', import.meta.url));
 
-interface Waiting {
-  resolve: (check: BatchCheck) => void;
-  reject: (error: Error) => void;
-}
-
 interface Thread {
   worker: Worker;
-  waiting: Map<number, Waiting>;
-}
-
-let bundled: Promise<string> | undefined;
-
-/**
- * The worker as one CommonJS script, built once per process: a worker thread does not inherit tsx's loader (nor
- * vitest's), so it cannot import the TypeScript sources itself.
- */
-function workerScript(): Promise<string> {
-  bundled ??= build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minify: true,
-    legalComments: 'none',
-  }).then((result) => result.outputFiles[0]?.text ?? '');
-  return bundled;
+  waiting: Map<number, Waiting<BatchCheck>>;
 }
 
 /**
@@ -85,7 +60,7 @@ export function createVerifyPool(size = availableParallelism()) {
      * the caller must not use it afterwards.
      */
     async check(device: EnrolledDevice, businesses: readonly Business[], body: Uint8Array): Promise<BatchCheck> {
-      const thread = leastLoaded(await workerScript());
+      const thread = leastLoaded(await workerScript(entry));
       const id = nextId++;
       // a body that owns its whole buffer moves to the worker instead of being copied (the caller is done with it)
       const transfer = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? [body.buffer as ArrayBuffer] : [];
@@ -96,7 +71,7 @@ export function createVerifyPool(size = availableParallelism()) {
     },
     /** Starts the threads ahead of the first upload, so it does not wait for the build and the workers' start-up. */
     async warm(): Promise<void> {
-      leastLoaded(await workerScript());
+      leastLoaded(await workerScript(entry));
     },
   };
 }

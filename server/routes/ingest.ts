@@ -10,7 +10,7 @@ import type { ChainGap } from '../store/event-store.ts';
 export const INGEST_PATH = '/v1/ingest';
 
 /** `checkNotices`: the API knows the provisioning key, so published profiles approve notices and others are flagged. */
-export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: ApiContext, { checkNotices }: { checkNotices: boolean }): void {
+export function registerIngestRoutes(app: ApiApp, { store, log, now, config, ingestWriter }: ApiContext, { checkNotices }: { checkNotices: boolean }): void {
   // Documented here, parsed on a verify worker: the batch envelope is validated whole, each event on its own.
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -55,7 +55,7 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config }: A
     const device = c.get('device');
     const body = await readBody(c, config.bodyLimitBytes);
     const businesses = (await store.businesses.current()).list();
-    const { response, counts, stored, consentNotices } = await ingestBatch(body, device, store.events, store.statements, businesses, now, pool);
+    const { response, counts, stored, consentNotices } = await ingestBatch(body, device, ingestWriter, store.statements, businesses, now, pool);
     log(`ingest ${device.id}: ${counts.accepted} accepted, ${counts.duplicate} duplicate, ${counts.rejected} rejected`);
     if (checkNotices && consentNotices.length > 0) await flagUnapproved(device.id, consentNotices);
     for (const { seq, fault } of stored.voidObservations) log(`clock observation #${seq} of ${device.id} is void (${fault}): stored, never used for time`);

@@ -216,8 +216,8 @@ export function createDeviceRegistry(db: SqlDb, operators: OperatorLog, now: () 
       }),
 
     /** Inside the ingest transaction: a stored key rotation makes `next` valid after `seq`, the old key up to it. */
-    registerRotation: (tx: SqlQueries, deviceId: string, currentKeyId: string, seq: number, next: { keyId: string; publicKey: string }): Promise<void> =>
-      replaceKey(tx, deviceId, currentKeyId, next, seq + 1, 'rotation', now().toISOString()),
+    registerRotation: (tx: SqlQueries, deviceId: string, currentKeyId: string, seq: number, next: { keyId: string; publicKey: string }, at = now().toISOString()): Promise<void> =>
+      replaceKey(tx, deviceId, currentKeyId, next, seq + 1, 'rotation', at),
 
     keyOwner: async (keyId: string, on: SqlQueries = db): Promise<string | null> => (await on.value<string>('SELECT device_id FROM device_keys WHERE key_id = ?', [keyId])) ?? null,
 

@@ -42,6 +42,9 @@ export interface StoredBatch {
  */
 export class DeviceChanged extends Error {}
 
+/** What storing a batch needs of the device that uploaded it (its keys stay with the verify worker). */
+export type StoringDevice = Pick<DeviceRecord, 'id' | 'credentialHash' | 'keyId' | 'businessIds' | 'enrolledMs'>;
+
 const ID_TAKEN = Symbol('id taken');
 
 interface DeviceChain {
@@ -81,7 +84,7 @@ const businessIdsText = (ids: readonly string[] | null): string | null => (ids =
 export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: readonly string[]) => ChainWrites, deps: EventStoreDeps) {
   const { devices, statements, times, dataKey, states, now } = deps;
 
-  async function observationFault(device: DeviceRecord, event: VerifiedEvent, receivedMs: number): Promise<ObservationFault | null> {
+  async function observationFault(device: StoringDevice, event: VerifiedEvent, receivedMs: number): Promise<ObservationFault | null> {
     const { statement, sent, received } = event.observation!;
     const fault = await statements.fault(statement, device.id);
     if (fault) return fault;
@@ -91,7 +94,7 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
   }
 
   /** Refuses a batch from a device revoked or re-enrolled since it authenticated; asks for a fresh check if its keys or businesses changed. */
-  function checkDevice(device: DeviceRecord, locked: LockedDevice | undefined): void {
+  function checkDevice(device: StoringDevice, locked: LockedDevice | undefined): void {
     if (!locked || locked.revokedAt !== null || locked.credentialHash !== device.credentialHash) {
       throw new ApiFailure('unauthorized', 'Unknown, replaced or revoked device credential: enrol the device again.');
     }
@@ -99,12 +102,11 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
   }
 
   /** One transaction for the whole batch, in seq order: when it commits, every accepted event is on disk. */
-  async function storeInTransaction(tx: SqlTx, device: DeviceRecord, items: VerifiedEvent[]): Promise<StoredBatch> {
+  async function storeInTransaction(tx: SqlTx, device: StoringDevice, items: VerifiedEvent[], at: Date): Promise<StoredBatch> {
     const writes = writesFor(tx, items.map((item) => item.id));
     const held = writes.tx;
     const locked = await writes.lockDevice(device.id);
     checkDevice(device, locked);
-    const at = now();
     const receivedAt = at.toISOString();
     const chain: DeviceChain = { head: locked!.head, contiguous: locked!.contiguous };
     const corrected: CorrectedRange[] = [];
@@ -150,7 +152,7 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
       if (fault) voidObservations.push({ seq: event.seq, fault });
       await place.insert(event, fault);
       if (event.rotation) {
-        await devices.registerRotation(held, device.id, event.keyId, event.seq, event.rotation);
+        await devices.registerRotation(held, device.id, event.keyId, event.seq, event.rotation, receivedAt);
         rotations.add(event.seq);
       }
       return null;
@@ -215,8 +217,12 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
   }
 
   return {
-    /** The batch stored, each event judged against the chain held; a device changed meanwhile: `DeviceChanged`. */
-    storeBatch: (device: DeviceRecord, items: VerifiedEvent[]): Promise<StoredBatch> => db.transaction((tx) => storeInTransaction(tx, device, items)),
+    /**
+     * The batch stored, each event judged against the chain held; a device changed meanwhile: `DeviceChanged`. `at`
+     * is when the API received it (the ingest writer thread is given the request's time).
+     */
+    storeBatch: (device: StoringDevice, items: VerifiedEvent[], at: Date = now()): Promise<StoredBatch> =>
+      db.transaction((tx) => storeInTransaction(tx, device, items, at)),
 
     /** The contiguous prefix of a device's chain the API holds (for its head statement). */
     async contiguousHead(deviceId: string): Promise<ChainHead | null> {

@@ -15,7 +15,8 @@
  * consent_state (one in ten an opt-out), for half of them a marketing opt-in, and for a quarter a WhatsApp stop,
  * later, in preference_state. The history behind them (events) is not seeded: the check never reads it, and
  * ingest adds to it.
- * Also printed: ingest alone on the seeded store (events/s) beside the single-core Ed25519 verify rate.
+ * Also printed: ingest alone on the seeded store (events/s) beside the single-core Ed25519 verify rate, and on
+ * PostgreSQL what each commit of that window wrote to the WAL (kB, full-page images, records).
  * Last line: one JSON object (`p99_under_ingest_ms` among its fields).
  */
 import { createHash } from 'node:crypto';
@@ -23,6 +24,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { canonicalJson } from '../../shared/event-bytes.ts';
 import { MAX_CHECK_BATCH } from '../../shared/contract/sync.ts';
 import { KIOSK_STATE, PREFERENCE_STATE } from '../../server/store/consent-states.ts';
@@ -240,6 +242,38 @@ function kiosks(api: ApiProcess, tokens: readonly string[]) {
   return { state, start: async () => Promise.all((await Promise.all(drains)).map((drain) => drain())) };
 }
 
+interface WalCounters {
+  records: number;
+  fullPages: number;
+  bytes: number;
+}
+
+/** PostgreSQL's WAL counters (pg_stat_wal), to see what one ingest commit writes. */
+async function walCounters(databaseUrl: string | undefined): Promise<WalCounters | null> {
+  if (databaseUrl === undefined) return null;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ records: string; fullPages: string; bytes: string }>('SELECT wal_records AS records, wal_fpi AS "fullPages", wal_bytes AS bytes FROM pg_stat_wal');
+    const row = rows[0]!;
+    return { records: Number(row.records), fullPages: Number(row.fullPages), bytes: Number(row.bytes) };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Per ingest commit over a window, each batch of 500 being one (the counters lag by up to half a second). */
+function walPerCommit(before: WalCounters | null, after: WalCounters | null, events: number) {
+  if (!before || !after) return null;
+  const commits = Math.max(1, Math.round(events / 500));
+  return {
+    commits,
+    wal_kb_per_commit: round2((after.bytes - before.bytes) / 1024 / commits),
+    full_page_images_per_commit: round2((after.fullPages - before.fullPages) / commits),
+    wal_records_per_commit: round2((after.records - before.records) / commits),
+  };
+}
+
 const store = await benchStore();
 const dataDir = mkdtempSync(join(tmpdir(), 'check-bench-'));
 try {
@@ -262,9 +296,11 @@ try {
     let ingestFailure: unknown;
     const draining = ingest.start().catch((error: unknown) => void (ingestFailure = error));
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const walBefore = await walCounters(storeEnv.DATABASE_URL);
     const aloneFrom = { accepted: ingest.state.accepted, at: performance.now() };
     await new Promise((resolve) => setTimeout(resolve, INGEST_ALONE_S * 1_000));
     const ingestAlone = ((ingest.state.accepted - aloneFrom.accepted) * 1_000) / (performance.now() - aloneFrom.at);
+    const wal = walPerCommit(walBefore, await walCounters(storeEnv.DATABASE_URL), ingest.state.accepted - aloneFrom.accepted);
     const underFrom = { accepted: ingest.state.accepted, at: performance.now() };
     const underIngest = await phase(calls, pids);
     const ingestUnderChecks = ((ingest.state.accepted - underFrom.accepted) * 1_000) / (performance.now() - underFrom.at);
@@ -298,6 +334,8 @@ try {
         ingest_alone_events_per_s: Math.round(ingestAlone),
         verify_per_s: verify,
         ingest_verify_ratio: round2(ingestAlone / verify),
+        // PostgreSQL: what the commits of the ingest-alone window wrote to the WAL (each batch is one commit)
+        ingest_alone_wal: wal,
       }),
     );
   } finally {

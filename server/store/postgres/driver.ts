@@ -55,7 +55,7 @@ const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const retryable = (error: unknown): boolean => error instanceof RetryTransaction || (error instanceof pg.DatabaseError && RETRYABLE.has(error.code ?? ''));
 
 /**
- * The PostgreSQL store's driver: a pool; reads on any connection, each transaction on one, READ COMMITTED, rows
+ * The PostgreSQL store's driver: reads on a pool of their own, each transaction on one connection of another, READ COMMITTED, rows
  * locked where a transaction decides on what it read (`Dialect.forUpdate`, advisory locks through `lock`), and
  * run again from the start when it lost a race with another instance. `synchronous_commit` is on for every
  * connection: a commit is on disk before the API answers.
@@ -65,10 +65,14 @@ export function postgresDriver(connectionString: string, log: (line: string) => 
   // a commit the API acknowledges is on disk, whatever the server's default (set at connection start, beside any
   // options the URL brings, e.g. a search_path)
   url.searchParams.set('options', [url.searchParams.get('options'), '-c synchronous_commit=on'].filter(Boolean).join(' '));
+  // Transactions and single statements outside one have a pool each: an ingest transaction holds its connection
+  // while it waits for its device's row lock, and a dozen batches in flight would otherwise leave a consent check
+  // queued for a connection behind them (docs/benchmarks.md, Consent check).
   const pool = new pg.Pool({ connectionString: url.toString(), types, max: 10 });
+  const readPool = new pg.Pool({ connectionString: url.toString(), types, max: 10 });
   // an idle connection that breaks (the server restarted) must not take the API down; the next query reconnects
-  pool.on('error', (error) => log(`store: a PostgreSQL connection failed (${error.message})`));
-  const reads = queriesOn(pool);
+  for (const each of [pool, readPool]) each.on('error', (error) => log(`store: a PostgreSQL connection failed (${error.message})`));
+  const reads = queriesOn(readPool);
 
   async function transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -108,7 +112,9 @@ export function postgresDriver(connectionString: string, log: (line: string) => 
     ...reads,
     run: (sql, params) => transaction((t) => t.run(sql, params)),
     transaction,
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), readPool.end()]);
+    },
   };
 }
 
