@@ -192,7 +192,7 @@ function flipTypeBit(path: string, table: string, column: number): void {
   at += varint(file, at)[1]; // rowid
   let type = at + varint(file, at)[1];
   for (let skipped = 0; skipped < column; skipped += 1) type += varint(file, type)[1];
-  file[type] ^= 1;
+  file[type] = file[type]! ^ 1;
   fs.writeFileSync(path, file);
 }
 
