@@ -11,11 +11,14 @@ export default {
     'electron/ledger/verify-chain.ts',
     'electron/ledger/clock-quality.ts',
     'electron/sync/api-statements.ts',
-    // the API: which events it accepts as signed by whom, when each took effect, and what a check answers
+    // the API: which events it accepts as signed by whom, when each took effect, which WhatsApp changes apply to
+    // which business, and what a check answers (from history and from the current-state table)
     'server/ingest/check-batch.ts',
     'server/ingest/verify-event.ts',
     'server/store/event-times.ts',
+    'server/store/consent-states.ts',
     'server/consent/resolve-state.ts',
+    'server/consent/whatsapp-changes.ts',
   ],
   // the per-module minimum is test/mutation/check-scores.ts; this one fails the run on the score of all together
   thresholds: { high: 95, low: 90, break: 90 },
