@@ -15,6 +15,10 @@ export default {
     // which business, and what a check answers (from history and from the current-state table)
     'server/ingest/check-batch.ts',
     'server/ingest/verify-event.ts',
+    // which of its own statements the API takes back as evidence of time: the key valid at issue, the signature, the
+    // device (the key file's loading above line 45 is configuration, not evidence)
+    'server/keys/statement-key.ts:45-71',
+    'server/store/api-keys.ts',
     'server/store/event-times.ts',
     'server/store/consent-states.ts',
     'server/consent/resolve-state.ts',

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { VerifiedEvent } from '../../../server/ingest/verify-event.ts';
-import { loadDataKey } from '../../../server/keys/data-key.ts';
-import type { ChainWrites } from '../../../server/store/chain-writes.ts';
 import { createEventTimes, type CorrectedRange, type ObservationFault } from '../../../server/store/event-times.ts';
-import { openPostgres } from '../../../server/store/postgres/open-database.ts';
-import { postgresChainWrites } from '../../../server/store/postgres/chain-writes.ts';
-import type { SqlDb, SqlTx } from '../../../server/store/sql.ts';
-import { sqliteChainWrites } from '../../../server/store/sqlite/chain-writes.ts';
-import { openDatabase } from '../../../server/store/sqlite/open-database.ts';
-import { STORE, freshStore } from './test-store.ts';
+import { openBareStore, type BareStore } from './test-store.ts';
 
 // The times the API records for each event of a device (docs/server.md, "Effective time"), on the store itself,
 // without HTTP: which bounds it trusts, which clock observation places the event, the time that results and its
@@ -106,27 +96,13 @@ const NUMERIC = new Set(['bootId', 'quality', 'keyId', 'fault']);
 const numbers = <T extends object>(row: T): T =>
   Object.fromEntries(Object.entries(row).map(([key, value]) => [key, value === null || NUMERIC.has(key) ? value : Number(value)])) as T;
 
-let dataDir: string;
-let db: SqlDb;
-let writesFor: (tx: SqlTx, ids: readonly string[]) => ChainWrites;
-
 /** One store of this run's kind for the file; each test speaks for a device of its own. */
+let store: BareStore;
 let device: string;
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'event-times-'));
-  const context = { clockToleranceMs: TOLERANCE, dataKey: loadDataKey({ dataDir }) };
-  if (STORE === 'postgres') {
-    db = await openPostgres((await freshStore()).databaseUrl!, context, () => {});
-    writesFor = postgresChainWrites;
-  } else {
-    db = openDatabase(dataDir, context);
-    writesFor = sqliteChainWrites;
-  }
+  store = await openBareStore(TOLERANCE);
 });
-afterAll(async () => {
-  await db.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => store.close());
 beforeEach(() => {
   device = randomUUID();
 });
@@ -137,8 +113,8 @@ beforeEach(() => {
  */
 async function upload(receivedMs: number, events: VerifiedEvent[], faults: Record<number, ObservationFault> = {}): Promise<CorrectedRange[]> {
   const corrected: CorrectedRange[] = [];
-  await db.transaction(async (tx) => {
-    const writes = writesFor(tx, events.map((event) => event.id));
+  await store.db.transaction(async (tx) => {
+    const writes = store.writesFor(tx, events.map((event) => event.id));
     const heldHead = Number((await tx.value<number | null>('SELECT MAX(seq) FROM event_times WHERE device_id = ?', [device])) ?? 0);
     const place = createEventTimes(TOLERANCE).batch(writes, device, ENROLLED, receivedMs, heldHead, corrected);
     for (const event of [...events].sort((a, b) => a.seq - b.seq)) await place.insert(event, faults[event.seq] ?? null);
@@ -147,9 +123,9 @@ async function upload(receivedMs: number, events: VerifiedEvent[], faults: Recor
   return corrected;
 }
 
-const times = async () => (await db.all<TimeRow>(TIMES, [device])).map(numbers);
+const times = async () => (await store.db.all<TimeRow>(TIMES, [device])).map(numbers);
 const timeOf = async (seq: number) => (await times()).find((row) => row.seq === seq)!;
-const observations = async () => (await db.all<ObservationRow>(OBSERVATIONS, [device])).map(numbers);
+const observations = async () => (await store.db.all<ObservationRow>(OBSERVATIONS, [device])).map(numbers);
 
 describe('event times: what the API records and trusts for an event of a device', () => {
   it('keeps an event of a kiosk that never synced on its own clock, but never before enrolment nor after its receipt, flagged beyond the tolerance', async () => {
