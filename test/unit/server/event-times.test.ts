@@ -111,12 +111,19 @@ beforeEach(() => {
  * One upload the API received at `receivedMs`, stored as ingest stores it: in ascending seq, in one transaction,
  * with the highest seq held before it. Returns the seq ranges whose times an observation of the batch rewrote.
  */
+/** How many statements the last upload's times cost beyond the row inserts (lookups, corrections, observations). */
+let statements = 0;
+
 async function upload(receivedMs: number, events: VerifiedEvent[], faults: Record<number, ObservationFault> = {}): Promise<CorrectedRange[]> {
   const corrected: CorrectedRange[] = [];
+  statements = 0;
   await store.db.transaction(async (tx) => {
     const writes = store.writesFor(tx, events.map((event) => event.id));
     const heldHead = Number((await tx.value<number | null>('SELECT MAX(seq) FROM event_times WHERE device_id = ?', [device])) ?? 0);
-    const place = createEventTimes(TOLERANCE).batch(writes, device, ENROLLED, receivedMs, heldHead, corrected);
+    const counted = <A extends unknown[], R>(call: (...args: A) => R) => (...args: A): R => ((statements += 1), call(...args));
+    const inner = writes.tx;
+    const countedTx = { ...inner, get: counted(inner.get), value: counted(inner.value), run: counted(inner.run), all: counted(inner.all) };
+    const place = createEventTimes(TOLERANCE).batch({ ...writes, tx: countedTx }, device, ENROLLED, receivedMs, heldHead, corrected);
     for (const event of [...events].sort((a, b) => a.seq - b.seq)) await place.insert(event, faults[event.seq] ?? null);
     await writes.flush();
   });
@@ -253,6 +260,39 @@ describe('event times: what the API records and trusts for an event of a device'
   });
 });
 
+describe('event times: what they cost', () => {
+  const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  it('costs a batch a few statements, not a few per event: what one event looked up carries over to the next of its boot', async () => {
+    const a = { id: 'boot-a', startedMs: at('07:30'), wallOffsetMs: 0 };
+    const b = { id: 'boot-b', startedMs: at('08:30'), wallOffsetMs: 0 };
+    await upload(at('09:30'), [
+      observation(1, a, at('08:00')),
+      ...seqs(2, 21).map((seq) => consent(seq, a, at('08:00') + seq * MINUTE)),
+      ...seqs(22, 31).map((seq) => consent(seq, b, at('08:09') + seq * MINUTE)),
+      observation(32, b, at('08:41')),
+      ...seqs(33, 40).map((seq) => consent(seq, b, at('08:09') + seq * MINUTE)),
+      observation(41, b, at('08:50')),
+    ]);
+    // the first event: the last observation before it and of its boot (2); an observation: its row, the next one and
+    // the next of its boot, the correction after it, the last one before and of its boot (6), and the correction
+    // before it when it is the first at all or of its boot (+1): 7 + 7 + 6; the reboot: the new boot's last
+    // observation (1); nothing per consent
+    expect(statements).toBeLessThanOrEqual(23);
+    expect(await timeOf(40)).toMatchObject({ placedBySeq: 32, estimateMs: at('08:49'), quality: 'bounded' });
+  });
+
+  it('looks ahead only for events below what the API holds, and never for the boot of a version 1 event', async () => {
+    await upload(at('09:00'), [v1Consent(3, at('08:30'))]);
+    await upload(at('09:10'), [v1Consent(1, at('08:10')), v1Consent(2, at('08:20'))]);
+    // the last observation before, the first after, the first receipt above
+    expect(statements).toBeLessThanOrEqual(3);
+    await upload(at('09:20'), [v1Consent(4, at('08:40')), v1Consent(5, at('08:50'))]);
+    expect(statements).toBeLessThanOrEqual(1);
+    expect((await times()).map((row) => row.latestMs)).toEqual([at('09:00'), at('09:00'), at('09:00'), at('09:20'), at('09:20')]);
+  });
+});
+
 describe('event times: the same chain gives the same times whatever order its batches arrive in', () => {
   const a = { id: 'boot-a', startedMs: at('07:55'), wallOffsetMs: 60 * MINUTE };
   const b = { id: 'boot-b', startedMs: at('08:45'), wallOffsetMs: 20 * MINUTE };
@@ -268,17 +308,16 @@ describe('event times: the same chain gives the same times whatever order its ba
     consent(9, b, at('09:05')),
   ];
   const RECEIVED = at('09:30');
-  const bySeq = (seqs: number[]) => CHAIN.filter((event) => seqs.includes(event.seq));
 
   /**
    * Stores the chain in these batches; every time a batch rewrites a stored event's time, it reports that seq (the
    * consent states over it are derived again). Returns the times of the consents: a clock observation's own row
    * depends on the order (docs/testing.md), and no state or check reads it.
    */
-  async function storeInOrder(batches: number[][]): Promise<TimeRow[]> {
+  async function storeInOrder(batches: number[][], chain = CHAIN): Promise<TimeRow[]> {
     for (const seqs of batches) {
       const before = await times();
-      const corrected = await upload(RECEIVED, bySeq(seqs));
+      const corrected = await upload(RECEIVED, chain.filter((event) => seqs.includes(event.seq)));
       const after = await times();
       for (const row of before) {
         const now = after.find((other) => other.seq === row.seq)!;
@@ -286,7 +325,7 @@ describe('event times: the same chain gives the same times whatever order its ba
         expect(corrected.some(({ afterSeq, beforeSeq }) => row.seq > afterSeq && row.seq < beforeSeq), `seq ${row.seq} rewritten by batch ${seqs.join(',')}, not reported`).toBe(true);
       }
     }
-    return (await times()).filter((row) => CHAIN.find((event) => event.seq === row.seq)!.type === 'consent');
+    return (await times()).filter((row) => chain.find((event) => event.seq === row.seq)!.type === 'consent');
   }
 
   it('places each event by its boot’s nearest observation, in order', async () => {
@@ -314,5 +353,16 @@ describe('event times: the same chain gives the same times whatever order its ba
     const outOfOrder = await storeInOrder(batches);
     device = randomUUID();
     expect(outOfOrder).toEqual(await storeInOrder([[1, 2, 3, 4, 5, 6, 7, 8, 9]]));
+  });
+
+  it('places an event of a boot that comes back after another one by that boot’s observation, whichever arrives first', async () => {
+    const a = { id: 'boot-a', startedMs: at('07:55'), wallOffsetMs: 60 * MINUTE };
+    const b = { id: 'boot-b', startedMs: at('08:15'), wallOffsetMs: 20 * MINUTE };
+    // a hostile or broken kiosk: boot a's id again after boot b's observation
+    const chain = [observation(1, a, at('08:05')), consent(2, a, at('08:10')), observation(3, b, at('08:20')), consent(4, a, at('08:25'))];
+    const lateFirstObservation = await storeInOrder([[2, 3, 4], [1]], chain);
+    expect(lateFirstObservation.find((row) => row.seq === 4)).toMatchObject({ placedBySeq: 1, offsetBySeq: 3, earliestMs: at('08:20') });
+    device = randomUUID();
+    expect(lateFirstObservation).toEqual(await storeInOrder([[1, 2, 3, 4]], chain));
   });
 });

@@ -127,7 +127,34 @@ describe('WhatsApp changes: what a delivery changes, for whom, with which busine
     const value = other.entry[0]!.changes[0]!.value as Record<string, unknown>;
     delete value.contacts;
     (value.user_preferences as Record<string, unknown>[])[0]!.category = 'service_messages';
+    (value.user_preferences as unknown[]).push(null);
     value.statuses = [{ status: 'failed', recipient_id: PHONE.slice(1), timestamp: String(ARRIVAL_S), errors: 'none' }, null];
     expect(changes(other)).toEqual({ changes: [], mappings: [] });
+  });
+
+  it('reads a stop from a preference and a failed send in one change, and a failure among other errors', () => {
+    const payload = userPreferencesWebhook(PHONE, 'stop', ARRIVAL_S, BANK);
+    const value = payload.entry[0]!.changes[0]!.value as Record<string, unknown>;
+    delete value.contacts;
+    value.statuses = [{ status: 'failed', recipient_id: '819087654321', timestamp: String(ARRIVAL_S), errors: [{ code: 131026 }, { code: 131050 }] }];
+    expect(changes(payload).changes.map(({ user, source }) => [user.phone, source])).toEqual([
+      [PHONE, 'user_preferences'],
+      ['+819087654321', 'error_131050'],
+    ]);
+    // an unreadable error beside a 131050 is refused with a reason, not a crash
+    (value.statuses as { errors: unknown[] }[])[0]!.errors.unshift(null);
+    expect(refusal(payload).message).toBe('Invalid WhatsApp webhook: entry.0.changes.0.value.statuses.0.errors.0: Invalid input: expected object, received null');
+  });
+
+  it('names the field of an item it cannot read, however deep, and the item itself when it is not an object', () => {
+    const failed = failedSendWebhook({ phone: PHONE }, 131050, ARRIVAL_S, BANK);
+    (failed.entry[0]!.changes[0]!.value.statuses[0]!.errors as unknown[]).push({ code: 'later' });
+    expect(refusal(failed).message).toMatch(/^Invalid WhatsApp webhook: entry\.0\.changes\.0\.value\.statuses\.0\.errors\.1\.code: /);
+    const contact = userPreferencesWebhook(PHONE, 'stop', ARRIVAL_S, BANK);
+    (contact.entry[0]!.changes[0]!.value.contacts as unknown[]).push('+81 90');
+    expect(refusal(contact).message).toMatch(/^Invalid WhatsApp webhook: entry\.0\.changes\.0\.value\.contacts\.1\.\(item\): /);
+    const number = userPreferencesWebhook(PHONE, 'stop', ARRIVAL_S, BANK);
+    (number.entry[0]!.changes[0]!.value.contacts[0] as Record<string, unknown>).wa_id = 'not a number';
+    expect(refusal(number).message).toMatch(/^Invalid WhatsApp webhook: entry\.0\.changes\.0\.value\.contacts\.0\.wa_id: /);
   });
 });
