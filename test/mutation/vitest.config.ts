@@ -11,6 +11,7 @@ export default defineConfig({
     exclude: ['test/unit/server/spawn-server.test.ts'],
     provide: { store: 'sqlite' },
     sequence: { sequencer: FastestFirst },
+    isolate: true,
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },
