@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPairSync, verify } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SignedApiStatement } from '../../../shared/contract/api-statement.ts';
 import { publicKeyObject } from '../../../server/keys/ed25519.ts';
@@ -100,6 +101,18 @@ describe('the API statement key: which statements a kiosk hands back are the API
       `the statement key file ${join(elsewhere, 'statement-key.pem')} is missing and this database already has a statement key: give every instance the same key file (statementKeyFile)`,
     );
     expect(await made.keys()).toHaveLength(1);
+  });
+
+  it('on a database of its own, makes a new key when its key file is gone, retiring the old one', async () => {
+    const lost = await loadStatementKey({ dataDir: store.dataDir }, registry(), clock);
+    rmSync(join(store.dataDir, 'statement-key.pem'));
+    nowMs = T0 + HOUR;
+    const made = await loadStatementKey({ dataDir: store.dataDir }, registry(), clock);
+    expect(made.keyId).not.toBe(lost.keyId);
+    expect((await made.keys()).map((key) => [key.keyId, key.validUntil])).toEqual([
+      [lost.keyId, iso(T0 + HOUR)],
+      [made.keyId, null],
+    ]);
   });
 
   it('signs consent receipts with the published key', async () => {
