@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface MutationGroup {
@@ -36,29 +38,39 @@ type Report = { files: Record<string, { mutants: ReportMutant[] }> };
 /**
  * Stryker's Vitest runner reports a mutant of code that runs once, when its module loads (a SQL text constant, a
  * module-level function), as survived with every test passing, because it does not activate it then (a test run
- * of the same change made in the source fails: docs/testing.md). So each such survivor is made in the source here,
- * the group's tests run against it, and the source is restored; one those tests fail on counts as killed.
+ * of the same change made in the source fails: docs/testing.md). So each such survivor is made in a copy of the
+ * tree (the worktree is never changed: other runs may read it meanwhile), the group's tests run against it, and one
+ * those tests fail on counts as killed.
  */
 function runStaticSurvivors(group: MutationGroup): void {
   const path = `reports/mutation/${group.name}.json`;
   if (!fs.existsSync(path)) return;
   const report = JSON.parse(fs.readFileSync(path, 'utf8')) as Report;
-  for (const [file, { mutants }] of Object.entries(report.files)) {
-    const original = fs.readFileSync(file, 'utf8');
-    const restore = () => fs.writeFileSync(file, original);
-    process.once('SIGINT', restore);
-    const lines = original.split('\n');
-    const offset = ({ line, column }: { line: number; column: number }) => lines.slice(0, line - 1).reduce((n, text) => n + text.length + 1, 0) + column - 1;
-    try {
-      for (const mutant of mutants.filter((m) => m.static && m.status === 'Survived')) {
-        fs.writeFileSync(file, original.slice(0, offset(mutant.location.start)) + mutant.replacement + original.slice(offset(mutant.location.end)));
-        const tests = spawnSync('npx', ['vitest', 'run', '--config', 'test/mutation/vitest.config.ts', '--bail', '1', ...group.tests.map((glob) => glob.split('*')[0]!)], { stdio: 'ignore' });
-        if (tests.status !== 0) Object.assign(mutant, { status: 'Killed', statusReason: 'a static mutant, killed when made in the source (run-mutation.ts)' });
-      }
-    } finally {
-      restore();
-      process.removeListener('SIGINT', restore);
+  const survivors = Object.entries(report.files).flatMap(([file, { mutants }]) => mutants.filter((m) => m.static && m.status === 'Survived').map((mutant) => ({ file, mutant })));
+  if (survivors.length === 0) return;
+  const copy = fs.mkdtempSync(join(tmpdir(), 'mutation-static-'));
+  try {
+    const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+    for (const file of files.filter((name) => fs.existsSync(name))) fs.cpSync(file, join(copy, file), { recursive: true });
+    fs.symlinkSync(fs.realpathSync('node_modules'), join(copy, 'node_modules'));
+    const groupTests = () =>
+      spawnSync('npx', ['vitest', 'run', '--config', 'test/mutation/vitest.config.ts', '--bail', '1', ...group.tests.map((glob) => glob.split('*')[0]!)], { cwd: copy, stdio: 'ignore' }).status;
+    // a copy whose tests fail unmutated would count every mutant killed
+    if (groupTests() !== 0) {
+      console.error(`mutation group ${group.name}: its tests fail in a copy of the tree; static survivors left as Stryker reported them`);
+      return;
     }
+    for (const { file, mutant } of survivors) {
+      const original = fs.readFileSync(file, 'utf8');
+      const lines = original.split('\n');
+      const offset = ({ line, column }: { line: number; column: number }) => lines.slice(0, line - 1).reduce((n, text) => n + text.length + 1, 0) + column - 1;
+      fs.writeFileSync(join(copy, file), original.slice(0, offset(mutant.location.start)) + mutant.replacement + original.slice(offset(mutant.location.end)));
+      const status = groupTests();
+      fs.writeFileSync(join(copy, file), original);
+      if (status !== 0) Object.assign(mutant, { status: 'Killed', statusReason: 'a static mutant, killed when made in a copy of the source (run-mutation.ts)' });
+    }
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
   }
   fs.writeFileSync(path, JSON.stringify(report));
 }
