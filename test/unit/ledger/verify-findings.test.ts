@@ -165,7 +165,51 @@ describe('verify names a bent clock observation', () => {
   });
 });
 
+/** An SQLite varint at `at`: its value and its length in bytes. */
+function varint(file: Buffer, at: number): [number, number] {
+  let value = 0;
+  for (let i = 0; i < 8; i += 1) {
+    const byte = file[at + i]!;
+    value = value * 128 + (byte & 0x7f);
+    if (byte < 0x80) return [value, i + 1];
+  }
+  return [value * 256 + file[at + 8]!, 9];
+}
+
+/**
+ * Flips the lowest bit of the serial type of column `column` in the first row on the first leaf page of `table`:
+ * a text of n bytes (13 + 2n) reads as a blob of n bytes (12 + 2n), the row still well formed.
+ */
+function flipTypeBit(path: string, table: string, column: number): void {
+  const db = new Database(path, { readonly: true });
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const { pageno } = db.prepare("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno LIMIT 1").get(table) as { pageno: number };
+  db.close();
+  const file = fs.readFileSync(path);
+  const page = (pageno - 1) * pageSize;
+  let at = page + file.readUInt16BE(page + 8);
+  at += varint(file, at)[1]; // payload size
+  at += varint(file, at)[1]; // rowid
+  let type = at + varint(file, at)[1];
+  for (let skipped = 0; skipped < column; skipped += 1) type += varint(file, type)[1];
+  file[type] = file[type]! ^ 1;
+  fs.writeFileSync(path, file);
+}
+
 describe('verify on a file it cannot read as a ledger', () => {
+  it('names every finding when SQLite lists several, one after another, for a bit flipped in the device row and in an event', () => {
+    const { ledger, dataDir } = freshLedger();
+    for (let capture = 0; capture < 3; capture += 1) ledger.capture(draft(), terms);
+    ledger.close();
+    flipTypeBit(ledgerPath(dataDir), 'device', 1);
+    flipTypeBit(ledgerPath(dataDir), 'events', 1);
+    expect(inspect(dataDir).verify()).toEqual({
+      ok: false,
+      events: 0,
+      break: { seq: null, eventId: null, problem: 'file_damaged', message: 'SQLite reports the file damaged: non-TEXT value in device.device_id; non-TEXT value in events.id' },
+    });
+  });
+
   it('names what SQLite found in a damaged file on one line of at most 300 characters', () => {
     const { ledger, dataDir } = freshLedger();
     for (let capture = 0; capture < 30; capture += 1) ledger.capture(draft(), terms);
