@@ -34,7 +34,7 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
   return {
     getProfile: async () => profile,
 
-    awaitStep: async ({ known, waitMs }) => ({ step: await steps.awaitStep(known, waitMs) }),
+    awaitStep: ({ known, waitMs, headphones }) => steps.awaitStep(known, waitMs, headphones),
 
     reportStep: async (report) => {
       steps.report(report);

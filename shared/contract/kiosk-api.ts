@@ -47,11 +47,19 @@ export const kioskApi = {
   getProfile: { input: NoInput, output: Profile },
   /**
    * Long poll: answers as soon as the step on screen should differ from `known` (an offer arrived, or the host
-   * cancelled), or after `waitMs` with the same answer.
+   * cancelled) or the headphones differ from `headphones`, or after `waitMs` with the same answer.
    */
   awaitStep: {
-    input: z.object({ known: StepId.nullable(), waitMs: z.number().int().min(0).max(25_000).default(20_000) }).strict(),
-    output: z.object({ step: StepView.nullable() }),
+    input: z
+      .object({
+        known: StepId.nullable(),
+        waitMs: z.number().int().min(0).max(25_000).default(20_000),
+        /** The headphone state the renderer shows; when given, a change of it answers the poll too. */
+        headphones: z.boolean().optional(),
+      })
+      .strict(),
+    /** `headphones`: the host application reported headphones plugged into the terminal's jack (OptIn.Headphones). */
+    output: z.object({ step: StepView.nullable(), headphones: z.boolean() }),
   },
   reportStep: { input: StepReport, output: NoInput },
   captureConsent: { input: StepCaptureRequest, output: CaptureResult },
