@@ -4,7 +4,7 @@
  * host (out/examples/<name>.mjs) and runs as its own process at the lowest CPU priority, so the kiosk's first screen
  * does not wait for it. Plain JavaScript, because it runs before anything is compiled.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,30 @@ export async function bundleExamples() {
     packages: 'external',
     logLevel: 'warning',
   });
+}
+
+/**
+ * Where the two windows go on bare X. Without a window manager nobody can move or raise a window, so the example's
+ * window would cover the full-screen kiosk for the whole walk-through. The screen is shared instead, as two
+ * screens would stand side by side: the example takes the first third along the longer side (the left of a
+ * landscape display, the top of a portrait one), the kiosk the rest. Null where a window manager runs (it lets the
+ * person arrange both), under Wayland, without a display, and where xprop or xdpyinfo (x11-utils) cannot tell.
+ * Areas are `x,y,WIDTHxHEIGHT`, read by the kiosk as KIOSK_WINDOW_AREA and by the example as EXAMPLE_WINDOW_AREA.
+ */
+export function bareScreenLayout(env) {
+  if (!env.DISPLAY || env.WAYLAND_DISPLAY) return null;
+  const run = (command, args) => spawnSync(command, args, { env, encoding: 'utf8', timeout: 3_000 });
+  const manager = run('xprop', ['-root', '_NET_SUPPORTING_WM_CHECK']);
+  if (manager.status !== 0 || /window id #/.test(manager.stdout)) return null;
+  const size = /dimensions:\s+(\d+)x(\d+) pixels/.exec(run('xdpyinfo', []).stdout ?? '');
+  if (!size) return null;
+  const [width, height] = [Number(size[1]), Number(size[2])];
+  if (width >= height) {
+    const third = Math.round(width / 3);
+    return { example: `0,0,${third}x${height}`, kiosk: `${third},0,${width - third}x${height}`, where: 'on the left' };
+  }
+  const third = Math.round(height / 3);
+  return { example: `0,0,${width}x${third}`, kiosk: `0,${third},${width}x${height - third}`, where: 'at the top' };
 }
 
 /**

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleHost, hostBundle, hostBundleIsStale, newestMtime } from './bundle-host.mjs';
-import { bundleExamples, demoHostToRun, examplesAreStale, startDemoHost } from './demo-host.mjs';
+import { bareScreenLayout, bundleExamples, demoHostToRun, examplesAreStale, startDemoHost } from './demo-host.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +46,11 @@ try {
   console.error(`Cannot start the kiosk: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
+const layout = demoHost ? bareScreenLayout(process.env) : null;
+if (layout) {
+  console.log(`No window manager on this display: the example host's window goes ${layout.where}, the kiosk's beside it.`);
+  process.env.KIOSK_WINDOW_AREA = layout.kiosk;
+}
 await import(pathToFileURL(hostBundle).href);
 // Once the kiosk is up (its host API listening, Chromium on its way), not before: the kiosk's first screen comes first.
-if (demoHost) startDemoHost(demoHost, process.env);
+if (demoHost) startDemoHost(demoHost, layout ? { ...process.env, EXAMPLE_WINDOW_AREA: layout.example } : process.env);

@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { StepReport, StepView } from '../shared/contract/kiosk-api.ts';
 import type { Locale } from '../shared/contract/primitives.ts';
 import type { Flow, Profile } from '../shared/contract/profile.ts';
-import { useAudioGuidance } from './audio-guidance.ts';
+import { useAudioGuidance, type Announcement } from './audio-guidance.ts';
 import { useBrand } from './brand.ts';
 import { DisplayToggles, plainDisplay, type DisplayPreferences } from './components/DisplayToggles.tsx';
 import { IdleWarning } from './components/IdleWarning.tsx';
@@ -35,8 +35,8 @@ type Props = {
 };
 
 /** Inside the TextProvider, so that controls and states are spoken in the screen's language. */
-function PrivateListening({ enabled, locale }: { enabled: boolean; locale: Locale }) {
-  useAudioGuidance(enabled, locale, useText());
+function PrivateListening({ enabled, locale, announcement }: { enabled: boolean; locale: Locale; announcement: Announcement | null }) {
+  useAudioGuidance(enabled, locale, useText(), announcement);
   return null;
 }
 
@@ -57,14 +57,27 @@ export function Kiosk({ profile, search, onProfileMoved, newProfile, adoptProfil
   const [session, setSession] = useState(0);
   /** Whether the step on screen has been answered (confirmed or declined), so an idle reset is not a time-out. */
   const answered = useRef(false);
+  /** Headphones in the terminal's jack, as its application reports them: speech stays on while they are. */
+  const headphones = useRef(false);
+  const [announcement, setAnnouncement] = useState<Announcement | null>(null);
 
   /** Reset, cancel and completion: back to the attract screen with every screen unmounted, so nothing typed remains. */
   const endSession = () => {
     setJourney({ kind: 'attract' });
     setSession((current) => current + 1);
     setLocale(profile.defaultLocale);
-    setDisplay(plainDisplay);
+    setDisplay({ ...plainDisplay, audio: headphones.current });
     setBlank(false);
+  };
+
+  // Plugged in: speech on in the screen's language, first saying so and how to blank the screen. Pulled out: the
+  // speech stops at once (a platform in automatic audio mode would send any more of it to the loudspeaker) and the
+  // screen shows again, since a blank screen that no longer speaks serves no one (docs/ui.md).
+  const onHeadphones = (present: boolean) => {
+    headphones.current = present;
+    setDisplay((current) => ({ ...current, audio: present }));
+    if (present) setAnnouncement((current) => ({ id: (current?.id ?? 0) + 1, message: 'speech.headphonesIn' }));
+    else setBlank(false);
   };
 
   const offered = useOfferedStep((view) => {
@@ -78,7 +91,7 @@ export function Kiosk({ profile, search, onProfileMoved, newProfile, adoptProfil
     setJourney({ kind: 'step', step: { view, flow: { ...flow, purposes: flow.purposes.filter((purpose) => view.purposeIds.includes(purpose.id)) } } });
     setSession((current) => current + 1);
     setLocale(view.locale);
-  }, onProfileMoved);
+  }, onHeadphones, onProfileMoved);
 
   // Never in the middle of what a person is doing (the stop screen, technician mode): only at the attract screen.
   useEffect(() => {
@@ -176,7 +189,7 @@ export function Kiosk({ profile, search, onProfileMoved, newProfile, adoptProfil
 
   return (
     <TextProvider locale={locale}>
-      <PrivateListening enabled={display.audio} locale={locale} />
+      <PrivateListening enabled={display.audio} locale={locale} announcement={announcement} />
       <div className={`kiosk kiosk-${journey.kind} display-${presentation}`} inert={warningShown} aria-hidden={warningShown || undefined}>
         <header className="topbar">
           {branded?.brand && <img className="brand-logo" src={branded.brand.logo} alt={branded.business.name} />}

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import type { MessageId } from './i18n/en.ts';
 import type { Text } from './i18n/use-text.tsx';
 import { speech } from './speech-port.ts';
 
@@ -22,17 +23,30 @@ export function describeControl(element: Element, text: Text): string {
   return name;
 }
 
+/** Said once before the screen is read, e.g. when headphones are plugged in; a new `id` says it again. */
+export type Announcement = { id: number; message: MessageId };
+
 /**
  * Private listening: while on, each step is read aloud when it appears or the language changes, then whatever
  * the customer moves to (control and state), each digit typed and each error, in the screen's language.
  */
-export function useAudioGuidance(enabled: boolean, locale: string, text: Text): void {
+export function useAudioGuidance(enabled: boolean, locale: string, text: Text, announcement: Announcement | null = null): void {
   const lastSpoken = useRef('');
+  const lastAnnounced = useRef(0);
   useEffect(() => {
     if (!enabled) {
       if (lastSpoken.current) speech.silence();
       lastSpoken.current = '';
       return;
+    }
+    // The announcement first, then the screen from its start, queued behind it.
+    let queued = false;
+    if (announcement && announcement.id !== lastAnnounced.current) {
+      lastAnnounced.current = announcement.id;
+      speech.say(text(announcement.message), locale);
+      // Not a screen's key, so the screen is read again; and not empty, so turning off silences it.
+      lastSpoken.current = 'announced';
+      queued = true;
     }
     // Keyed by heading, not by full text, so a countdown or a typed digit does not restart the reading.
     const readStep = () => {
@@ -40,14 +54,15 @@ export function useAudioGuidance(enabled: boolean, locale: string, text: Text): 
       const key = `${locale}\n${heading}`;
       if (!words || key === lastSpoken.current) return;
       lastSpoken.current = key;
-      speech.say(words, locale);
+      speech.say(words, locale, !queued);
+      queued = false;
     };
     readStep();
     // A new screen inside a step (offer → number → review) is a change of the DOM, not of this component.
     const screens = new MutationObserver(readStep);
     screens.observe(document.body, { childList: true, subtree: true });
     return () => screens.disconnect();
-  }, [enabled, locale]);
+  }, [enabled, locale, text, announcement]);
 
   useEffect(() => {
     if (!enabled) return;

@@ -34,6 +34,16 @@ export function isExecutable(file: string): boolean {
 }
 
 export type ScreenSize = { width: number; height: number };
+/** Where the window goes: the whole display, or the part npm start leaves it beside an example host on bare X. */
+export type WindowArea = ScreenSize & { x: number; y: number };
+
+/** KIOSK_WINDOW_AREA (`x,y,WIDTHxHEIGHT`), else the whole X display. */
+export function windowArea(env: Env = process.env): WindowArea | null {
+  const area = /^(\d+),(\d+),(\d+)x(\d+)$/.exec(env.KIOSK_WINDOW_AREA ?? '');
+  if (area) return { x: Number(area[1]), y: Number(area[2]), width: Number(area[3]), height: Number(area[4]) };
+  const screen = xDisplaySize(env);
+  return screen && { x: 0, y: 0, ...screen };
+}
 
 /**
  * The X display's size, from xdpyinfo (x11-utils). Without a window manager nothing maximises Chromium's window, not
@@ -75,11 +85,11 @@ function readSystemSetting(file: string): string | null {
  */
 export function chromiumArgs(
   url: string,
-  options: { kiosk: boolean; userDataDir: string; gpu: boolean; screen?: ScreenSize | null; sandbox?: boolean },
+  options: { kiosk: boolean; userDataDir: string; gpu: boolean; screen?: WindowArea | null; sandbox?: boolean },
 ): string[] {
   return [
     ...(options.sandbox === false ? ['--no-sandbox'] : []),
-    ...(options.screen ? ['--window-position=0,0', `--window-size=${options.screen.width},${options.screen.height}`] : []),
+    ...(options.screen ? [`--window-position=${options.screen.x},${options.screen.y}`, `--window-size=${options.screen.width},${options.screen.height}`] : []),
     // Without a GPU, Chromium would start a GPU process only to emulate one in software; drawing on the CPU from the
     // start gets the window up sooner.
     ...(options.gpu ? [] : ['--disable-gpu']),
@@ -101,6 +111,9 @@ export function chromiumArgs(
     '--disable-background-timer-throttling',
     '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
     '--password-store=basic',
+    // Private listening: on Linux speechSynthesis speaks only through speech-dispatcher, and only with this switch
+    // (test/e2e/real-audio.spec.ts hears it); Chromium connects to it when the page first speaks, not at start.
+    '--enable-speech-dispatcher',
     '--overscroll-history-navigation=0',
     ...(options.kiosk ? ['--noerrdialogs', '--disable-pinch', url] : []),
   ];
@@ -120,7 +133,7 @@ export function launchChromium(url: string, env: Env = process.env, log: (line: 
   const extra = (env.KIOSK_CHROMIUM_FLAGS ?? '').split(' ').filter(Boolean);
   const noSandbox = extra.includes('--no-sandbox') ? null : sandboxUnavailable(process.getuid?.());
   if (noSandbox) log(`Chromium's sandbox cannot be used (${noSandbox}): started with --no-sandbox; run the kiosk as a normal user to keep it.`);
-  const options = { kiosk: env.KIOSK_MODE !== 'app', userDataDir, gpu: hasGpu(), screen: xDisplaySize(env), sandbox: !noSandbox };
+  const options = { kiosk: env.KIOSK_MODE !== 'app', userDataDir, gpu: hasGpu(), screen: windowArea(env), sandbox: !noSandbox };
   const args = [...extra, ...chromiumArgs(url, options)];
   // A process group of its own, so that once the browser has exited its helpers can be stopped too.
   const child = spawn(chromiumExecutable(env), args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });

@@ -36,7 +36,10 @@ export function createKioskHandlers(deps: KioskHandlerDeps): KioskHandlers {
   return {
     getProfile: async () => profile(),
 
-    awaitStep: async ({ known, knownProfile, waitMs }) => ({ step: await steps.awaitStep(known, waitMs, knownProfile), profileRevision: deps.profileRevision() }),
+    awaitStep: async ({ known, knownProfile, waitMs, headphones }) => ({
+      ...(await steps.awaitStep(known, waitMs, { knownProfile, headphones })),
+      profileRevision: deps.profileRevision(),
+    }),
 
     reportStep: async (report) => {
       steps.report(report);

@@ -73,7 +73,13 @@ type Offer = {
 /** The step on screen: open while its offer runs, then kept (closed) until the renderer leaves its last screen. */
 type Display = { view: StepView; open: boolean; offerRequestId: number; sessionId: string };
 
-type Waiter = { known: string | null; knownProfile: number | undefined; resolve(view: StepView | null): void; timer: NodeJS.Timeout };
+/** What the renderer's long poll answers: the step to show, and whether headphones are in the terminal's jack. */
+export type StepAnswer = { step: StepView | null; headphones: boolean };
+
+/** What the renderer shows besides the step: any of them changing answers its long poll. */
+export type ShownState = { knownProfile?: number; headphones?: boolean };
+
+type Waiter = { known: string | null; shown: ShownState; resolve(answer: StepAnswer): void; timer: NodeJS.Timeout };
 
 /** The renderer's answer kept the step's last screen up ("saved", "not saved") until the customer taps Continue. */
 type Ending = 'wipe' | 'keep';
@@ -247,17 +253,30 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
   const visibleTo = (known: string | null): StepView | null =>
     display && (display.open || display.view.stepId === known) ? display.view : null;
 
-  const profileMoved = (knownProfile: number | undefined) => knownProfile !== undefined && knownProfile !== profileRevision();
+  /** As the host application last reported its jack (OptIn.Headphones); a host that goes away takes it with it. */
+  let headphones = false;
+
+  const answerFor = (known: string | null): StepAnswer => ({ step: visibleTo(known), headphones });
+  const differs = (answer: StepAnswer, known: string | null, shown: ShownState) =>
+    (answer.step?.stepId ?? null) !== known ||
+    (shown.headphones !== undefined && shown.headphones !== answer.headphones) ||
+    (shown.knownProfile !== undefined && shown.knownProfile !== profileRevision());
 
   const wakeWaiters = () => {
     for (const waiter of waiters) {
-      const view = visibleTo(waiter.known);
-      if ((view?.stepId ?? null) === waiter.known && !profileMoved(waiter.knownProfile)) continue;
+      const answer = answerFor(waiter.known);
+      if (!differs(answer, waiter.known, waiter.shown)) continue;
       clearTimeout(waiter.timer);
       waiters.delete(waiter);
       lastPollAt = now();
-      waiter.resolve(view);
+      waiter.resolve(answer);
     }
+  };
+
+  const setHeadphones = (present: boolean) => {
+    if (headphones === present) return;
+    headphones = present;
+    wakeWaiters();
   };
 
   /** Who moves the kiosk's window when a step comes on screen and leaves it (the Electron shell). */
@@ -480,19 +499,19 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     }
   };
 
-  const awaitStep = (known: string | null, waitMs: number, knownProfile?: number): Promise<StepView | null> => {
+  const awaitStep = (known: string | null, waitMs: number, shown: ShownState = {}): Promise<StepAnswer> => {
     lastPollAt = now();
-    const view = visibleTo(known);
-    if ((view?.stepId ?? null) !== known || waitMs === 0 || profileMoved(knownProfile)) return Promise.resolve(view);
+    const answer = answerFor(known);
+    if (differs(answer, known, shown) || waitMs === 0) return Promise.resolve(answer);
     return new Promise((resolve) => {
       const waiter: Waiter = {
         known,
-        knownProfile,
+        shown,
         resolve,
         timer: setTimeout(() => {
           waiters.delete(waiter);
           lastPollAt = now();
-          resolve(visibleTo(known));
+          resolve(answerFor(known));
         }, waitMs),
       };
       waiters.add(waiter);
@@ -591,6 +610,9 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
         conn.complete('OptIn.EndSession', requestId, 'success', {});
       } else if (isCommand(command, 'OptIn.QuerySession')) {
         conn.complete('OptIn.QuerySession', requestId, 'success', querySession(command.payload.sessionId));
+      } else if (isCommand(command, 'OptIn.Headphones')) {
+        setHeadphones(command.payload.headphones === 'present');
+        conn.complete('OptIn.Headphones', requestId, 'success', {});
       }
     } catch (error) {
       if (!(error instanceof CommandRefused)) log(`host api: ${command.header.name} failed unexpectedly (${error instanceof Error ? error.name : typeof error})`);
@@ -611,6 +633,8 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
       if (connection?.id !== conn.id) return;
       connection = null;
       if (session?.connectionId === conn.id) endSession('hostDisconnected');
+      // Nobody reports the jack any more: the kiosk does not guess that headphones are still in it.
+      setHeadphones(false);
     },
     execute,
     awaitStep,
@@ -628,7 +652,7 @@ export function createStepCoordinator(options: StepCoordinatorOptions) {
     close() {
       for (const waiter of waiters) {
         clearTimeout(waiter.timer);
-        waiter.resolve(null);
+        waiter.resolve({ step: null, headphones });
       }
       waiters.clear();
       for (const timer of offer?.timers ?? []) clearTimeout(timer);

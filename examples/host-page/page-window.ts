@@ -11,7 +11,10 @@ import path from 'node:path';
  */
 export function openPageWindow(url: string, log: (line: string) => void): () => Promise<void> {
   const profile = mkdtempSync(path.join(tmpdir(), 'example-host-chromium-'));
-  const flags = [`--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--window-position=40,40', '--window-size=900,760'];
+  // npm start gives it its part of a screen without a window manager (build/demo-host.mjs), where it cannot be moved.
+  const area = /^(\d+),(\d+),(\d+)x(\d+)$/.exec(process.env.EXAMPLE_WINDOW_AREA ?? '');
+  const [x, y, width, height] = area ? area.slice(1) : ['40', '40', '900', '760'];
+  const flags = [`--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', `--window-position=${x},${y}`, `--window-size=${width},${height}`];
   // Chromium refuses to run as root without this (a root-only container, say).
   if (process.getuid?.() === 0) flags.push('--no-sandbox');
   const browser = spawn(process.env.KIOSK_CHROMIUM || '/usr/bin/chromium', flags, { stdio: 'ignore' });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ExampleDeps } from './customer-visit.ts';
+import { headphoneJack } from './headphone-jack.ts';
 import { keepKioskConnected } from './kiosk-link.ts';
 import { startHostPage, type PageAction } from './page-server.ts';
 import { openPageWindow } from './page-window.ts';
@@ -26,11 +27,13 @@ export async function runExample(settings: ExampleSettings): Promise<void> {
   let refresh = () => {};
   const timeout = Number(process.env.EXAMPLE_OFFER_TIMEOUT_MS || 0);
   const terminal = settings.terminal({ link, changed: () => refresh(), report: print, offerTimeoutMs: timeout > 0 ? timeout : undefined });
+  // The jack is the terminal's, not the transaction's: it stays on every screen and across customers.
+  const jack = headphoneJack(link, print);
   const page = await startHostPage({
     brand: settings.brand,
     port: Number(process.env.EXAMPLE_HOST_PORT || 0),
-    render: terminal.render,
-    onAction: terminal.act,
+    render: () => `${terminal.render()}${jack.render()}`,
+    onAction: (action) => (action.name === 'headphones' ? jack.toggle() : terminal.act(action)),
   });
   refresh = page.refresh;
   console.log(`Example host ${settings.name} (${settings.brand}) on ${page.url}`);

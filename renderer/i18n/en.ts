@@ -49,6 +49,7 @@ export const en = {
   'speech.notChecked': 'not ticked',
   'speech.on': 'on',
   'speech.off': 'off',
+  'speech.headphonesIn': 'Headphones connected. This screen is now read aloud. For privacy you can blank the screen: press F2, and F2 again to show it.',
   'receipt.title': 'Your receipt',
   'receipt.purposes': 'Messages',
   'receipt.number': 'To',

@@ -50,6 +50,7 @@ export const es: Catalogue = {
   'speech.notChecked': 'sin marcar',
   'speech.on': 'activado',
   'speech.off': 'desactivado',
+  'speech.headphonesIn': 'Auriculares conectados. Ahora esta pantalla se lee en voz alta. Para su privacidad puede oscurecer la pantalla: pulse F2, y F2 otra vez para mostrarla.',
   'receipt.title': 'Su comprobante',
   'receipt.purposes': 'Mensajes',
   'receipt.number': 'A',

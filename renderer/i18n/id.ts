@@ -50,6 +50,7 @@ export const id: Catalogue = {
   'speech.notChecked': 'tidak dicentang',
   'speech.on': 'aktif',
   'speech.off': 'nonaktif',
+  'speech.headphonesIn': 'Headphone tersambung. Layar ini sekarang dibacakan. Demi privasi, Anda dapat menggelapkan layar: tekan F2, dan F2 lagi untuk menampilkannya.',
   'receipt.title': 'Bukti Anda',
   'receipt.purposes': 'Pesan',
   'receipt.number': 'Ke',

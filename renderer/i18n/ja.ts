@@ -50,6 +50,7 @@ export const ja: Catalogue = {
   'speech.notChecked': 'チェックなし',
   'speech.on': 'オン',
   'speech.off': 'オフ',
+  'speech.headphonesIn': 'ヘッドホンが接続されました。この画面を読み上げます。のぞき見を防ぐために画面を消すことができます。F2を押してください。もう一度F2を押すと表示に戻ります。',
   'receipt.title': 'お控え',
   'receipt.purposes': 'お知らせの種類',
   'receipt.number': '送信先',

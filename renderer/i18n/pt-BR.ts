@@ -50,6 +50,7 @@ export const ptBR: Catalogue = {
   'speech.notChecked': 'desmarcado',
   'speech.on': 'ativado',
   'speech.off': 'desativado',
+  'speech.headphonesIn': 'Fones de ouvido conectados. Esta tela agora é lida em voz alta. Para sua privacidade, você pode apagar a tela: pressione F2, e F2 de novo para mostrá-la.',
   'receipt.title': 'Seu comprovante',
   'receipt.purposes': 'Mensagens',
   'receipt.number': 'Para',

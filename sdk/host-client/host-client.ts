@@ -10,6 +10,7 @@ import {
   hostApiEvents,
   hostApiUnsolicited,
   type BeginSessionPayload,
+  type HeadphonesPayload,
   type HostCommandName,
   type HostCompletion,
   type HostEvent,
@@ -186,6 +187,15 @@ export class HostClient {
   /** How the session's last offer ended; after a reconnect or a kiosk restart this is how the host learns it. */
   async querySession(sessionId: string): Promise<{ sessionId: string; active: boolean; lastOffer: OfferRecord | null }> {
     return (await this.#succeed('OptIn.QuerySession', { sessionId })) as { sessionId: string; active: boolean; lastOffer: OfferRecord | null };
+  }
+
+  /**
+   * Forwards the terminal's headphone jack (XFS4IoT Auxiliaries `enhancedAudioSensor`) on each change: `present`
+   * starts the kiosk's speech and offers the screen blank, `notPresent` stops it. Send it again after a reconnect:
+   * the kiosk forgets the jack when the host application goes away.
+   */
+  async headphones(state: HeadphonesPayload['headphones']): Promise<void> {
+    await this.#succeed('OptIn.Headphones', { headphones: state });
   }
 
   onUnsolicited(listener: (message: HostUnsolicited) => void): () => void {

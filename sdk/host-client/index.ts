@@ -4,6 +4,7 @@ export type {
   BeginSessionPayload,
   DegradedReason,
   DisplayModel,
+  HeadphonesPayload,
   HostEvent,
   HostUnsolicited,
   OfferOutcome,

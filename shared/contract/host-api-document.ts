@@ -18,6 +18,8 @@ const commandSummaries: Record<keyof typeof hostApiCommands, string> = {
   'OptIn.Offer': 'Shows the opt-in step for a flow and purposes; completes once with accepted, declined, timed_out, cancelled or failed. header.timeout is the deadline.',
   'OptIn.EndSession': 'The customer has left: any running offer is cancelled, the verified number forgotten.',
   'OptIn.QuerySession': 'How the last offer of a session ended: after a reconnect or a kiosk restart.',
+  'OptIn.Headphones':
+    'The headphone jack changed (XFS4IoT Auxiliaries enhancedAudioSensor): present starts speech in the screen’s language and offers the screen blank; notPresent stops speech and shows the screen. No session needed.',
 };
 
 /** The JSON Schema of one message, as AsyncAPI embeds it (its own $schema dropped). */

@@ -127,6 +127,16 @@ export type OfferPayload = z.infer<typeof OfferPayload>;
 export const CancelPayload = z.object({ requestIds: z.array(RequestId).min(1).max(16).optional() }).strict();
 export const QuerySessionPayload = z.object({ sessionId: SessionId }).strict();
 
+/**
+ * The terminal's headphone jack as its platform reports it: XFS4IoT's Auxiliaries status `enhancedAudioSensor`
+ * (`present`: a headset is connected, `notPresent`: none), which the platform announces in its own
+ * Common.StatusChangedEvent. The host forwards each change; `present` starts private listening in the step's
+ * language and offers the screen blank, `notPresent` stops the speech and shows the screen again (docs/ui.md).
+ * Needs no session: a customer may plug in before the card goes in.
+ */
+export const HeadphonesPayload = z.object({ headphones: z.enum(['present', 'notPresent']) }).strict();
+export type HeadphonesPayload = z.infer<typeof HeadphonesPayload>;
+
 export const RecordedConsent = z.object({ purposeId: Slug, category: PurposeCategory, eventId: z.uuid(), seq: z.number().int().min(1) }).strict();
 
 /**
@@ -238,6 +248,7 @@ export const BeginSessionCommand = message(commandHeader('OptIn.BeginSession'), 
 export const OfferCommand = message(commandHeader('OptIn.Offer'), OfferPayload);
 export const EndSessionCommand = message(commandHeader('OptIn.EndSession'), Empty);
 export const QuerySessionCommand = message(commandHeader('OptIn.QuerySession'), QuerySessionPayload);
+export const HeadphonesCommand = message(commandHeader('OptIn.Headphones'), HeadphonesPayload);
 
 export const Acknowledge = message(AcknowledgeHeader, Empty);
 
@@ -251,6 +262,7 @@ export const QuerySessionCompletion = message(
   completionHeader('OptIn.QuerySession'),
   z.object({ sessionId: SessionId, active: z.boolean(), lastOffer: OfferRecord.nullable() }).strict().or(Empty),
 );
+export const HeadphonesCompletion = message(completionHeader('OptIn.Headphones'), Empty);
 
 export const ShownEvent = message(eventHeader('OptIn.ShownEvent'), z.object({ locale: Locale, displayModel: DisplayModel }).strict());
 export const LanguageChangedEvent = message(eventHeader('OptIn.LanguageChangedEvent'), z.object({ locale: Locale }).strict());
@@ -284,6 +296,7 @@ export const hostApiCommands = {
   'OptIn.Offer': { command: OfferCommand, completion: OfferCompletion },
   'OptIn.EndSession': { command: EndSessionCommand, completion: EndSessionCompletion },
   'OptIn.QuerySession': { command: QuerySessionCommand, completion: QuerySessionCompletion },
+  'OptIn.Headphones': { command: HeadphonesCommand, completion: HeadphonesCompletion },
 } as const;
 export type HostCommandName = keyof typeof hostApiCommands;
 export type HostCommand<N extends HostCommandName> = z.infer<(typeof hostApiCommands)[N]['command']>;

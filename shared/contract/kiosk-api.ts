@@ -54,8 +54,9 @@ export const kioskApi = {
   getProfile: { input: NoInput, output: Profile },
   /**
    * Long poll: answers as soon as the step on screen should differ from `known` (an offer arrived, or the host
-   * cancelled), or the profile in force is no longer revision `knownProfile` (a new one came into force between
-   * customers: the renderer asks for it again), or after `waitMs` with the same answer.
+   * cancelled), or the headphones differ from `headphones`, or the profile in force is no longer revision
+   * `knownProfile` (a new one came into force between customers: the renderer asks for it again), or after `waitMs`
+   * with the same answer.
    */
   awaitStep: {
     input: z
@@ -63,9 +64,12 @@ export const kioskApi = {
         known: StepId.nullable(),
         knownProfile: z.number().int().min(1).optional(),
         waitMs: z.number().int().min(0).max(25_000).default(20_000),
+        /** The headphone state the renderer shows; when given, a change of it answers the poll too. */
+        headphones: z.boolean().optional(),
       })
       .strict(),
-    output: z.object({ step: StepView.nullable(), profileRevision: z.number().int().min(1) }),
+    /** `headphones`: the host application reported headphones plugged into the terminal's jack (OptIn.Headphones). */
+    output: z.object({ step: StepView.nullable(), headphones: z.boolean(), profileRevision: z.number().int().min(1) }),
   },
   reportStep: { input: StepReport, output: NoInput },
   captureConsent: { input: StepCaptureRequest, output: CaptureResult },

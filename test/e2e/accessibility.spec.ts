@@ -1,18 +1,28 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import axe from 'axe-core';
-import type { Page } from '@playwright/test';
-import { expect, startKiosk, test as base, type Kiosk } from './kiosk-fixture.ts';
+import { test, type Page } from '@playwright/test';
+import type { Profile } from '../../shared/contract/profile.ts';
+import { provisionTechnician } from '../fixtures/technicians.ts';
+import { expect, startKiosk, type Kiosk } from './kiosk-fixture.ts';
+import type { HostClient } from '../../sdk/host-client/index.ts';
 import { offerStep, openKiosk, tapDigits } from './kiosk-screens.ts';
 
 /**
- * Every screen of both flows and of "Stop WhatsApp messages", in every locale and display mode, audited by axe-core
- * (WCAG 2.2 A and AA) and measured from the laid-out page: no scrollbar, every control the customer must press above
- * the fold and at least 44×44 CSS px, the keypad's keys larger. One page per flow, walked once; each screen is
- * audited in all 15 locale × mode combinations before going on. Deliberate exceptions: docs/ui.md.
+ * Every screen of both flows, of "Stop WhatsApp messages" for each business, of the demonstration terminal (its
+ * sync footer) and of technician mode, in every locale, display mode and orientation, audited by axe-core (WCAG 2.2
+ * A and AA) and measured from the laid-out page: no scrollbar, every control the customer must press above the fold
+ * and at least 44×44 CSS px, the keypad's keys larger. One page per walk, walked once; each screen is audited in all
+ * 30 orientation × locale × mode combinations before going on (the viewport is resized in place: the step stays).
+ * Both businesses' brands are drawn: each on its own step, the bank's between steps on the customer's terminal and
+ * the airline's on the demonstration terminal. Deliberate exceptions: docs/ui.md.
  */
 const languages = ['日本語', 'English', 'Español', 'Português (Brasil)', 'Bahasa Indonesia'];
 const modes = ['plain', 'contrast', 'largeText'] as const;
 type Mode = (typeof modes)[number];
+/** The bank's 5:4 ATM screen and a portrait check-in kiosk; both flows are walked on both. */
+const orientations = { landscape: { width: 1280, height: 1024 }, portrait: { width: 1080, height: 1920 } };
 
 /**
  * The page is a single-page app: axe is injected once and run in place for each of the 15 combinations (AxeBuilder
@@ -33,23 +43,29 @@ async function audit(page: Page): Promise<Violation[]> {
 const TARGET_PX = 44;
 const KEY_PX = 72;
 
-/** What a customer sees: the demo profile without its example host, so without the demonstration's sync line. */
-const test = base.extend<{ customerKiosk: Kiosk }>({
-  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
-  customerKiosk: async ({}, use) => {
-    const kiosk = await startKiosk((profile) => delete profile.hostIntegration.demoHost);
-    await use(kiosk);
-    await kiosk.dispose();
-  },
-});
-
-type Screen = { name: string; go: (page: Page, kiosk: Kiosk) => Promise<void> };
+type Technician = ReturnType<typeof provisionTechnician>;
+/** `scrolls`: a screen allowed to be longer than the display (the one named in docs/ui.md). */
+type Screen = { name: string; go: (page: Page, kiosk: Kiosk, technician: Technician) => Promise<void>; scrolls?: true };
 const click = (name: string) => (page: Page) => page.getByRole('button', { name, exact: true }).click();
 
-const walks: Record<string, { viewport: { width: number; height: number }; screens: Screen[] }> = {
-  // The bank's flow on a 5:4 ATM screen, the airline's on a portrait check-in kiosk.
+/** What a customer sees: the demo profile without its example host, so without the demonstration's sync line. */
+const customerTerminal = (profile: Profile) => void delete profile.hostIntegration.demoHost;
+/** The demonstration terminal with the airline's flow first, so between steps the airline's brand is drawn. */
+const airlineDemoTerminal: typeof customerTerminal = (profile) => void profile.flows.reverse();
+
+/** The bank's application in the demonstration walk, which ends its customer's session before the technician comes. */
+let bank: HostClient | null = null;
+
+const stopFor = (business: string) => async (page: Page) => {
+  await click('Stop WhatsApp messages')(page);
+  await tapDigits(page, '09012345678');
+  await click('Enter')(page);
+  await click(business)(page);
+};
+
+const walks: Record<string, { terminal: typeof customerTerminal; query?: Record<string, string>; screens: Screen[] }> = {
   atm: {
-    viewport: { width: 1280, height: 1024 },
+    terminal: customerTerminal,
     screens: [
       { name: 'attract', go: async () => {} },
       { name: 'opt-in offer', go: async (_page, kiosk) => void (await offerStep(kiosk, 'atm')) },
@@ -69,7 +85,7 @@ const walks: Record<string, { viewport: { width: number; height: number }; scree
     ],
   },
   airline: {
-    viewport: { width: 1080, height: 1920 },
+    terminal: customerTerminal,
     screens: [
       { name: 'opt-in offer', go: async (_page, kiosk) => void (await offerStep(kiosk, 'airline')) },
       {
@@ -100,7 +116,8 @@ const walks: Record<string, { viewport: { width: number; height: number }; scree
     ],
   },
   'stop messages': {
-    viewport: { width: 1280, height: 1024 },
+    terminal: customerTerminal,
+    query: { idle: '45,20' },
     screens: [
       { name: 'number', go: click('Stop WhatsApp messages') },
       {
@@ -110,8 +127,48 @@ const walks: Record<string, { viewport: { width: number; height: number }; scree
           await click('Enter')(page);
         },
       },
-      { name: 'purposes', go: click('Sakura Bank') },
+      { name: 'purposes (Sakura Bank)', go: click('Sakura Bank') },
+      {
+        name: 'purposes (Sora Airlines)',
+        go: async (page) => {
+          // Cancel leaves for the attract screen, in the terminal's default language.
+          await page.keyboard.press('Escape');
+          await click('English')(page);
+          await stopFor('Sora Airlines')(page);
+        },
+      },
       { name: 'idle warning', go: async () => {} },
+    ],
+  },
+  'demo terminal and technician': {
+    terminal: airlineDemoTerminal,
+    screens: [
+      { name: 'attract with the sync footer', go: async () => {} },
+      {
+        name: 'bank offer with the sync footer',
+        go: async (_page, kiosk) => {
+          bank = (await offerStep(kiosk, 'atm')).client;
+        },
+      },
+      {
+        name: 'technician sign-in',
+        go: async (page) => {
+          // Technician mode opens only once the customer's session is over.
+          await click('No thanks')(page);
+          await bank?.endSession();
+          for (let tap = 0; tap < 5; tap += 1) await page.getByRole('button', { name: 'Service' }).click();
+          await expect(page.locator('.kiosk-technician')).toBeVisible();
+        },
+      },
+      {
+        name: 'diagnostics',
+        scrolls: true,
+        go: async (page, _kiosk, technician) => {
+          await tapDigits(page, technician.code());
+          await page.locator('.key-enter').click();
+          await expect(page.locator('.diagnostics-list')).toBeVisible();
+        },
+      },
     ],
   },
 };
@@ -146,46 +203,62 @@ function measure(page: Page): Promise<Measured> {
   })()`) as Promise<Measured>;
 }
 
-for (const [walk, { viewport, screens }] of Object.entries(walks)) {
-  test(`accessibility: every ${walk} screen in every locale and display mode has no axe violation, fits the screen and has large targets`, async ({ page, customerKiosk: kiosk }) => {
-    test.setTimeout(240_000);
-    await page.setViewportSize(viewport);
-    // A colour is measured where it ends, not in the middle of a control's 80 ms transition after a tap.
-    await page.emulateMedia({ reducedMotion: 'reduce' });
-    await openKiosk(page, kiosk, walk === 'stop messages' ? { idle: '20,20' } : {});
-    await page.getByRole('button', { name: 'English', exact: true }).click();
-    const problems: string[] = [];
-    for (const screen of screens) {
-      if (screen.name === 'idle warning') await expect(page.getByRole('alertdialog')).toBeVisible({ timeout: 30_000 });
-      else await screen.go(page, kiosk);
-      for (const language of languages) {
-        if (screen.name !== 'idle warning') await page.getByRole('button', { name: language, exact: true }).click();
-        for (const mode of modes) {
-          if (screen.name !== 'idle warning') await setMode(page, mode);
-          const where = `${walk} / ${screen.name} / ${language} / ${mode}`;
-          const before = problems.length;
-          for (const violation of await audit(page)) {
-            problems.push(`${where}: ${violation.id} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
-          }
-          const laidOut = await measure(page);
-          if (laidOut.scrolls) problems.push(`${where}: the page scrolls`);
-          for (const control of laidOut.controls) {
-            const least = control.key ? KEY_PX : TARGET_PX;
-            if (control.width < least || control.height < least) {
-              problems.push(`${where}: "${control.name}" is ${control.width.toFixed(0)}×${control.height.toFixed(0)} px (at least ${least})`);
-            }
-            if (control.bottom > laidOut.viewportHeight + 0.5) problems.push(`${where}: "${control.name}" is below the fold`);
-          }
-          if (process.env.A11Y_SHOTS && problems.length > before) await page.screenshot({ path: `test-results/a11y/${where.replace(/[ /]+/g, '-')}.png` });
-          if (screen.name === 'idle warning') break;
-        }
-        if (screen.name === 'idle warning') break;
-      }
-      await page.getByRole('button', { name: 'English', exact: true }).click().catch(() => undefined);
-      await setMode(page, 'plain').catch(() => undefined);
+for (const [walk, { terminal, query, screens }] of Object.entries(walks)) {
+  test(`accessibility: every ${walk} screen in every locale, display mode and orientation has no axe violation, fits the screen and has large targets`, async ({ page }) => {
+    test.setTimeout(480_000);
+    const technician = provisionTechnician(mkdtempSync(path.join(tmpdir(), 'a11y-technicians-')));
+    const kiosk = await startKiosk(terminal, undefined, { technician: { file: technician.file } });
+    try {
+      await walkScreens(page, kiosk, technician, walk, screens, query);
+    } finally {
+      await kiosk.dispose();
     }
-    mkdirSync('test-results', { recursive: true });
-    writeFileSync(`test-results/accessibility-${walk.replace(' ', '-')}.txt`, problems.join('\n'));
-    expect(problems, problems.join('\n')).toEqual([]);
   });
+}
+
+/** Everything wrong with the screen as it is now: axe's violations, a scrollbar, small or hidden controls. */
+async function problemsHere(page: Page, where: string, mayScroll = false): Promise<string[]> {
+  const problems = (await audit(page)).map((violation) => `${where}: ${violation.id} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
+  const laidOut = await measure(page);
+  if (laidOut.scrolls && !mayScroll) problems.push(`${where}: the page scrolls`);
+  for (const control of laidOut.controls) {
+    const least = control.key ? KEY_PX : TARGET_PX;
+    if (control.width < least || control.height < least) {
+      problems.push(`${where}: "${control.name}" is ${control.width.toFixed(0)}×${control.height.toFixed(0)} px (at least ${least})`);
+    }
+    if (control.bottom > laidOut.viewportHeight + 0.5 && !mayScroll) problems.push(`${where}: "${control.name}" is below the fold`);
+  }
+  if (process.env.A11Y_SHOTS && problems.length > 0) await page.screenshot({ path: `test-results/a11y/${where.replace(/[ /]+/g, '-')}.png` });
+  return problems;
+}
+
+async function walkScreens(page: Page, kiosk: Kiosk, technician: Technician, walk: string, screens: Screen[], query: Record<string, string> = {}) {
+  await page.setViewportSize(orientations.landscape);
+  // A colour is measured where it ends, not in the middle of a control's 80 ms transition after a tap.
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  await openKiosk(page, kiosk, query);
+  await page.getByRole('button', { name: 'English', exact: true }).click();
+  const problems: string[] = [];
+  for (const screen of screens) {
+    // The idle warning is modal and counts down: it is audited once per orientation, as it came up.
+    const modal = screen.name === 'idle warning';
+    if (modal) await expect(page.getByRole('alertdialog')).toBeVisible({ timeout: 70_000 });
+    else await screen.go(page, kiosk, technician);
+    for (const [orientation, viewport] of Object.entries(orientations)) {
+      await page.setViewportSize(viewport);
+      for (const language of modal ? ['English'] : languages) {
+        if (!modal) await page.getByRole('button', { name: language, exact: true }).click();
+        for (const mode of modal ? (['plain'] as const) : modes) {
+          if (!modal) await setMode(page, mode);
+          problems.push(...(await problemsHere(page, `${walk} / ${screen.name} / ${orientation} / ${language} / ${mode}`, screen.scrolls)));
+        }
+      }
+    }
+    await page.setViewportSize(orientations.landscape);
+    await page.getByRole('button', { name: 'English', exact: true }).click().catch(() => undefined);
+    await setMode(page, 'plain').catch(() => undefined);
+  }
+  mkdirSync('test-results', { recursive: true });
+  writeFileSync(`test-results/accessibility-${walk.replaceAll(' ', '-')}.txt`, problems.join('\n'));
+  expect(problems, problems.join('\n')).toEqual([]);
 }

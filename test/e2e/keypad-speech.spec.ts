@@ -1,4 +1,5 @@
 import type { Page } from '@playwright/test';
+import { startExample } from '../fixtures/example-host.ts';
 import { expect, test } from './kiosk-fixture.ts';
 import { ATM_CUSTOMER_PHONE, expectOptIn, ledgerEvents, ledgerSubjects, numberField, offerStep, openKiosk } from './kiosk-screens.ts';
 
@@ -9,16 +10,22 @@ import { ATM_CUSTOMER_PHONE, expectOptIn, ledgerEvents, ledgerSubjects, numberFi
  */
 type Utterance = { text: string; lang: string };
 
+/** `cancel()` is recorded too, as `{ text: '(cancel)' }`: it is how the kiosk stops speaking. */
 async function recordSpeech(page: Page): Promise<() => Promise<Utterance[]>> {
   await page.addInitScript(() => {
     const spoken: Array<{ text: string; lang: string }> = [];
     Object.defineProperty(globalThis, 'spoken', { value: spoken });
     Object.defineProperty(globalThis, 'speechSynthesis', {
-      value: { speak: (utterance: { text: string; lang: string }) => spoken.push({ text: utterance.text, lang: utterance.lang }), cancel: () => {} },
+      value: {
+        speak: (utterance: { text: string; lang: string }) => spoken.push({ text: utterance.text, lang: utterance.lang }),
+        cancel: () => spoken.push({ text: '(cancel)', lang: '' }),
+      },
     });
   });
-  return () => page.evaluate('window.spoken.slice()') as Promise<Utterance[]>;
+  return async () => ((await page.evaluate('window.spoken.slice()')) as Utterance[]).filter((utterance) => utterance.text !== '(cancel)');
 }
+
+const cancels = async (page: Page) => ((await page.evaluate('window.spoken.slice()')) as Utterance[]).filter((utterance) => utterance.text === '(cancel)').length;
 
 /** Presses ArrowDown until the control said last is `name`, as a listener would (at most 20 presses). */
 async function moveTo(page: Page, spoken: () => Promise<Utterance[]>, name: string | RegExp): Promise<void> {
@@ -108,4 +115,49 @@ test('Cancel on the keypad leaves the offer with nothing recorded', async ({ pag
   expect(await outcome).toMatchObject({ outcome: 'declined' });
   await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止' })).toBeVisible();
   expect(ledgerEvents(kiosk.ledger)).toEqual([]);
+});
+
+test('headphones plugged in at the example ATM start speech in the screen’s language and offer the blank; pulled out, speech stops and the screen shows', async ({ page, context, kiosk }) => {
+  const spoken = await recordSpeech(page);
+  const example = await startExample('atm-host', kiosk.hostApi.credentialsFile);
+  kiosk.cleanUp(() => example.stop());
+  await openKiosk(page, kiosk);
+  const atm = await context.newPage();
+  await atm.goto(example.url);
+  expect(await spoken()).toEqual([]);
+
+  // At the kiosk's own screen (Japanese, its default), before any card: the jack needs no session.
+  await atm.getByRole('button', { name: 'Plug in headphones' }).click();
+  await expect(atm.getByRole('button', { name: 'Unplug headphones' })).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(async () => (await spoken()).map((utterance) => utterance.text)).toEqual([
+    expect.stringMatching(/^ヘッドホンが接続されました。.*F2/),
+    expect.stringMatching(/^いらっしゃいませ/),
+  ]);
+  expect(new Set((await spoken()).map((utterance) => utterance.lang))).toEqual(new Set(['ja']));
+  await expect(page.getByRole('button', { name: '音声ガイド' })).toHaveAttribute('aria-pressed', 'true');
+
+  // The customer picks English at the ATM and withdraws: the step is read in English, without a key pressed.
+  await atm.getByRole('button', { name: 'English' }).click();
+  await atm.getByRole('button', { name: 'Insert card' }).click();
+  await atm.getByLabel('PIN').fill('4321');
+  await atm.getByRole('button', { name: 'Enter' }).click();
+  await atm.getByRole('button', { name: 'Withdrawal' }).click();
+  await atm.getByRole('button', { name: 'Continue' }).click();
+  await expect.poll(async () => (await spoken()).at(-1)).toEqual({ text: expect.stringMatching(/^Get messages from Sakura Bank on WhatsApp\?.*balance alerts/), lang: 'en' });
+
+  await page.keyboard.press('F2');
+  await expect(page.locator('#root')).toHaveCSS('opacity', '0');
+  await moveTo(page, spoken, 'balance alerts, not ticked');
+
+  const before = await cancels(page);
+  await atm.getByRole('button', { name: 'Unplug headphones' }).click();
+  await expect.poll(() => cancels(page)).toBeGreaterThan(before);
+  await expect(page.locator('#root')).toHaveCSS('opacity', '1');
+  await expect(page.getByRole('button', { name: 'Audio guidance' })).toHaveAttribute('aria-pressed', 'false');
+  const said = (await spoken()).length;
+  // The keypad still works, silently: ticking the purpose that has focus says nothing any more.
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('checkbox', { name: 'balance alerts' })).toBeChecked();
+  await page.keyboard.press('ArrowDown');
+  expect((await spoken()).length).toBe(said);
 });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskMethods } from '../../../electron/host/dispatch.ts';
 import { startBridge, type Bridge } from '../../../electron/bridge/bridge-server.ts';
-import { chromiumArgs, sandboxUnavailable } from '../../../electron/bridge/launch-chromium.ts';
+import { chromiumArgs, sandboxUnavailable, windowArea } from '../../../electron/bridge/launch-chromium.ts';
 import { loopbackPeerUid } from '../../../electron/bridge/peer-user.ts';
 import { startTestHost } from '../host/host-fixture.ts';
 
@@ -219,9 +219,14 @@ describe('the Chromium launcher', () => {
   });
 
   it('gives the window the display\'s size at its top-left corner, since without a window manager nothing maximises it', () => {
-    const args = chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, screen: { width: 1080, height: 1920 } });
+    const args = chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, screen: { x: 0, y: 0, width: 1080, height: 1920 } });
     expect(args).toEqual(expect.arrayContaining(['--window-position=0,0', '--window-size=1080,1920']));
     expect(chromiumArgs('http://127.0.0.1:1/', { kiosk: true, userDataDir: '/tmp/p', gpu: true, screen: null }).join(' ')).not.toMatch(/--window-/);
+  });
+
+  it('puts the window where KIOSK_WINDOW_AREA says: npm start leaves the kiosk the screen beside an example host on bare X', () => {
+    expect(windowArea({ KIOSK_WINDOW_AREA: '0,640,1080x1280' })).toEqual({ x: 0, y: 640, width: 1080, height: 1280 });
+    expect(windowArea({ KIOSK_WINDOW_AREA: 'anywhere' })).toBeNull();
   });
 
   it('turns the sandbox off only as root or where user namespaces are disabled, and says why', () => {

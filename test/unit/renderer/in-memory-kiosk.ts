@@ -20,7 +20,7 @@ export const committed = (): Promise<KioskResult<CaptureResult>> =>
 export const failsWith = (code: KioskError['code']) => (): Promise<KioskResult<CaptureResult>> =>
   Promise.resolve({ ok: false, error: { code, message: 'refused by the test host' } });
 
-type Waiter = { known: string | null; resolve: (result: KioskResult<{ step: StepView | null; profileRevision: number }>) => void };
+type Waiter = { known: string | null; resolve: (result: KioskResult<{ step: StepView | null; headphones: boolean; profileRevision: number }>) => void };
 
 /**
  * A test double for the host (the real one runs under Node with SQLite and is tested there): it serves the demo
@@ -38,7 +38,7 @@ export function inMemoryKiosk({ capture = committed, profile = demoProfile }: Op
     for (const waiter of waiters) {
       if ((step?.stepId ?? null) === waiter.known) continue;
       waiters.delete(waiter);
-      waiter.resolve({ ok: true, value: { step, profileRevision: 1 } });
+      waiter.resolve({ ok: true, value: { step, headphones: false, profileRevision: 1 } });
     }
   };
   const noTechnician = Promise.resolve({ ok: false as const, error: { code: 'forbidden' as const, message: 'No technician is provisioned.' } });
@@ -47,7 +47,7 @@ export function inMemoryKiosk({ capture = committed, profile = demoProfile }: Op
     awaitStep: ({ known }) =>
       (step?.stepId ?? null) === known
         ? new Promise((resolve) => waiters.add({ known: known ?? null, resolve }))
-        : ok({ step, profileRevision: 1 }),
+        : ok({ step, headphones: false, profileRevision: 1 }),
     reportStep: (report) => {
       reports.push(report as StepReport);
       if (report.event === 'declined' || report.event === 'timed_out' || report.event === 'released') step = null;
