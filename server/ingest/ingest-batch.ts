@@ -55,7 +55,9 @@ export async function ingestBatch(
   verified.forEach((entry, position) => {
     const result = stored.results[position]!;
     results[entry.index] = result;
-    if (result.status === 'accepted' && entry.item.consent) consentNotices.push({ eventId: entry.item.id, textHash: entry.item.consent.noticeTextHash });
+    // A duplicate too: its first sending may have been stored and never answered (the API stopped before the notice
+    // check), and flagging is idempotent, so a batch is answered only once its notices have been checked.
+    if (result.status !== 'rejected' && entry.item.consent) consentNotices.push({ eventId: entry.item.id, textHash: entry.item.consent.noticeTextHash });
   });
 
   const counts = { accepted: 0, duplicate: 0, rejected: 0 };

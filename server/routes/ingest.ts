@@ -41,8 +41,9 @@ export function registerIngestRoutes(app: ApiApp, { store, log, now, config, ing
     log(`chain gap: device ${deviceId} is missing seq ${gap.fromSeq}–${gap.toSeq} (open since ${new Date(gap.sinceMs).toISOString()})`);
   };
 
-  // After the events are stored: an event is kept whatever it shows (it is signed proof of what was shown); a
-  // sentence no published profile approves is flagged beside it. Lost only if the API stops between the two.
+  // After the events are stored and before the batch is answered: an event is kept whatever it shows (it is signed
+  // proof of what was shown); a sentence no published profile approves is flagged beside it. If the API stops
+  // between the two, the kiosk sends the batch again and its duplicates are checked then.
   const flagUnapproved = async (deviceId: string, notices: { eventId: string; textHash: string }[]) => {
     const unapproved = await store.profiles.unapproved(notices.map((notice) => notice.textHash));
     const flagged = notices.filter((notice) => unapproved.has(notice.textHash));

@@ -134,6 +134,18 @@ describe(`remote profiles (${STORE})`, () => {
     expect(api.logs.some((line) => line.includes('1 consent event(s)') && !line.includes(phone))).toBe(true);
   });
 
+  it('flags an unapproved sentence when the batch comes again after the API stored it and stopped before the check', async () => {
+    expect((await publish(signedForTest(demoProfile(), { revision: 3 }))).status).toBe(201);
+    const kiosk = new TestKiosk({ clock });
+    const credential = await api.enrol(kiosk);
+    const event = kiosk.event({ noticeText: 'A sentence no profile was ever published with.' });
+    expect((await api.ingest(credential, [event])).results[0]!.status).toBe('accepted');
+    await api.server.store.db.run('DELETE FROM notice_flags');
+
+    expect((await api.ingest(credential, [event])).results[0]!.status).toBe('duplicate');
+    expect(await api.server.store.profiles.flaggedByDevice()).toEqual(new Map([[kiosk.deviceId, 1]]));
+  });
+
   it('flags nothing when the API has no provisioning key (notice approval is off)', async () => {
     const keyless = await startTestServer({ now: clock.date });
     try {
