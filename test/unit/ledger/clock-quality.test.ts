@@ -91,4 +91,16 @@ describe('the known-good clock', () => {
     restarted.capture(draft(), terms);
     expect(pendingConsents(restarted).at(-1)!.clock.knownGood).toBe(true);
   });
+
+  it('shows the technician the last observation of this boot: its offset, round trip, age and verdict, and nothing before the first', () => {
+    const clock = manualClock();
+    const { ledger } = freshLedger({ clock });
+    open.push(ledger);
+    expect(ledger.clockReading()).toBeNull();
+    observeClock(ledger, clock, apiStatementKey(), { offsetMs: 1_500, roundTripMs: 400 });
+    clock.advanceMs(90_000);
+    expect(ledger.clockReading()).toEqual({ offsetMs: 1_500, roundTripMs: 400, ageMs: 90_000, knownGood: true });
+    clock.advanceMs(KNOWN_GOOD_FOR_MS);
+    expect(ledger.clockReading()).toEqual({ offsetMs: 1_500, roundTripMs: 400, ageMs: 90_000 + KNOWN_GOOD_FOR_MS, knownGood: false });
+  });
 });
