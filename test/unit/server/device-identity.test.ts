@@ -124,6 +124,21 @@ describe('device identity', () => {
     ]);
   });
 
+  it('refuses a rotation onto a key another device holds, and neither device\'s keys change', async () => {
+    const victim = new TestKiosk();
+    await api.enrol(victim);
+    const kiosk = new TestKiosk();
+    const credential = await api.enrol(kiosk);
+    const [first] = kiosk.events(1);
+    const rotation = kiosk.rotate('scheduled', victim);
+    expect((await api.ingest(credential, [first!, rotation])).results).toEqual([
+      expect.objectContaining({ status: 'accepted' }),
+      expect.objectContaining({ status: 'rejected', reason: 'invalid_event', message: expect.stringMatching(/already enrolled/) }),
+    ]);
+    expect((await keysOf(kiosk.deviceId)).keys).toEqual([expect.objectContaining({ fromSeq: 1, toSeq: null, addedBy: 'enrolment' })]);
+    expect((await keysOf(victim.deviceId)).keys).toEqual([expect.objectContaining({ keyId: victim.keyId, fromSeq: 1, toSeq: null })]);
+  });
+
   it('rejects, alone, an event naming a key that was never enrolled, and stores the rest of the batch', async () => {
     const kiosk = new TestKiosk();
     const credential = await api.enrol(kiosk);

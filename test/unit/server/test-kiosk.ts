@@ -211,9 +211,9 @@ export class TestKiosk {
     );
   }
 
-  /** A key rotation signed by the current key; every later event is signed by the next one. */
-  rotate(reason: 'scheduled' | 'suspected_compromise' | 'technician' = 'scheduled'): IngestItem {
-    const next = newKey();
+  /** A key rotation signed by the current key; every later event is signed by the next one (`onto`'s key, for a kiosk that tries to take another's). */
+  rotate(reason: 'scheduled' | 'suspected_compromise' | 'technician' = 'scheduled', onto?: TestKiosk): IngestItem {
+    const next = onto ? onto.key : newKey();
     const item = this.signed(
       {
         v: 2,
