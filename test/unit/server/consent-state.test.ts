@@ -149,6 +149,17 @@ describe('consent state', () => {
     expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'unknown', allowed: false });
   });
 
+  it('counts an event stored without its opening once a later event of the same capture brings the opening', async () => {
+    const { kiosk, credential } = await syncedKiosk();
+    const alerts = kiosk.event({ kind: 'opt_in' });
+    await api.ingest(credential, [{ ...alerts, subject: null }]);
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'unknown' });
+    clock.advance(1_000);
+    await api.ingest(credential, [kiosk.event({ kind: 'opt_in', purpose: OFFERS, opening: alerts.subject! })]);
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: true, state: 'opted_in', effectiveAt: at('08:00') });
+    expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: true, state: 'opted_in' });
+  });
+
   it('refuses the consent check without a token', async () => {
     expect((await api.post('/v1/consent/check', { businessId: 'sakura-bank', phone: PHONE, purposeId: 'offers' })).status).toBe(401);
   });
