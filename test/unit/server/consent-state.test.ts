@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SubjectStateResponse } from '../../../shared/contract/sync.ts';
+import { ConsentCheckBatchResponse, SubjectStateResponse } from '../../../shared/contract/sync.ts';
 import { SORA_AIRLINES, TestClock, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 
@@ -84,6 +84,28 @@ describe('consent state', () => {
     expect((await subjectState('sakura-bank')).purposes).toEqual([]);
   });
 
+  it('answers a one-purpose campaign check for many numbers in the order asked, each number by its own decision', async () => {
+    const { kiosk, credential } = await syncedKiosk();
+    const [inPhone, outPhone, airlinePhone, unknownPhone] = ['+819011112222', '+819033334444', '+819055556666', '+819077778888'];
+    await api.ingest(credential, [
+      kiosk.event({ kind: 'opt_in', phone: inPhone, purpose: OFFERS }),
+      kiosk.event({ kind: 'opt_out', phone: outPhone, purpose: OFFERS }),
+      kiosk.event({ kind: 'opt_in', phone: outPhone }),
+      kiosk.event({ kind: 'opt_in', phone: airlinePhone, purpose: OFFERS, business: SORA_AIRLINES }),
+    ]);
+    const asked = [outPhone, unknownPhone, inPhone, airlinePhone, outPhone];
+    const response = await api.post('/v1/consent/check-batch', { businessId: 'sakura-bank', purposeId: 'offers', items: asked.map((phone) => ({ phone })) }, ADMIN_TOKEN);
+    expect(response.status).toBe(200);
+    const { results } = ConsentCheckBatchResponse.parse(await response.json());
+    expect(results.map((r) => [r.phone, r.purposeId, r.allowed, r.state])).toEqual([
+      [outPhone, 'offers', false, 'opted_out'],
+      [unknownPhone, 'offers', false, 'unknown'],
+      [inPhone, 'offers', true, 'opted_in'],
+      [airlinePhone, 'offers', false, 'unknown'],
+      [outPhone, 'offers', false, 'opted_out'],
+    ]);
+  });
+
   it('refuses a check for a business it does not know with 404', async () => {
     const response = await api.post('/v1/consent/check', { businessId: 'no-such-bank', phone: PHONE, purposeId: 'offers' }, ADMIN_TOKEN);
     expect(response.status).toBe(404);
@@ -125,6 +147,17 @@ describe('consent state', () => {
     const { results } = await api.ingest(credential, [{ ...kiosk.event({ kind: 'opt_in' }), subject: null }]);
     expect(results[0]!.status).toBe('accepted');
     expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'unknown', allowed: false });
+  });
+
+  it('counts an event stored without its opening once a later event of the same capture brings the opening', async () => {
+    const { kiosk, credential } = await syncedKiosk();
+    const alerts = kiosk.event({ kind: 'opt_in' });
+    await api.ingest(credential, [{ ...alerts, subject: null }]);
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ state: 'unknown' });
+    clock.advance(1_000);
+    await api.ingest(credential, [kiosk.event({ kind: 'opt_in', purpose: OFFERS, opening: alerts.subject! })]);
+    expect(await api.check(PHONE, 'balance-alerts')).toMatchObject({ allowed: true, state: 'opted_in', effectiveAt: at('08:00') });
+    expect(await api.check(PHONE, 'offers')).toMatchObject({ allowed: true, state: 'opted_in' });
   });
 
   it('refuses the consent check without a token', async () => {
