@@ -120,7 +120,12 @@ export function chromiumArgs(
 }
 
 export type ChromiumExit = { code: number | null; lastError: string };
-export type RunningChromium = { process: ChildProcess; exited: Promise<ChromiumExit> };
+export type RunningChromium = {
+  process: ChildProcess;
+  exited: Promise<ChromiumExit>;
+  /** Its throwaway profile: Chromium writes DevToolsActivePort there when started with a DevTools port. */
+  userDataDir: string;
+};
 
 /**
  * Starts system Chromium on `url`; its throwaway profile directory goes when it exits. `exited` carries Chromium's
@@ -148,7 +153,7 @@ export function launchChromium(url: string, env: Env = process.env, log: (line: 
       void removeProfile(userDataDir).then(() => resolve({ code, lastError }));
     });
   });
-  return { process: child, exited };
+  return { process: child, exited, userDataDir };
 }
 
 /** Chromium's helper processes (renderer, GPU, network, storage) outlive the browser by a moment on their own. */

@@ -4,8 +4,9 @@
  * Each cold start runs the kiosk the way `npm start` does (npm's own start-up is not counted): spawns the host with
  * a fresh data directory (new device key, new ledger) on a virtual display (Xvfb), and the host launches system
  * Chromium itself on the launch URL, with a fresh profile. Nothing is attached while it starts: the bench waits
- * (`UI_BENCH_SETTLE_MS` from the spawn, default 4000), then connects through Chromium's DevTools port
- * (`KIOSK_CHROMIUM_FLAGS=--remote-debugging-port=…`) and reads what the page itself recorded, on its own clock
+ * (`UI_BENCH_SETTLE_MS` from the spawn, default 4000), then connects through Chromium's DevTools port (a port of
+ * Chromium's own choosing, `--remote-debugging-port=0`, read from its profile's DevToolsActivePort) and reads what
+ * the page itself recorded, on its own clock
  * (Resource Timing; Element Timing for the Start button's first paint). Every phase is in ms from the spawn:
  *   - host ready: the host prints its "Shell:" line (profile loaded, ledger open, bridge listening, Chromium spawned);
  *   - navigation: Chromium is up and starts loading the kiosk page (the page's time origin);
@@ -37,8 +38,7 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from '@playwright/test';
 import { bridgeClientScript } from '../../electron/bridge/bridge-client-bundle.ts';
-import { freePort } from '../fixtures/free-port.ts';
-import { connectWhenUp, kioskPage } from '../fixtures/kiosk-window.ts';
+import { connectThroughActivePort, kioskPage } from '../fixtures/kiosk-window.ts';
 import { virtualDisplay } from '../fixtures/virtual-display.ts';
 import { launchChromium } from '../../electron/bridge/launch-chromium.ts';
 
@@ -110,12 +110,53 @@ async function paintedAt(page: Page, identifier: string): Promise<number> {
 
 type PageTiming = { origin: number; resources: Array<{ name: string; start: number; end: number }> };
 
-type Launched = { started: number; devtools: number; hostReady: Promise<number> | null; stop(): Promise<void> };
+/** `profileDir` is where Chromium writes its DevTools port (null until it exists). */
+type Launched = { started: number; profileDir: () => string | null; hostReady: Promise<number> | null; stop(): Promise<void> };
+
+/**
+ * Chromium is told to pick its DevTools port itself (0): a port picked here first and handed over could be taken by
+ * another process before Chromium binds it, and then that process answered the bench (a 404 on /json/version/).
+ */
+const devtoolsFlags = `--remote-debugging-port=0 --no-sandbox ${process.env.KIOSK_CHROMIUM_FLAGS ?? ''}`;
+
+/**
+ * The profile of the kiosk's Chromium, which the host made under its own temporary directory: the
+ * `--user-data-dir` of the host's descendant that launchChromium started (prefix kiosk-chromium-; the example
+ * host's window has a profile of its own). Read from /proc once the page has settled, so it costs the start nothing.
+ */
+function kioskProfileOf(hostPid: number): string | null {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid …": the command name may hold spaces and parentheses, so read after its last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process has gone meanwhile
+    }
+  }
+  const descendsFromHost = (pid: number) => {
+    for (let at = parents.get(pid); at; at = parents.get(at)) if (at === hostPid) return true;
+    return false;
+  };
+  for (const pid of parents.keys()) {
+    if (!descendsFromHost(pid)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    const profile = args.find((arg) => arg.startsWith('--user-data-dir='))?.slice('--user-data-dir='.length);
+    if (profile && path.basename(profile).startsWith('kiosk-chromium-')) return profile;
+  }
+  return null;
+}
 
 /** `npm start` (or a variant of it) with a fresh data directory; its own Chromium opens the kiosk. */
 async function launchKiosk(variant: string): Promise<Launched> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'kiosk-ui-bench-'));
-  const devtools = await freePort();
   const [command, ...args] = commands[kioskCommand(variant)]!;
   const started = epochNow();
   const host = spawn(command!, args, {
@@ -127,14 +168,14 @@ async function launchKiosk(variant: string): Promise<Launched> {
       KIOSK_DEMO_HOST: variant.endsWith('+host') ? '' : 'off',
       CONSENT_API_DATA_DIR: path.join(dataDir, 'api'),
       CONSENT_API_PORT: '0',
-      KIOSK_CHROMIUM_FLAGS: `--remote-debugging-port=${devtools} --no-sandbox ${process.env.KIOSK_CHROMIUM_FLAGS ?? ''}`,
+      KIOSK_CHROMIUM_FLAGS: devtoolsFlags,
     },
     stdio: ['ignore', 'pipe', 'ignore'],
     detached: true,
   });
   return {
     started,
-    devtools,
+    profileDir: () => (host.pid ? kioskProfileOf(host.pid) : null),
     hostReady: waitForLine(host, /^Shell: Chromium/m),
     async stop() {
       // The host stops its Chromium (and deletes its profile) on SIGTERM; anything left of the group goes after.
@@ -167,13 +208,13 @@ async function launchKiosk(variant: string): Promise<Launched> {
  * (~50 ms) is not in it.
  */
 async function launchBareChromium(): Promise<Launched> {
-  const devtools = await freePort();
-  const env = { ...process.env, KIOSK_CHROMIUM_FLAGS: `--remote-debugging-port=${devtools} --no-sandbox ${process.env.KIOSK_CHROMIUM_FLAGS ?? ''}` };
+  const env = { ...process.env, KIOSK_CHROMIUM_FLAGS: devtoolsFlags };
+  const url = await staticPageUrl;
   const started = epochNow();
-  const chromium = launchChromium(await staticPageUrl, env);
+  const chromium = launchChromium(url, env);
   return {
     started,
-    devtools,
+    profileDir: () => chromium.userDataDir,
     hostReady: null,
     async stop() {
       chromium.process.kill('SIGTERM');
@@ -201,7 +242,7 @@ async function coldStart(variant: string): Promise<Phases> {
     // which delayed the first screen by hundreds of ms): the bench connects afterwards and reads the page's records.
     await launched.hostReady;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + SETTLE_MS - epochNow())));
-    browser = await connectWhenUp(launched.devtools, 30_000);
+    browser = await connectThroughActivePort(launched.profileDir, 30_000);
     const page = await kioskPage(browser);
     const interactiveAt = await paintedAt(page, 'kiosk-ready');
     const timing: PageTiming = await page.evaluate(() => ({
