@@ -101,7 +101,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     if (typeof code === 'string' && expiresAt !== undefined) {
       launchCodes.delete(code);
       spentCodes.add(code);
-      if (expiresAt >= now()) return c.json({ ok: true, value: { token } }, 200, { 'Cache-Control': 'no-store' });
+      if (expiresAt >= now()) {
+        // The page's first call is always getProfile, and nothing can be drawn before its answer: it comes with the
+        // token, which saves the first screen a round trip to a host that is still starting.
+        const profile = await options.dispatch('getProfile', {});
+        return c.json({ ok: true, value: { token, profile } }, 200, { 'Cache-Control': 'no-store' });
+      }
     } else if (typeof code === 'string' && spentCodes.has(code)) {
       token = newBridgeSecret();
       log('bridge: a spent launch code was presented again; the session given for it is revoked');

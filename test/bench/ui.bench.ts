@@ -11,7 +11,7 @@
  *   - host ready: the host prints its "Shell:" line (profile loaded, ledger open, bridge listening, Chromium spawned);
  *   - navigation: Chromium is up and starts loading the kiosk page (the page's time origin);
  *   - app script: the renderer's first chunk has arrived;
- *   - profile: the renderer asks the bridge for the profile / has it;
+ *   - profile: the renderer asks the bridge for the profile / has it (with the session's opening since it carries it);
  *   - first interactive: the attract screen's main button ("Stop WhatsApp messages") is first painted
  *     (`elementtiming="kiosk-ready"`; React has attached its handlers before it paints).
  * The opt-in step itself comes when a host application offers it: `npm run bench:host` times that.
@@ -254,13 +254,15 @@ async function coldStart(variant: string): Promise<Phases> {
       })),
     }));
     const resource = (pattern: RegExp) => timing.resources.find((entry) => pattern.test(entry.name));
+    // The profile comes with the launch code's exchange (/bridge-session); a checkout from before that asks for it.
+    const profileCall = resource(/\/bridge\/getProfile$/) ?? resource(/\/bridge-session$/);
     const fromSpawn = (pageTime: number | undefined) => (pageTime === undefined ? NaN : timing.origin + pageTime - started);
     const phases = {
       hostReady: launched.hostReady ? (await launched.hostReady) - started : NaN,
       navigation: timing.origin - started,
       appScript: fromSpawn(resource(/\/assets\/index-[^/]*\.js$/)?.end),
-      profileRequested: fromSpawn(resource(/\/bridge\/getProfile$/)?.start),
-      profileReceived: fromSpawn(resource(/\/bridge\/getProfile$/)?.end),
+      profileRequested: fromSpawn(profileCall?.start),
+      profileReceived: fromSpawn(profileCall?.end),
       interactive: fromSpawn(interactiveAt),
     };
     return phases;

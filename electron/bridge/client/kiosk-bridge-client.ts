@@ -3,6 +3,7 @@
  * The launch URL's fragment holds a one-time launch code (never sent over HTTP, so never in a log); it is removed
  * from the address at once and exchanged for the session token, which stays in this tab's sessionStorage
  * (same-origin only, survives the idle reset's reload). Calls made before the exchange has answered wait for it.
+ * The exchange's answer also carries the profile, which the page's first getProfile call is answered with.
  */
 import type { KioskApi, KioskMethod, KioskResult } from '../../../shared/contract/kiosk-api.ts';
 
@@ -27,25 +28,31 @@ const post = (path: string, body: unknown, headers: Record<string, string> = {})
     credentials: 'omit',
   });
 
-async function exchange(code: string): Promise<string> {
+/** The session token, and the host's answer to getProfile when the session was opened with a launch code. */
+type Session = { token: string; profile?: KioskResult<unknown> };
+
+async function exchange(code: string): Promise<Session> {
   try {
-    const answer = (await (await post('/bridge-session', { code })).json()) as KioskResult<{ token: string }>;
-    if (!answer.ok) return '';
+    const answer = (await (await post('/bridge-session', { code })).json()) as KioskResult<Session>;
+    if (!answer.ok) return { token: '' };
     page.sessionStorage.setItem(TOKEN_KEY, answer.value.token);
-    return answer.value.token;
+    return answer.value;
   } catch {
-    return '';
+    return { token: '' };
   }
 }
 
-function takeToken(): Promise<string> {
+function openSession(): Promise<Session> {
   const match = /(?:^#|&)kiosk-launch=([A-Za-z0-9_-]+)/.exec(page.location.hash);
-  if (!match?.[1]) return Promise.resolve(page.sessionStorage.getItem(TOKEN_KEY) ?? '');
+  if (!match?.[1]) return Promise.resolve({ token: page.sessionStorage.getItem(TOKEN_KEY) ?? '' });
   page.history.replaceState(null, '', page.location.pathname + page.location.search);
   return exchange(match[1]);
 }
 
-const token = takeToken();
+const session = openSession();
+const token = session.then(({ token: value }) => value);
+/** Answers the first getProfile only: a later one asks the host, which may have a new profile in force by then. */
+let firstProfile: Promise<KioskResult<unknown> | undefined> | null = session.then(({ profile }) => profile);
 
 const unreachable: KioskResult<never> = {
   ok: false,
@@ -53,6 +60,11 @@ const unreachable: KioskResult<never> = {
 };
 
 async function call(method: KioskMethod, input: unknown): Promise<KioskResult<unknown>> {
+  if (method === 'getProfile' && firstProfile) {
+    const carried = await firstProfile;
+    firstProfile = null;
+    if (carried) return carried;
+  }
   try {
     const response = await post(`/bridge/${method}`, input, { 'X-Kiosk-Token': await token });
     return (await response.json()) as KioskResult<unknown>;

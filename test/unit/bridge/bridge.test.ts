@@ -153,10 +153,10 @@ describe('the launch code', () => {
     }
   }
 
-  it('is exchanged once for the session token, which then opens the bridge', async () => {
+  it('is exchanged once for the session token, which then opens the bridge, and the profile the page asks for first', async () => {
     const code = codeOf(bridge.issueLaunchUrl());
     const answer = (await (await exchange(bridge, code)).json()) as { ok: boolean; value: { token: string } };
-    expect(answer).toEqual({ ok: true, value: { token: bridge.token } });
+    expect(answer).toEqual({ ok: true, value: { token: bridge.token, profile: await host.dispatch('getProfile', {}) } });
     expect(await statusWith(bridge, answer.value.token)).toBe(200);
   });
 
