@@ -109,7 +109,11 @@ export function chromiumArgs(
     '--no-pings',
     '--disable-renderer-backgrounding',
     '--disable-background-timer-throttling',
-    '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater',
+    // The omnibox pop-up's WebUI (and its AI-mode page) loads in a renderer of its own at start-up even in --kiosk
+    // mode, which has no omnibox: about 100 requests and 0.4–0.7 s of CPU while the kiosk's page loads beside it (a
+    // start-up trace on the 2-core machine). Both features must be off for it to go. One --disable-features only:
+    // Chromium keeps the last one given.
+    '--disable-features=Translate,MediaRouter,OptimizationHints,AutofillServerCommunication,CertificateTransparencyComponentUpdater,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
     '--password-store=basic',
     // Private listening: on Linux speechSynthesis speaks only through speech-dispatcher, and only with this switch
     // (test/e2e/real-audio.spec.ts hears it); Chromium connects to it when the page first speaks, not at start.
