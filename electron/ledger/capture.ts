@@ -118,7 +118,7 @@ export function prepareCapture(db: Database.Database, vault: KeyVault, chain: Ch
         capturedAt,
         clock,
       };
-      const hash = chain.write(body, sealOpening(dataKey, body.id, opening.json), now.getTime());
+      const hash = chain.write(body, sealOpening(dataKey, body.id, opening.json));
       events.push({ id: body.id, seq, purposeId: body.purpose.id });
       head = { seq, hash };
     }
