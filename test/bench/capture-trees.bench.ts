@@ -2,8 +2,8 @@
  * The capture code of several checkouts side by side in one process: each round times one capture per tree and one
  * bare durable insert of the same bytes, in a rotating order, so every tree meets the same disk in the same minutes
  * (alternating whole `bench:capture` runs cannot separate tens of µs on this machine). Afterwards it counts each
- * tree's WAL frames per capture: a reader snapshot on a second connection keeps the WAL from being restarted, so the
- * frames the next captures append are all still in the file.
+ * tree's WAL frames per capture: with the WAL truncated and a reader snapshot on a second connection keeping it from
+ * being restarted, the frames the next captures append are all still in the file.
  * Usage: npx tsx test/bench/capture-trees.bench.ts ROUNDS LABEL=TREE... (TREE: a checkout, e.g. a scratch
  * `git worktree` with node_modules linked). Last stdout line: one JSON object.
  */
@@ -77,9 +77,14 @@ for (let round = -50; round < rounds; round += 1) {
 }
 
 function framesPerCapture(arm: Arm): number {
-  const reader = new Database(arm.file!, { readonly: true });
+  const reader = new Database(arm.file!);
   try {
     const frameBytes = 24 + (reader.pragma('page_size', { simple: true }) as number);
+    // A WAL that was restarted is reused from its start without shrinking, so its size says nothing until it is
+    // truncated; one write after that leaves frames the snapshot below pins (a snapshot of a fully checkpointed WAL
+    // would not stop the next restart).
+    reader.pragma('wal_checkpoint(TRUNCATE)');
+    arm.run();
     reader.exec('BEGIN');
     reader.prepare('SELECT count(*) FROM sqlite_schema').get();
     const before = fs.statSync(`${arm.file!}-wal`).size;
