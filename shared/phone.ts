@@ -25,6 +25,22 @@ export function mobileE164(raw: string, defaultCountry: string): string | null {
   return parseMobile(raw, defaultCountry)?.number ?? null;
 }
 
+/** What the ledger keeps of a typed number: its E.164, and its display form (`formatInternational(e164)`) on demand. */
+export type MobileNumber = { e164: string; international(): string };
+
+/**
+ * The ledger's check, parsing once on its usual path: the phone screen and the host integration hand it the E.164
+ * itself, and a number that starts with "+" is parsed without regard to the default country, so this parse is the
+ * one `formatInternational(e164)` would repeat. Any other form (national, or with an extension, which the E.164
+ * drops and the display must too) is formatted from its E.164.
+ */
+export function mobileNumber(raw: string, defaultCountry: string): MobileNumber | null {
+  const parsed = parseMobile(raw, defaultCountry);
+  if (!parsed) return null;
+  const e164 = parsed.number;
+  return { e164, international: () => (raw === e164 ? parsed.formatInternational() : formatInternational(e164)) };
+}
+
 /** Live formatting for the keypad display. */
 export function formatAsTyped(digits: string, country: string): string {
   return new AsYouType(country as CountryCode).input(digits);

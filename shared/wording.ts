@@ -73,9 +73,10 @@ export function shownSentence(terms: ConsentTerms, kind: ConsentKind, purposeIds
 /**
  * How the customer's number appears on screen, in the sentence and on the receipt: a host-verified number only
  * masked (the customer did not type it and others may be looking), a typed one as the customer typed it, formatted.
+ * `international` is that formatted form when the caller has parsed the number already (shared/phone.ts `mobileNumber`).
  */
-export function recipientOnScreen(source: SubjectSource, e164: string): string {
-  return source === 'host_verified' ? maskPhone(e164) : formatInternational(e164);
+export function recipientOnScreen(source: SubjectSource, e164: string, international = () => formatInternational(e164)): string {
+  return source === 'host_verified' ? maskPhone(e164) : international();
 }
 
 /** What a receipt says about stopping when the business's notice does not say it itself (`howToStop`). */

@@ -4,7 +4,7 @@ import { ConsentDraft, type CaptureResult } from '../../shared/contract/capture.
 import { ConsentEventBody } from '../../shared/contract/consent-event.ts';
 import { KioskFailure, parseOrFail } from '../../shared/contract/errors.ts';
 import type { ConsentTerms } from '../../shared/contract/profile.ts';
-import { mobileE164 } from '../../shared/phone.ts';
+import { mobileNumber, type MobileNumber } from '../../shared/phone.ts';
 import { recipientOnScreen, renderConsentSentence, sentenceShownTo } from '../../shared/wording.ts';
 import type { ChainAppend } from './chain-append.ts';
 import { eventId } from './event-id.ts';
@@ -52,8 +52,8 @@ function planEvents(draft: ConsentDraft, terms: ConsentTerms): PlannedConsent[] 
  * What was on screen must be the notice with this customer's number in it, as `recipientOnScreen` shows it; the
  * event records the notice with the placeholder (shared/wording.ts), the same for every customer.
  */
-function checkShownTexts(draft: ConsentDraft, planned: readonly PlannedConsent[], phone: string): void {
-  const recipient = recipientOnScreen(draft.subject.source, phone);
+function checkShownTexts(draft: ConsentDraft, planned: readonly PlannedConsent[], phone: MobileNumber): void {
+  const recipient = recipientOnScreen(draft.subject.source, phone.e164, phone.international);
   planned.forEach((consent, index) => {
     if (sentenceShownTo(consent.recordedText, recipient) !== draft.consents[index]!.shownText) {
       throw new KioskFailure('notice_mismatch', 'The consent sentence shown differs from the current notice; nothing was recorded.');
@@ -118,7 +118,7 @@ export function prepareCapture(db: Database.Database, vault: KeyVault, chain: Ch
         capturedAt,
         clock,
       };
-      const hash = chain.write(body, sealOpening(dataKey, body.id, opening.json), now.getTime());
+      const hash = chain.write(body, sealOpening(dataKey, body.id, opening.json));
       events.push({ id: body.id, seq, purposeId: body.purpose.id });
       head = { seq, hash };
     }
@@ -131,13 +131,13 @@ export function prepareCapture(db: Database.Database, vault: KeyVault, chain: Ch
 
   return (input, terms) => {
     const draft = parseOrFail(ConsentDraft, input, 'consent draft');
-    const phone = mobileE164(draft.subject.phone, draft.subject.country ?? terms.defaultCountry);
+    const phone = mobileNumber(draft.subject.phone, draft.subject.country ?? terms.defaultCountry);
     if (phone === null) {
       throw new KioskFailure('invalid_phone', 'That is not a mobile number that can receive WhatsApp messages.');
     }
     const planned = cachedPlan(draft, terms);
     checkShownTexts(draft, planned, phone);
-    const events = withStorageErrors(() => append.immediate(draft, planned.flatMap((consent) => consent.events), phone));
+    const events = withStorageErrors(() => append.immediate(draft, planned.flatMap((consent) => consent.events), phone.e164));
     return { events, committedAt: chain.now().toISOString() };
   };
 }

@@ -16,9 +16,10 @@ export type ClockStamp = { now: Date; capturedAt: string; clock: DeviceClock };
 
 /**
  * The one way an event enters the chain, for consents, clock observations and key rotations alike: sign the
- * canonical bytes with the vault's current key, insert the event and its outbox row, move the head. Every call runs
- * inside the caller's write transaction; seq and prev come from the chain_head row, not from the events table, so
- * a truncated tail cannot be papered over by the next append: the gap stays visible to `verify`.
+ * canonical bytes with the vault's current key, insert the event, move the head (the event is then pending for the
+ * sync worker, with no row of its own: outbox.ts). Every call runs inside the caller's write transaction; seq and
+ * prev come from the chain_head row, not from the events table, so a truncated tail cannot be papered over by the
+ * next append: the gap stays visible to `verify`.
  */
 export function prepareChainAppend(db: Database.Database, deviceId: string, vault: KeyVault, clock: LedgerClock, quality: ClockQuality) {
   // The device's current key is read with the head: a ledger whose key another process rotated (kioskctl
@@ -28,7 +29,6 @@ export function prepareChainAppend(db: Database.Database, deviceId: string, vaul
      FROM chain_head h WHERE h.singleton = 1`,
   );
   const insertEvent = db.prepare('INSERT INTO events (seq, id, body, hash, sig, opening) VALUES (?, ?, ?, ?, ?, ?)');
-  const insertOutbox = db.prepare("INSERT INTO outbox (state, seq, enqueued_at) VALUES ('pending', ?, ?)");
   const updateHead = db.prepare('UPDATE chain_head SET seq = ?, hash = ? WHERE singleton = 1');
 
   const chain = {
@@ -65,12 +65,11 @@ export function prepareChainAppend(db: Database.Database, deviceId: string, vaul
       return head;
     },
     /** Signs and stores `body` (its seq and prev taken from `head()`); returns the event's hash, the next prev. */
-    write(body: ChainEventBody, sealedOpening: Buffer | null, enqueuedAtMs: number): string {
+    write(body: ChainEventBody, sealedOpening: Buffer | null): string {
       const json = canonicalEventBody(body);
       const bytes = Buffer.from(json, 'utf8');
       const hash = sha256Hex(bytes);
       insertEvent.run(body.seq, body.id, json, hash, vault.sign(bytes).toString('base64url'), sealedOpening);
-      insertOutbox.run(body.seq, enqueuedAtMs);
       return hash;
     },
     setHead(head: ChainHead): void {

@@ -24,7 +24,7 @@ export function prepareClockObservation(db: Database.Database, chain: ChainAppen
     // the observation's own clock is judged by what it has just measured
     const stamp = chain.stamp((nowMs, monoMs) => quality.knownGoodBy(facts, nowMs, monoMs));
     const body: ClockObservationBody = { ...chain.nextLink(chain.head(), stamp), type: 'clock_observation', ...input };
-    const hash = chain.write(body, null, stamp.now.getTime());
+    const hash = chain.write(body, null);
     quality.record(body.seq, facts);
     chain.setHead({ seq: body.seq, hash });
     return { body, facts };

@@ -60,8 +60,8 @@ export function* exportRecords(db: Database.Database, options: ExportOptions): G
 
   const rows = db
     .prepare(
-      `SELECT e.seq, e.id, e.body, e.hash, e.sig, e.opening AS sealed, o.state, o.synced_at FROM events e
-       LEFT JOIN outbox o ON o.state IN ('pending', 'synced', 'dead') AND o.seq = e.seq ORDER BY e.seq`,
+      `SELECT e.seq, e.id, e.body, e.hash, e.sig, e.opening AS sealed, coalesce(s.state, 'pending') AS state, s.synced_at
+       FROM events e LEFT JOIN sync_state s ON s.seq = e.seq ORDER BY e.seq`,
     )
     .iterate() as IterableIterator<Row>;
   let last: { seq: number; hash: string } | null = null;

@@ -22,7 +22,7 @@ export function prepareKeyRotation(db: Database.Database, chain: ChainAppend, va
     const stamp = chain.stamp();
     const next = { keyId: vault.next.keyId, publicKey: vault.next.publicKey.toString('base64url') };
     const body: KeyRotationBody = { ...chain.nextLink(chain.head(), stamp), type: 'key_rotation', next, reason };
-    const hash = chain.write(body, null, stamp.now.getTime());
+    const hash = chain.write(body, null);
     insertKey.run(body.seq + 1, next.keyId, next.publicKey, stamp.capturedAt);
     chain.setHead({ seq: body.seq, hash });
     return body.seq;

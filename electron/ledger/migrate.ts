@@ -4,6 +4,7 @@ import { eventsAndOutbox } from './migrations/0001-events-and-outbox.ts';
 import { funnelCounters } from './migrations/0002-funnel-counters.ts';
 import { acceptedCountsFromEvents } from './migrations/0003-accepted-counts-from-events.ts';
 import { deviceKeysAndClock } from './migrations/0004-device-keys-and-clock.ts';
+import { syncStateWithoutPendingRows } from './migrations/0005-sync-state-without-pending-rows.ts';
 
 export type Migration = { version: number; name: string; sql: string };
 
@@ -13,6 +14,7 @@ export const MIGRATIONS: readonly Migration[] = [
   funnelCounters,
   acceptedCountsFromEvents,
   deviceKeysAndClock,
+  syncStateWithoutPendingRows,
 ];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

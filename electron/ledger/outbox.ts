@@ -47,36 +47,63 @@ export type DeadLetter = { seq: number; id: string; type: string; reason: string
 
 /**
  * The sync worker's side of the ledger. Sync state lives in its own table, so marking an event synced or dead
- * never touches the signed rows.
+ * never touches the signed rows; a capture writes none of it: an event with no settled (`synced` or `dead`) row in
+ * `sync_state` is pending (migration 5). Pending reads start above `sync_floor`, below which everything has settled.
  */
 export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: () => Buffer | null) {
+  const unsettled = "NOT EXISTS (SELECT 1 FROM sync_state s WHERE s.seq = e.seq AND s.state <> 'pending')";
   // A key rotation at seq s is the only event followed by a key from s + 1 (device_keys is keyed by from_seq).
   const pending = db.prepare(
-    `SELECT o.seq, e.id, e.body, e.sig, e.opening AS sealed, EXISTS (SELECT 1 FROM device_keys k WHERE k.from_seq = o.seq + 1) AS rotation
-     FROM outbox o JOIN events e ON e.seq = o.seq
-     WHERE o.state = 'pending' AND o.seq > ? ORDER BY o.seq LIMIT ?`,
+    `SELECT e.seq, e.id, e.body, e.sig, e.opening AS sealed, EXISTS (SELECT 1 FROM device_keys k WHERE k.from_seq = e.seq + 1) AS rotation
+     FROM events e
+     WHERE e.seq > max(?, (SELECT seq FROM sync_floor)) AND ${unsettled} ORDER BY e.seq LIMIT ?`,
+  );
+  // The first unsettled event after the floor ends the run of settled ones (ORDER BY … LIMIT 1 stops there; MIN
+  // with a WHERE would count through the whole backlog); with none, everything up to the last event has settled.
+  const advanceFloor = db.prepare(
+    `UPDATE sync_floor SET seq = coalesce(
+       (SELECT e.seq - 1 FROM events e WHERE e.seq > sync_floor.seq AND ${unsettled} ORDER BY e.seq LIMIT 1),
+       (SELECT max(seq) FROM events), 0)
+     WHERE singleton = 1`,
   );
   const seqOf = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
-  // A run of consecutive acknowledged events is one range: the outbox is keyed by (state, seq).
+  // A run of consecutive acknowledged events is one statement. Only a pending event changes state: a synced one
+  // keeps its first acknowledgement, a dead one stays dead.
   const markSynced = db.prepare(
-    `UPDATE outbox SET state = 'synced', synced_at = ?, last_error = NULL WHERE state = 'pending' AND seq BETWEEN ? AND ?`,
+    `INSERT INTO sync_state (seq, state, synced_at) SELECT seq, 'synced', ? FROM events WHERE seq BETWEEN ? AND ?
+     ON CONFLICT (seq) DO UPDATE SET state = 'synced', synced_at = excluded.synced_at, last_error = NULL WHERE state = 'pending'`,
   );
   const markDead = db.prepare(
-    `UPDATE outbox SET state = 'dead', last_error = ?
-     WHERE state = 'pending' AND seq = (SELECT seq FROM events WHERE id = ?)`,
+    `INSERT INTO sync_state (seq, state, last_error) SELECT seq, 'dead', ? FROM events WHERE id = ?
+     ON CONFLICT (seq) DO UPDATE SET state = 'dead', last_error = excluded.last_error WHERE state = 'pending'`,
   );
   const markFailure = db.prepare(
-    `UPDATE outbox SET attempts = attempts + 1, last_error = ?
-     WHERE state = 'pending' AND seq = (SELECT seq FROM events WHERE id = ?)`,
+    `INSERT INTO sync_state (seq, state, attempts, last_error) SELECT seq, 'pending', 1, ? FROM events WHERE id = ?
+     ON CONFLICT (seq) DO UPDATE SET attempts = attempts + 1, last_error = excluded.last_error WHERE state = 'pending'`,
   );
-  const counts = db.prepare('SELECT state, COUNT(*) AS n FROM outbox GROUP BY state');
+  const settledCounts = db.prepare("SELECT state, COUNT(*) AS n FROM sync_state WHERE state <> 'pending' GROUP BY state");
+  // Seqs run from 1 without gaps (each one is the chain head's next, and events are never deleted), so the events
+  // above the floor are counted from the last seq rather than by walking the backlog's rows.
+  const pendingCount = db.prepare(
+    `SELECT coalesce((SELECT max(seq) FROM events), 0) - f.seq
+       - (SELECT COUNT(*) FROM sync_state s WHERE s.seq > f.seq AND s.state <> 'pending')
+     FROM sync_floor f`,
+  ).pluck();
   const dead = db.prepare(
-    `SELECT o.seq, e.id, coalesce(e.body ->> '$.type', 'consent') AS type, o.last_error AS reason, o.attempts
-     FROM outbox o JOIN events e ON e.seq = o.seq WHERE o.state = 'dead' ORDER BY o.seq LIMIT ?`,
+    `SELECT s.seq, e.id, coalesce(e.body ->> '$.type', 'consent') AS type, s.last_error AS reason, s.attempts
+     FROM sync_state s JOIN events e ON e.seq = s.seq WHERE s.state = 'dead' ORDER BY s.seq LIMIT ?`,
   );
-  const requeue = db.prepare("UPDATE outbox SET state = 'pending', attempts = 0, last_error = NULL WHERE state = 'dead'");
-  const lastSynced = db.prepare("SELECT MAX(seq) FROM outbox WHERE state = 'synced'").pluck();
-  const oldest = db.prepare("SELECT MIN(enqueued_at) AS at FROM outbox WHERE state = 'pending'");
+  const lowerFloorToDead = db.prepare(
+    "UPDATE sync_floor SET seq = coalesce(min(seq, (SELECT MIN(seq) - 1 FROM sync_state WHERE state = 'dead')), seq)",
+  );
+  // requeued events have no attempts yet: they are pending like a fresh capture
+  const deleteDead = db.prepare("DELETE FROM sync_state WHERE state = 'dead'");
+  const lastSynced = db.prepare("SELECT seq FROM sync_state WHERE state = 'synced' ORDER BY seq DESC LIMIT 1").pluck();
+  // The first pending event in chain order is the one waiting longest (capturedAt is the ledger clock at capture).
+  const oldest = db.prepare(
+    `SELECT CASE WHEN json_valid(e.body) THEN e.body ->> '$.capturedAt' END FROM events e
+     WHERE e.seq > (SELECT seq FROM sync_floor) AND ${unsettled} ORDER BY e.seq LIMIT 1`,
+  ).pluck();
 
   const apply = db.transaction((results: SyncResults) => {
     const now = clock.now().getTime();
@@ -96,6 +123,11 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
       run = { from: seq, to: seq };
     }
     if (run) markSynced.run(now, run.from, run.to);
+    advanceFloor.run();
+  });
+  const requeueAll = db.transaction(() => {
+    lowerFloorToDead.run();
+    return deleteDead.run().changes;
   });
   const fail = db.transaction((ids: string[], message: string) => {
     for (const id of ids) markFailure.run(message.slice(0, MAX_ERROR_LENGTH), id);
@@ -154,14 +186,14 @@ export function outboxQueue(db: Database.Database, clock: LedgerClock, dataKey: 
     },
     /** Every dead letter back to pending (after the API's problem was fixed); returns how many. */
     requeueDead(): number {
-      return withStorageErrors(() => requeue.run().changes);
+      return withStorageErrors(() => requeueAll.immediate());
     },
     status(): Pick<KioskStatus, 'outbox' | 'oldestPendingAgeMs'> {
       return withStorageErrors(() => {
-        const outbox = { pending: 0, synced: 0, dead: 0 };
-        for (const row of counts.all() as Array<{ state: keyof typeof outbox; n: number }>) outbox[row.state] = row.n;
-        const at = (oldest.get() as { at: number | null }).at;
-        return { outbox, oldestPendingAgeMs: at === null ? null : Math.max(0, clock.now().getTime() - at) };
+        const outbox = { pending: pendingCount.get() as number, synced: 0, dead: 0 };
+        for (const row of settledCounts.all() as Array<{ state: 'synced' | 'dead'; n: number }>) outbox[row.state] = row.n;
+        const at = Date.parse((oldest.get() as string | null | undefined) ?? '');
+        return { outbox, oldestPendingAgeMs: Number.isNaN(at) ? null : Math.max(0, clock.now().getTime() - at) };
       });
     },
   };

@@ -15,7 +15,7 @@ export function purgeOpenings(db: Database.Database, now: Date, retentionDays: n
     const erased = db
       .prepare(
         `UPDATE events SET opening = NULL WHERE opening IS NOT NULL AND seq IN
-         (SELECT seq FROM outbox WHERE state = 'synced' AND synced_at <= ?)`,
+         (SELECT seq FROM sync_state WHERE state = 'synced' AND synced_at <= ?)`,
       )
       .run(cutoff).changes;
     // secure_delete zeroes the pages; a truncating checkpoint also drops the WAL frames that still hold them.

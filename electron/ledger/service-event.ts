@@ -14,7 +14,7 @@ export function prepareServiceEvent(db: Database.Database, chain: ChainAppend) {
   const append = db.transaction((input: ServiceEventInput) => {
     const stamp = chain.stamp();
     const body: ServiceEventBody = { ...chain.nextLink(chain.head(), stamp), type: 'service', ...input };
-    const hash = chain.write(body, null, stamp.now.getTime());
+    const hash = chain.write(body, null);
     chain.setHead({ seq: body.seq, hash });
     return { id: body.id, seq: body.seq };
   });

@@ -235,7 +235,7 @@ describe('kioskctl status', () => {
     const result = await kioskctl('status', '--json', '--data', ledgerWithEvents());
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout);
-    expect(status).toMatchObject({ schemaVersion: 4, outbox: { pending: 4, synced: 0, dead: 0 }, chainHead: { seq: 4 } });
+    expect(status).toMatchObject({ schemaVersion: 5, outbox: { pending: 4, synced: 0, dead: 0 }, chainHead: { seq: 4 } });
     expect(status.events).toEqual({ consent: 4, clock_observation: 0, key_rotation: 0, service: 0 });
     expect(status.funnel).toContainEqual(expect.objectContaining({ purposeId: 'offers', outcome: 'declined', count: 1 }));
   });

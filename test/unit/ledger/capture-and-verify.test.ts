@@ -101,7 +101,7 @@ describe('capturing a consent', () => {
   it('reports device, key, outbox and chain head in status', () => {
     const clock = manualClock();
     const { ledger } = ledgerInTemp({ clock });
-    expect(ledger.status()).toMatchObject({ schemaVersion: 4, outbox: { pending: 0, synced: 0, dead: 0 }, chainHead: null });
+    expect(ledger.status()).toMatchObject({ schemaVersion: 5, outbox: { pending: 0, synced: 0, dead: 0 }, chainHead: null });
     ledger.capture(draft(), terms);
     clock.advanceDays(1);
     const status = ledger.status();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { KEY_FILE } from '../../../electron/ledger/key-vault.ts';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate } from '../../../electron/ledger/migrate.ts';
 import { ledgerPath } from '../../../electron/ledger/open-database.ts';
-import { draft, freshLedger, legacyLedger, tempDataDir, terms } from './fixtures.ts';
+import { consentFor, draft, freshLedger, legacyLedger, manualClock, tempDataDir, terms } from './fixtures.ts';
 
 function tables(dataDir: string): string[] {
   const db = new Database(ledgerPath(dataDir), { readonly: true });
@@ -122,6 +122,40 @@ describe('schema migrations', () => {
     } finally {
       ledger.close();
     }
+  });
+
+  it("carries a version 4 ledger's sync state over: pending events stay pending, synced, dead and failed attempts kept", () => {
+    // a version 4 kiosk kept an outbox row per event: seq 1, 2 and 5 synced (5 before 4 was answered), 3 refused,
+    // 4 pending after two failed attempts, 6–8 never sent
+    const { dataDir, ids } = legacyLedger(3, 4);
+    const db = new Database(ledgerPath(dataDir));
+    migrate(db, 4);
+    const octoberFirst = Date.parse('2026-10-01T10:00:00.000Z');
+    db.prepare("UPDATE outbox SET state = 'synced', synced_at = ? WHERE seq IN (1, 2)").run(octoberFirst);
+    db.prepare("UPDATE outbox SET state = 'synced', synced_at = ? WHERE seq = 5").run(Date.parse('2026-11-01T10:00:00.000Z'));
+    db.exec("UPDATE outbox SET state = 'dead', last_error = 'notice not approved' WHERE seq = 3");
+    db.exec("UPDATE outbox SET attempts = 2, last_error = 'connect ECONNREFUSED' WHERE seq = 4");
+    db.close();
+
+    const { ledger } = freshLedger({ dataDir, clock: manualClock() });
+    try {
+      expect(ledger.status()).toMatchObject({ schemaVersion: LATEST_SCHEMA_VERSION, outbox: { pending: 4, synced: 3, dead: 1 } });
+      expect(ledger.readOutbox(10).map((item) => item.event.seq)).toEqual([4, 6, 7, 8]);
+      expect(ledger.deadLetters(10)).toEqual([{ seq: 3, id: ids[2], type: 'consent', reason: 'notice not approved', attempts: 0 }]);
+      expect(ledger.lastSyncedSeq()).toBe(5);
+      const states = [...ledger.exportRecords({ personalData: false })].flatMap((record) => (record.record === 'event' ? [record.sync] : []));
+      expect(states.map((sync) => sync.state)).toEqual(['synced', 'synced', 'dead', 'pending', 'synced', 'pending', 'pending', 'pending']);
+      expect(states[0]?.syncedAt).toBe('2026-10-01T10:00:00.000Z');
+      // retention still finds when each event was synced: 1 and 2 more than 30 days ago, 5 not
+      expect(ledger.purgePersonalData()).toBe(2);
+      const [next] = ledger.capture(draft({ consents: [consentFor(['offers'])] }), terms).events;
+      expect(next?.seq).toBe(9);
+      expect(ledger.readOutbox(10).map((item) => item.event.seq)).toEqual([4, 6, 7, 8, 9]);
+      expect(ledger.verify()).toMatchObject({ ok: true, events: 9 });
+    } finally {
+      ledger.close();
+    }
+    expect(tables(dataDir)).not.toContain('outbox');
   });
 
   it('refuses a ledger written by newer software instead of guessing', () => {

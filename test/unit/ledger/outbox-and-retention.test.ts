@@ -88,6 +88,52 @@ describe('the outbox', () => {
     expect(ledger.status().outbox.pending).toBe(2);
   });
 
+  it('lists the dead letters and sends them again once requeued, before the events after them', () => {
+    const { ledger } = ledgerWith();
+    ledger.capture(draft(), terms);
+    ledger.capture(draft(), terms);
+    const [a, b, c, d] = ledger.readOutbox(4).map((item) => item.event.id);
+    ledger.applySyncResults([
+      { id: a!, status: 'accepted' },
+      { id: b!, status: 'rejected', reason: 'notice not approved' },
+      { id: c!, status: 'accepted' },
+      { id: d!, status: 'accepted' },
+    ]);
+    expect(ledger.readOutbox(10)).toEqual([]);
+    expect(ledger.deadLetters(10)).toEqual([{ seq: 2, id: b, type: 'consent', reason: 'notice not approved', attempts: 0 }]);
+    ledger.capture(draft({ consents: [consentFor(['offers'])] }), terms);
+    expect(ledger.requeueDead()).toBe(1);
+    expect(ledger.deadLetters(10)).toEqual([]);
+    expect(ledger.status().outbox).toEqual({ pending: 2, synced: 3, dead: 0 });
+    expect(ledger.readOutbox(10).map((item) => item.event.seq)).toEqual([2, 5]);
+    ledger.applySyncResults([{ id: b!, status: 'accepted' }]);
+    expect(ledger.readOutbox(10).map((item) => item.event.seq)).toEqual([5]);
+    expect(ledger.lastSyncedSeq()).toBe(4);
+  });
+
+  it('keeps an event acknowledged after a later one pending, and counts it once the gap closes', () => {
+    const { ledger, clock } = ledgerWith();
+    ledger.capture(draft(), terms);
+    clock.advanceDays(1);
+    ledger.capture(draft(), terms);
+    const [a, b, c, d] = ledger.readOutbox(4).map((item) => item.event.id);
+    // the second batch in flight answered first
+    ledger.applySyncResults([
+      { id: c!, status: 'accepted' },
+      { id: d!, status: 'accepted' },
+    ]);
+    expect(ledger.status()).toMatchObject({ outbox: { pending: 2, synced: 2, dead: 0 }, oldestPendingAgeMs: 86_400_000 });
+    expect(ledger.readOutbox(10).map((item) => item.event.id)).toEqual([a, b]);
+    ledger.applySyncResults([
+      { id: a!, status: 'duplicate' },
+      { id: b!, status: 'accepted' },
+    ]);
+    expect(ledger.status()).toMatchObject({ outbox: { pending: 0, synced: 4, dead: 0 }, oldestPendingAgeMs: null });
+    expect(ledger.readOutbox(10)).toEqual([]);
+    ledger.capture(draft({ consents: [consentFor(['offers'])] }), terms);
+    expect(ledger.readOutbox(10).map((item) => item.event.seq)).toEqual([5]);
+  });
+
   it('keeps syncing state out of the signed rows, so verify still passes', () => {
     const { ledger } = ledgerWith();
     ledger.capture(draft(), terms);

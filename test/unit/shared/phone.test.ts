@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/mobile';
-import { checkMobileNumber, maskPhone, mobileE164 } from '../../../shared/phone.ts';
+import { checkMobileNumber, formatInternational, maskPhone, mobileE164, mobileNumber } from '../../../shared/phone.ts';
 
 describe('phone rules', () => {
   it('accepts a Japanese mobile typed in national form and returns E.164', () => {
@@ -39,7 +39,16 @@ describe('phone rules', () => {
       const validMobile = Boolean(parsed?.isValid()) && (type === 'MOBILE' || type === 'FIXED_LINE_OR_MOBILE');
       expect(mobileE164(raw, country), `${raw} (${country})`).toBe(checked.ok ? checked.e164 : null);
       expect(checked.ok, `${raw} (${country})`).toBe(validMobile);
+      // the ledger's single parse: the display form of the E.164, whatever form the number was typed in
+      const number = mobileNumber(raw, country);
+      expect(number?.e164 ?? null, `${raw} (${country})`).toBe(checked.ok ? checked.e164 : null);
+      if (checked.ok) {
+        expect(number?.international(), `${raw} (${country})`).toBe(formatInternational(checked.e164));
+        expect(mobileNumber(checked.e164, country)?.international(), `${checked.e164} (${country})`).toBe(formatInternational(checked.e164));
+      }
     }
+    // typed with an extension, the number is shown as its E.164 is, without it
+    expect(mobileNumber('+1 201 555 0123 ext. 7', 'JP')?.international()).toBe('+1 201 555 0123');
     expect(checkMobileNumber('07400 123456', 'GB')).toEqual({ ok: true, e164: '+447400123456', international: '+44 7400 123456' });
   });
 
