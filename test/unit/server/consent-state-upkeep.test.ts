@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BatchChanges, StoredConsent } from '../../../server/store/consent-states.ts';
 import type { SqlTx } from '../../../server/store/sql.ts';
 import { TestClock, TestKiosk } from './test-kiosk.ts';
-import { startTestServer, type TestServer } from './test-server.ts';
+import { ADMIN_TOKEN, startTestServer, type TestServer } from './test-server.ts';
 import { STORE } from './test-store.ts';
 
 // What the current-state upkeep costs a batch. Its answers are compared with resolution from history over random
@@ -57,7 +57,7 @@ const storedConsents = (deviceId: string): Promise<StoredConsent[]> =>
   );
 
 describe(`the current-state upkeep of a batch (${STORE})`, () => {
-  it('adds a decision without recomputing its number, writes only the winners that changed, and reads nothing more for a batch with nothing to count', async () => {
+  it('adds a decision without recomputing its number, writes only the winners that changed, and reads nothing more for a batch with nothing to count or an erased subject', async () => {
     const kiosk = new TestKiosk({ clock });
     const credential = await api.enrol(kiosk);
     await api.ingest(credential, [kiosk.event({ phone: PHONE, purpose: OFFERS })]);
@@ -88,5 +88,11 @@ describe(`the current-state upkeep of a batch (${STORE})`, () => {
     });
     expect(empty).toEqual([]);
     expect(await table()).toEqual(standing);
+
+    // an erased subject's event sent again with its opening: the opening is not stored again, so there is no number
+    // to count it for, and nothing else to read
+    expect((await api.post('/v1/admin/subjects/erase', { phone: PHONE }, ADMIN_TOKEN)).status).toBe(200);
+    expect(await table()).toEqual([]);
+    expect(await upkeep({ deviceId: kiosk.deviceId, consents: [news!], openings: new Set([news!.commitment]), corrected: [] })).toEqual(['SELECT commitment, phone_key']);
   });
 });
