@@ -19,7 +19,9 @@ export const GROUPS = [
   {
     name: 'consent-states',
     mutate: ['server/store/consent-states.ts'],
-    tests: ['consent-state-table', 'consent-state', 'effective-time', 'whatsapp-webhook', 'ingest', 'personal-data'].map((name) => `test/unit/server/${name}.test.ts`),
+    tests: ['consent-state-table', 'consent-state-upkeep', 'consent-state', 'effective-time', 'whatsapp-webhook', 'ingest', 'personal-data'].map(
+      (name) => `test/unit/server/${name}.test.ts`,
+    ),
   },
   // when each event took effect: its bounds and the clock observation that places it
   { name: 'event-times', mutate: ['server/store/event-times.ts'], tests: ['test/unit/server/event-times.test.ts'] },

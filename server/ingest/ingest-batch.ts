@@ -31,7 +31,7 @@ export async function ingestBatch(
   statements: StatementKey,
   businesses: readonly Business[],
   now: () => Date,
-  pool: VerifyPool,
+  pool: Pick<VerifyPool, 'check'>,
 ): Promise<IngestSummary> {
   const batch = await pool.check(forVerification(device), businesses, body);
   if (!batch.ok) throw new KioskFailure(batch.error.code, batch.error.message, batch.error.details);

@@ -2,7 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { ConsentCheckBatchResponse, SubjectStateResponse, type IngestItem } from '../../../shared/contract/sync.ts';
 import type { Business } from '../../../shared/contract/profile.ts';
-import { checkPurpose } from '../../../server/consent/resolve-state.ts';
+import { checkPurpose, resolvePurposeStates, winningDecision, type KioskDecision } from '../../../server/consent/resolve-state.ts';
+import { checkBatch } from '../../../server/ingest/check-batch.ts';
+import { ingestBatch } from '../../../server/ingest/ingest-batch.ts';
+import type { EnrolledDevice } from '../../../server/ingest/verify-event.ts';
 import { incomingMessageWebhook, userPreferencesWebhook, type WebhookBusiness, type WebhookUser } from '../../fixtures/whatsapp-webhooks.ts';
 import { SAKURA_BANK, SORA_AIRLINES, TestClock, TestKiosk } from './test-kiosk.ts';
 import { ADMIN_TOKEN, TEST_BUSINESSES, WEBHOOK_APP_SECRET, startTestServer, type TestServer } from './test-server.ts';
@@ -54,6 +57,68 @@ async function deliver(payload: unknown): Promise<void> {
   expect(response.status).toBe(200);
 }
 
+/** How a history's batches reach the store. */
+type Ingest = (credential: string, items: IngestItem[]) => Promise<unknown>;
+const overHttp: Ingest = (credential, items) => api.ingest(credential, items);
+
+/**
+ * The API's own ingest (`ingestBatch`: every event verified, the survivors stored in one transaction by the event
+ * store) with the verification and the storage in this process, on the store the test API opened. Over HTTP both run
+ * on threads of their own from esbuild bundles (the verify pool, the ingest writer), where a mutation run cannot
+ * switch a mutant on; this runs the same code where it can (docs/testing.md).
+ */
+const inProcess: Ingest = async (credential, items) => {
+  const { store } = api.server;
+  const device = await store.devices.authenticate(credential);
+  if (!device) throw new Error('ingest in process: the credential is not enrolled');
+  const body = new TextEncoder().encode(JSON.stringify({ events: items }));
+  const verify = { check: async (enrolled: EnrolledDevice, businesses: readonly Business[], raw: Uint8Array) => checkBatch(raw, enrolled, businesses) };
+  await ingestBatch(body, device, store.events, store.statements, (await store.businesses.current()).list(), clock.date, verify);
+};
+
+const TABLE_ROWS = `SELECT business_id AS "businessId", purpose_id AS "purposeId", event_id AS "eventId", kind, category, effective_ms AS "effectiveMs",
+  earliest_ms AS "earliestMs", latest_ms AS "latestMs", quality, received_ms AS "receivedMs" FROM consent_state WHERE phone_key = ?`;
+const byBusinessAndPurpose = (a: { businessId: string; purposeId: string }, b: { businessId: string; purposeId: string }) =>
+  a.businessId === b.businessId ? (a.purposeId < b.purposeId ? -1 : 1) : a.businessId < b.businessId ? -1 : 1;
+
+/**
+ * After every step: the state table holds, per number, business and purpose, exactly the decision resolution from
+ * the number's whole history picks (its event and its times, nothing for a purpose with none), and the store's checks
+ * (one by one, in a batch of one purpose and of several) answer what resolution from history answers.
+ */
+async function expectTableAsHistoryResolves(phones: readonly string[]): Promise<void> {
+  const { store } = api.server;
+  for (const { business } of BUSINESSES) {
+    const expected: unknown[] = [];
+    const items = phones.flatMap((phone) => PURPOSES.map((purpose) => ({ phoneKey: store.lookup(phone), purposeId: purpose.id })));
+    for (const phone of phones) {
+      const decisions = await store.history.decisionsFor(business.id, phone);
+      const states = resolvePurposeStates(decisions, await store.history.preferencesFor(business.id, phone));
+      for (const purpose of PURPOSES) expected.push(checkPurpose(states, purpose.id));
+    }
+    const oneByOne = [];
+    for (const item of items) oneByOne.push(await store.states.check(business.id, item));
+    expect(oneByOne).toEqual(expected);
+    expect(await store.states.checkMany(business.id, items)).toEqual(expected);
+    for (const [index, purpose] of PURPOSES.entries()) {
+      const ofPurpose = items.filter((item) => item.purposeId === purpose.id);
+      expect(await store.states.checkMany(business.id, ofPurpose)).toEqual(expected.filter((_, at) => at % PURPOSES.length === index));
+    }
+  }
+  for (const phone of phones) {
+    const winners: unknown[] = [];
+    for (const { business } of BUSINESSES) {
+      const decisions = await store.history.decisionsFor(business.id, phone);
+      for (const purpose of PURPOSES) {
+        const winner = winningDecision(decisions.filter((decision) => decision.purposeId === purpose.id));
+        if (winner) winners.push({ businessId: business.id, ...winner });
+      }
+    }
+    const rows = await store.db.all<KioskDecision & { businessId: string }>(TABLE_ROWS, [store.lookup(phone)]);
+    expect(rows.sort(byBusinessAndPurpose)).toEqual((winners as (KioskDecision & { businessId: string })[]).sort(byBusinessAndPurpose));
+  }
+}
+
 interface Device {
   kiosk: TestKiosk;
   credential: string;
@@ -68,7 +133,7 @@ interface Device {
  * out of order (an observation arriving after the events it places corrects them), some events without their
  * opening, some sent twice; WhatsApp stops and resumes by number or by a user id mapped only later; erasures.
  */
-async function playHistory(seed: number, phones: readonly string[]): Promise<void> {
+async function playHistory(seed: number, phones: readonly string[], ingest: Ingest): Promise<void> {
   const r = random(seed);
   const devices: Device[] = [];
   for (let i = 0; i < 2; i++) {
@@ -87,7 +152,7 @@ async function playHistory(seed: number, phones: readonly string[]): Promise<voi
     // the last batch may stay behind until the next sync, as one still in flight would
     if (batches.length > 1 && r.chance(0.3)) device.pending.unshift(...batches.pop()!);
     for (const batch of batches.sort(() => r.next() - 0.5)) {
-      await api.ingest(device.credential, batch);
+      await ingest(device.credential, batch);
       device.sent.push(batch);
     }
   };
@@ -118,9 +183,11 @@ async function playHistory(seed: number, phones: readonly string[]): Promise<voi
     } else if (roll < 0.97) {
       const erasure = { phone: r.pick(phones), ...(r.chance(0.5) ? { businessId: r.pick(BUSINESSES).business.id } : {}) };
       expect((await api.post('/v1/admin/subjects/erase', erasure, ADMIN_TOKEN)).status).toBe(200);
-    } else if (device.sent.length > 0) await api.ingest(device.credential, r.pick(device.sent));
+    } else if (device.sent.length > 0) await ingest(device.credential, r.pick(device.sent));
+    await expectTableAsHistoryResolves(phones);
   }
   for (const device of devices) await sync(device);
+  await expectTableAsHistoryResolves(phones);
 }
 
 /** Every check (one by one and in a batch) against what resolution from the numbers' whole history answers. */
@@ -147,13 +214,18 @@ async function expectChecksAsHistoryResolves(phones: readonly string[]): Promise
 }
 
 describe(`the current-state table (${STORE})`, () => {
-  it(`answers every check exactly as resolution from history does, over ${HISTORIES} random histories`, async () => {
+  // each way its own seeds: a history's WhatsApp user ids are made from its seed
+  const WAYS = [
+    { how: 'over HTTP, stored by the ingest writer thread', ingest: overHttp, firstSeed: 1 },
+    { how: 'stored by the event store in this process', ingest: inProcess, firstSeed: 1001 },
+  ];
+  for (const { how, ingest, firstSeed } of WAYS) it(`answers every check exactly as resolution from history does, over ${HISTORIES} random histories ${how}`, async () => {
     let compared = 0;
     const answers = new Set<string>();
-    for (let seed = 1; seed <= HISTORIES; seed++) {
+    for (let seed = firstSeed; seed < firstSeed + HISTORIES; seed++) {
       const phones = Array.from({ length: 3 }, (_, i) => `+8190${String(seed).padStart(6, '0')}${i}1`);
       try {
-        await playHistory(seed, phones);
+        await playHistory(seed, phones, ingest);
         compared += await expectChecksAsHistoryResolves(phones);
       } catch (error) {
         throw new Error(`history ${seed}: ${(error as Error).message}`, { cause: error });
