@@ -4,6 +4,7 @@ import { statusOf } from '../http/api-failure.ts';
 import { DeviceChanged, type StoredBatch, type StoringDevice } from '../store/event-store.ts';
 import type { StorageFailure } from '../store/sql.ts';
 import { openStore, type Store, type StoreOptions } from '../store/store.ts';
+import { INGEST_THREAD_NICE, setThreadNice } from './thread-priority.ts';
 import type { VerifiedEvent } from './verify-event.ts';
 
 /** One verified batch to store, with the time the API received it. */
@@ -29,6 +30,8 @@ export type StoreWorkerMessage =
   | { closed: true };
 
 const port = parentPort!;
+// Behind the HTTP thread when the cores are short: a consent check is not kept waiting by a batch's inserts.
+setThreadNice(INGEST_THREAD_NICE);
 const log = (line: string) => port.postMessage({ log: line } satisfies StoreWorkerMessage);
 // The main thread has opened (and migrated) the store already: this connection (SQLite) or pool (PostgreSQL) is
 // the ingest writer's own, so a batch's statements and its durable commit never hold the HTTP thread.
