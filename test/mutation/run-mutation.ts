@@ -51,9 +51,7 @@ function runStaticSurvivors(group: MutationGroup): void {
   const copy = fs.mkdtempSync(join(tmpdir(), 'mutation-static-'));
   try {
     const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
-    // a worktree's node_modules may be a symlink, which `node_modules/` in .gitignore (a directory) does not match:
-    // it is linked below, not copied
-    for (const file of files.filter((name) => fs.existsSync(name) && name !== 'node_modules')) fs.cpSync(file, join(copy, file), { recursive: true });
+    for (const file of files.filter((name) => fs.existsSync(name))) fs.cpSync(file, join(copy, file), { recursive: true });
     fs.symlinkSync(fs.realpathSync('node_modules'), join(copy, 'node_modules'));
     const groupTests = () =>
       spawnSync('npx', ['vitest', 'run', '--config', 'test/mutation/vitest.config.ts', '--bail', '1', ...group.tests.map((glob) => glob.split('*')[0]!)], { cwd: copy, stdio: 'ignore' }).status;
