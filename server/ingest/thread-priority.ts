@@ -11,17 +11,16 @@ export const INGEST_THREAD_NICE = 19;
 
 /**
  * Gives the calling thread alone the nice value `nice`. On Linux a thread's nice value is its own: the kernel takes
- * a thread id wherever setpriority(2) takes a process id, and `/proc/thread-self` names the caller's. False where
- * that does not hold (another platform, a /proc hidden by a sandbox): the thread then keeps the process's priority.
+ * a thread id wherever setpriority(2) takes a process id, and `/proc/thread-self` names the caller's. Elsewhere
+ * (another platform, a /proc hidden by a sandbox) the thread keeps the process's priority.
  */
-export function setThreadNice(nice: number): boolean {
-  if (process.platform !== 'linux') return false;
+export function setThreadNice(nice: number): void {
+  if (process.platform !== 'linux') return;
   try {
     // "<pid>/task/<tid>"
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     setPriority(tid, nice);
-    return true;
   } catch {
-    return false;
+    // no thread of its own to set: ingest runs at the process's priority, as before
   }
 }
