@@ -41,6 +41,25 @@ const ownImportMetaUrl = ({ installed }) => ({
   },
 });
 
+/**
+ * zod's `z` namespace carries all of its 50 locales' error messages, and esbuild keeps a namespace whole: 366 kB of
+ * the host's 1.5 MB chunk, which Node parses at every start while Chromium starts beside it. The host only ever uses
+ * the English messages zod configures by default (its own errors carry their own wording), so only that locale goes
+ * in; `z.locales` in a bundle holds `en` alone.
+ */
+export const englishZodMessagesOnly = {
+  name: 'english-zod-messages-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
+      importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(importer), '..', 'locales', 'en-only.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /./, namespace: 'zod-locales' }, ({ path: file }) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(file), 'en.js'))};`,
+      resolveDir: path.dirname(file),
+    }));
+  },
+};
+
 const forNode = {
   bundle: true,
   platform: 'node',
@@ -77,7 +96,7 @@ export async function bundleHost() {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     ...forNode,
-    plugins: [ownImportMetaUrl({ installed: false })],
+    plugins: [ownImportMetaUrl({ installed: false }), englishZodMessagesOnly],
     entryPoints: [path.join(root, 'electron', 'start.ts')],
     outdir,
     // start.ts imports the rest of the host dynamically, after Chromium is on its way: that part becomes chunks of
@@ -102,7 +121,7 @@ export async function bundleInstalledHost({ appDir, version }) {
   const { build } = await import('esbuild');
   const installed = {
     ...forNode,
-    plugins: [ownImportMetaUrl({ installed: true })],
+    plugins: [ownImportMetaUrl({ installed: true }), englishZodMessagesOnly],
     absWorkingDir: root,
     metafile: true,
     external: ['better-sqlite3'],
