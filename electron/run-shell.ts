@@ -201,6 +201,10 @@ export async function runChromium({ listener, launchCode, browser }: EarlyChromi
     console.log(`Host Integration API on ${degraded.url}, degraded (${error.reason}): every offer fails at once.`);
     return null;
   });
+  // The page's first call, the launch code's exchange, carries the profile; the first check of a profile against the
+  // contract compiles zod's parsers for it (≈ 6 ms on a quiet 2-core PC, more beside Chromium's start), so that is
+  // done now, while the host waits for the page's first request, and not on the way to the first screen.
+  if (host && browser) void host.dispatch('getProfile', {});
   if (host) console.log(`Host Integration API on ${host.hostApi.url} (address and secret for the host application in ${host.hostApi.credentialsFile}).`);
   if (browser) {
     console.log(`Shell: Chromium (${chromiumExecutable()}) on ${bridge.origin}; data in ${options.dataDir}.`);
