@@ -335,6 +335,10 @@ console.log(
     variants,
     // The goal (issue 15) is a ratio to the floor measured in the same run, since the machine's load moves both.
     ratio_to_chromium_alone: ratioToChromiumAlone,
+    // Both make every Node start of the host slower (Node reads and parses the CA bundle before any module: 120–190
+    // ms more to the first screen on the 2-core Xeon, docs/benchmarks.md), and a developer's shell may set them
+    // where a terminal's systemd unit does not: a figure is only comparable with one taken in the same environment.
+    node_environment: { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? null, NODE_OPTIONS: process.env.NODE_OPTIONS ?? null },
     renderer_js_gzip_kb: totalKb,
     first_screen_js_gzip_kb: firstScreenKb,
     goal_interactive_ms: 1500,
