@@ -42,6 +42,19 @@ function post(method: string, body: string, headers: Record<string, string> = {}
   });
 }
 
+/** A GET with a Host header of the caller's choosing (raw HTTP: fetch will not forge one). */
+function getWithHost(file: string, hostHeader: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: new URL(bridge.origin).port, path: file, headers: { host: hostHeader } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.once('error', reject);
+  });
+}
+
 /** Raw HTTP, because fetch will not send a forged Host header. */
 function postWithHost(hostHeader: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,6 +97,17 @@ describe('the Chromium bridge', () => {
     expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
     expect(await asset.text()).toBe('export {};');
     expect((await fetch(`${bridge.origin}/assets/missing.js`)).status).toBe(404);
+    expect((await fetch(`${bridge.origin}/assets/app.js?v=2`)).status).toBe(200);
+    expect((await fetch(`${bridge.origin}/assets/app.js`, { method: 'POST' })).status).not.toBe(200);
+  });
+
+  it("serves the page's files only to requests addressed to the loopback name and its port (DNS rebinding)", async () => {
+    const port = new URL(bridge.origin).port;
+    for (const file of ['/', '/index.html', '/assets/app.js', '/kiosk-bridge.js']) {
+      expect(await getWithHost(file, `evil.example:${port}`), file).toEqual({ status: 421, body: expect.not.stringContaining('kiosk') });
+      expect((await getWithHost(file, `127.0.0.1:${Number(port) + 1}`)).status, file).toBe(421);
+      expect((await getWithHost(file, `localhost:${port}`)).status, file).toBe(200);
+    }
   });
 
   it('builds window.kiosk from every method of the contract', async () => {
