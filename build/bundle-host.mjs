@@ -50,12 +50,9 @@ const ownImportMetaUrl = ({ installed }) => ({
 export const englishZodMessagesOnly = {
   name: 'english-zod-messages-only',
   setup(build) {
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, ({ importer }) =>
-      importer.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`) ? { path: path.join(path.dirname(importer), '..', 'locales', 'en-only.js'), namespace: 'zod-locales' } : undefined,
-    );
-    build.onLoad({ filter: /./, namespace: 'zod-locales' }, ({ path: file }) => ({
-      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(file), 'en.js'))};`,
-      resolveDir: path.dirname(file),
+    build.onLoad({ filter: /[\\/]node_modules[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: "export { default as en } from './en.js';",
+      loader: 'js',
     }));
   },
 };
