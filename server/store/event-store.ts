@@ -54,8 +54,6 @@ interface DeviceChain {
   contiguous: ChainHead | null;
 }
 
-const SELECT_BY_ID = 'SELECT hash FROM events WHERE id = ?';
-const SELECT_AROUND = 'SELECT seq, id, hash, prev FROM events WHERE device_id = ? AND seq BETWEEN ? AND ?';
 const SELECT_HIGHEST_BELOW = 'SELECT MAX(seq) FROM events WHERE device_id = ? AND seq < ?';
 const SELECT_CONTIGUOUS = 'SELECT contiguous_seq AS seq, contiguous_hash AS hash FROM devices WHERE id = ?';
 const SELECT_ABOVE = 'SELECT seq, hash FROM events WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT 1000';
@@ -83,6 +81,9 @@ const businessIdsText = (ids: readonly string[] | null): string | null => (ids =
  */
 export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: readonly string[]) => ChainWrites, deps: EventStoreDeps) {
   const { devices, statements, times, dataKey, states, now } = deps;
+  const { inList, list } = db.dialect;
+  const SELECT_HELD_IDS = `SELECT id, hash FROM events WHERE ${inList('id')}`;
+  const SELECT_HELD_SEQS = `SELECT seq, id, hash, prev FROM events WHERE device_id = ? AND ${inList('seq', 'bigint')}`;
 
   async function observationFault(device: StoringDevice, event: VerifiedEvent, receivedMs: number): Promise<ObservationFault | null> {
     const { statement, sent, received } = event.observation!;
@@ -162,24 +163,39 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
       return result === ID_TAKEN ? reject(event.id, 'chain_conflict', 'Another event with this id is already stored.') : result;
     };
 
+    /**
+     * What the API holds of the batch's stretch of chain: the events with its ids, and the device's events at its
+     * seqs and their neighbours. Read once, when an event first does not simply extend the head, then kept up to date
+     * with the batch's own events: a batch that commits after a later one of its device is late throughout, and two
+     * reads per event cost PostgreSQL two round trips and a send of the rows buffered so far, each. Nothing else
+     * changes it meanwhile: this transaction holds the device, and an id another device's transaction inserts is
+     * found by the insert.
+     */
+    let stretch: { hashById: Map<string, string>; bySeq: Map<number, HeldEvent> } | undefined;
+    async function heldStretch(): Promise<NonNullable<typeof stretch>> {
+      const seqs = new Set(items.flatMap((item) => [item.seq - 1, item.seq, item.seq + 1]));
+      const byId = await held.all<{ id: string; hash: string }>(SELECT_HELD_IDS, [list(items.map((item) => item.id))]);
+      const bySeq = await held.all<HeldEvent>(SELECT_HELD_SEQS, [device.id, list([...seqs])]);
+      return { hashById: new Map(byId.map((row) => [row.id, row.hash])), bySeq: new Map(bySeq.map((row) => [row.seq, row])) };
+    }
+
     /** Events that do not simply extend the head: duplicates, late arrivals, gaps, forks. */
     async function storeAgainstHeldChain(event: VerifiedEvent): Promise<IngestResult> {
       const { hash } = event;
-      const heldHash = await held.value<string>(SELECT_BY_ID, [event.id]);
+      const { hashById, bySeq } = (stretch ??= await heldStretch());
+      const heldHash = hashById.get(event.id);
       if (heldHash !== undefined) {
         return heldHash === hash
           ? { id: event.id, status: 'duplicate' }
           : reject(event.id, 'chain_conflict', 'Another event with this id is already stored.');
       }
-      const around = await held.all<HeldEvent>(SELECT_AROUND, [device.id, event.seq - 1, event.seq + 1]);
-      const heldAt = (seq: number) => around.find((row) => row.seq === seq);
-      if (heldAt(event.seq)) return reject(event.id, 'chain_conflict', `The server already holds a different event #${event.seq} from this device.`);
-      const predecessor = heldAt(event.seq - 1);
+      if (bySeq.has(event.seq)) return reject(event.id, 'chain_conflict', `The server already holds a different event #${event.seq} from this device.`);
+      const predecessor = bySeq.get(event.seq - 1);
       const expectedPrev = event.seq === 1 ? GENESIS_HASH : predecessor?.hash;
       if (expectedPrev !== undefined && event.prev !== expectedPrev) {
         return reject(event.id, 'chain_conflict', `prev does not match the hash of event #${event.seq - 1} held by the server.`);
       }
-      const successor = heldAt(event.seq + 1);
+      const successor = bySeq.get(event.seq + 1);
       if (successor && successor.prev !== hash) {
         return reject(event.id, 'chain_conflict', `The event #${event.seq + 1} held by the server does not chain to this one.`);
       }
@@ -206,6 +222,8 @@ export function createEventStore(db: SqlDb, writesFor: (tx: SqlTx, batchIds: rea
         const heldEvent = { seq: event.seq, hash: event.hash };
         if (head === null || event.seq > head.seq) chain.head = heldEvent;
         if (event.seq === (chain.contiguous?.seq ?? 0) + 1) chain.contiguous = heldEvent;
+        stretch?.hashById.set(event.id, event.hash);
+        stretch?.bySeq.set(event.seq, { seq: event.seq, id: event.id, hash: event.hash, prev: event.prev });
       }
       results.push(result);
     }

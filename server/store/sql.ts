@@ -44,8 +44,8 @@ export interface SqlTx extends SqlQueries {
 
 export interface Dialect {
   name: 'sqlite' | 'postgres';
-  /** `column` is one of the values bound, as one parameter, with `list(values)`. */
-  inList(column: string): string;
+  /** `column` (of `type`, text unless said) is one of the values bound, as one parameter, with `list(values)`. */
+  inList(column: string, type?: 'text' | 'bigint'): string;
   list(values: readonly (string | number)[]): unknown;
   /** Appended to a SELECT inside a transaction that decides on what it read. */
   forUpdate: string;

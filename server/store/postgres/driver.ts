@@ -6,7 +6,7 @@ type Params = readonly unknown[];
 
 const dialect: Dialect = {
   name: 'postgres',
-  inList: (column) => `${column} = ANY(CAST(? AS text[]))`,
+  inList: (column, type = 'text') => `${column} = ANY(CAST(? AS ${type}[]))`,
   list: (values) => values.map(String),
   forUpdate: ' FOR UPDATE',
   jsonText: (column, path) => `(CAST(${column} AS jsonb) #>> '{${path.join(',')}}')`,

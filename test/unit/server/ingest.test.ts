@@ -92,6 +92,31 @@ describe('event ingest', () => {
     expect(await storedEventIds()).toHaveLength(2);
   });
 
+  it('judges a late batch against the events held after it and the batch\'s own earlier events', async () => {
+    const items = kiosk.events(5);
+    await api.ingest(credential, items.slice(3));
+    kiosk.rewind(1);
+    const forked = kiosk.event();
+    const { results } = await api.ingest(credential, [items[0]!, items[1]!, forked, items[2]!]);
+    expect(results).toEqual([
+      { id: items[0]!.event.id, status: 'accepted' },
+      { id: items[1]!.event.id, status: 'accepted' },
+      expect.objectContaining({ id: forked.event.id, status: 'rejected', reason: 'chain_conflict', message: expect.stringContaining('#2') }),
+      { id: items[2]!.event.id, status: 'accepted' },
+    ]);
+    expect(await storedEventIds()).toEqual(items.map((item) => item.event.id));
+  });
+
+  it('rejects a late event that the event held after it does not chain to, and takes the one it does', async () => {
+    const items = kiosk.events(3);
+    await api.ingest(credential, [items[0]!, items[2]!]);
+    kiosk.rewind(1);
+    const forked = kiosk.event();
+    expect((await api.ingest(credential, [forked])).results[0]).toMatchObject({ status: 'rejected', reason: 'chain_conflict', message: expect.stringContaining('#3') });
+    expect((await api.ingest(credential, [items[1]!])).results).toEqual([{ id: items[1]!.event.id, status: 'accepted' }]);
+    expect(await storedEventIds()).toEqual(items.map((item) => item.event.id));
+  });
+
   it('rejects one malformed event in a batch and keeps the others', async () => {
     const [good, broken] = kiosk.events(2);
     const { results } = await api.ingest(credential, [good!, { ...broken!, event: { ...broken!.event, seq: 'two' } } as never]);
