@@ -25,6 +25,12 @@ export function openPageWindow(url: string, log: (line: string) => void): () => 
       browser.kill('SIGTERM');
       await gone;
     }
-    rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+    // Chromium's helpers (the crash handler among them) can still write into the profile for a moment after the
+    // browser has exited, and a removal that meets a new file fails with ENOTEMPTY: retried for up to 5.5 s.
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    } catch (error) {
+      log(`could not remove the window's profile ${profile} (${(error as Error).message})`);
+    }
   };
 }

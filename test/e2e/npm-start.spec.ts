@@ -8,9 +8,20 @@ import { freePort } from '../fixtures/free-port.ts';
 import { connectWhenUp, kioskPage } from '../fixtures/kiosk-window.ts';
 import { virtualDisplay } from '../fixtures/virtual-display.ts';
 
-/** Where X put a window whose title starts with `title` (xwininfo, x11-utils): what a person sees of it. */
+/** The display's window tree (xwininfo, x11-utils), walked again when a window went away during the walk (BadWindow). */
+function windowTree(display: string): string {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync('xwininfo', ['-root', '-tree'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      if (attempt === 5) throw error;
+    }
+  }
+}
+
+/** Where X put a window whose title starts with `title`: what a person sees of it. */
 function windowBox(display: string, title: string): { x: number; y: number; width: number; height: number } | null {
-  const tree = execFileSync('xwininfo', ['-root', '-tree'], { env: { ...process.env, DISPLAY: display }, encoding: 'utf8' });
+  const tree = windowTree(display);
   const line = tree.split('\n').find((entry) => entry.includes(`"${title}`) && /\d+x\d+\+/.test(entry));
   const box = line && /(\d+)x(\d+)[+-]-?\d+[+-]-?\d+\s+\+(-?\d+)\+(-?\d+)/.exec(line);
   return box ? { width: Number(box[1]), height: Number(box[2]), x: Number(box[3]), y: Number(box[4]) } : null;
@@ -70,7 +81,7 @@ test('npm start on bare X (no window manager) shares the screen: the example ATM
     await expect.poll(() => windowBox(screen.display, 'Sakura Bank ATM'), { timeout: 30_000 }).toMatchObject({ x: 0, y: 0, width: 1080 });
     const atm = windowBox(screen.display, 'Sakura Bank ATM')!;
     const kioskWindow = windowBox(screen.display, 'Consent kiosk');
-    if (!kioskWindow) throw new Error(`no kiosk window in:\n${execFileSync('xwininfo', ['-root', '-tree'], { env: { ...process.env, DISPLAY: screen.display }, encoding: 'utf8' })}`);
+    if (!kioskWindow) throw new Error(`no kiosk window in:\n${windowTree(screen.display)}`);
     expect(atm.y + atm.height).toBeLessThanOrEqual(kioskWindow.y);
     expect(kioskWindow.y + kioskWindow.height).toBeLessThanOrEqual(1920);
     if (process.getuid?.() === 0) expect(output).toMatch(/^Chromium's sandbox cannot be used \(running as root\): started with --no-sandbox/m);
