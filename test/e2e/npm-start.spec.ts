@@ -97,6 +97,10 @@ test('npm start on bare X (no window manager) shares the screen: the example ATM
     expect(code).toBe(0);
     expect(readdirSync(temporary).filter((name) => name.startsWith('kiosk-chromium-'))).toEqual([]);
     await expect.poll(() => readdirSync(temporary).filter((name) => name.startsWith('example-host-chromium-')), { timeout: 10_000 }).toEqual([]);
+  } catch (error) {
+    // What npm start said (the layout it chose, the example's notes) is what tells one failure from another.
+    console.error(`npm start's output:\n${output}`);
+    throw error;
   } finally {
     // Best effort, and never in the way of the test's own failure: the host stops its Chromium, then the files go.
     if (started.exitCode === null) {
