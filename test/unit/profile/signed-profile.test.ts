@@ -125,7 +125,8 @@ describe('a signed provisioning profile', () => {
 });
 
 describe('kioskctl profile', () => {
-  const kioskctl = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'profile', ...args], { encoding: 'utf8' });
+  // A bounded wait: one such child once hung in tsx's loader for good (no esbuild service left), holding the suite.
+  const kioskctl = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'profile', ...args], { encoding: 'utf8', timeout: 60_000 });
 
   it('makes a key pair whose private half only its owner reads and never prints, signs with it, and verifies as a terminal would', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kioskctl-profile-'));

@@ -142,7 +142,7 @@ describe('kioskctl technician add', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kioskctl-technician-'));
     const file = path.join(dir, 'technicians.json');
     const uriFile = path.join(dir, 'field-tech-2.uri');
-    const added = spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'technician', 'add', 'field-tech-2', '--file', file, '--uri-file', uriFile], { encoding: 'utf8' });
+    const added = spawnSync(process.execPath, ['--import', 'tsx', 'electron/cli/kioskctl.ts', 'technician', 'add', 'field-tech-2', '--file', file, '--uri-file', uriFile], { encoding: 'utf8', timeout: 60_000 });
     expect(added.status).toBe(0);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(uriFile).mode & 0o777).toBe(0o600);
