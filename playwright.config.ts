@@ -7,6 +7,7 @@ const systemChromium = process.env.KIOSK_CHROMIUM ?? '/usr/bin/chromium';
 export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results',
+  globalSetup: './test/setup/run-tmpdir.ts',
   workers: 2,
   // Each test gets its own host, ledger and bridge (a test-scoped fixture), so tests of one file can run side by side.
   fullyParallel: true,

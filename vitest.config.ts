@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    globalSetup: ['test/setup/run-tmpdir.ts'],
     projects: [
       {
         extends: true,

@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startLocalCluster } from '../../server/store/postgres/local-cluster.ts';
 
@@ -9,7 +9,9 @@ import { startLocalCluster } from '../../server/store/postgres/local-cluster.ts'
  * whole test run of the `postgres` project; every test file makes its own database in it (test/unit/server/test-store.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dir = mkdtempSync(join(tmpdir(), 'consent-pg-'));
+  // beside the run's scratch directory, not in it: the scratch goes at the end of the run, maybe before this teardown
+  const scratch = process.env.KIOSK_TEST_SCRATCH;
+  const dir = mkdtempSync(join(scratch ? dirname(scratch) : tmpdir(), 'consent-pg-'));
   const cluster = await startLocalCluster({ dir, database: 'postgres', throwaway: true });
   project.provide('postgresUrl', cluster.url);
   project.provide('postgresDir', join(dir, 'data'));
