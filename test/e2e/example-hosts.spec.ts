@@ -26,10 +26,9 @@ async function withdrawAtAtm(atm: Page, example: RunningExample): Promise<void> 
 }
 
 test.describe('the example ATM host', () => {
-  test('receives accepted with the event ids kioskctl export shows', async ({ page, context, kiosk }) => {
+  test('receives accepted with the event ids kioskctl export shows', async ({ page, hostScreen: atm, kiosk }) => {
     const example = await startHost(kiosk, 'atm-host');
     await openKiosk(page, kiosk);
-    const atm = await context.newPage();
     await withdrawAtAtm(atm, example);
 
     await expectOptIn(page, 'atm');
@@ -55,10 +54,9 @@ test.describe('the example ATM host', () => {
     await expect(page.getByRole('button', { name: 'WhatsAppメッセージの停止' })).toBeVisible();
   });
 
-  test('receives declined, and the ledger holds nothing', async ({ page, context, kiosk }) => {
+  test('receives declined, and the ledger holds nothing', async ({ page, hostScreen: atm, kiosk }) => {
     const example = await startHost(kiosk, 'atm-host');
     await openKiosk(page, kiosk);
-    const atm = await context.newPage();
     await withdrawAtAtm(atm, example);
     await expectOptIn(page, 'atm');
     await page.getByRole('button', { name: 'No thanks' }).click();
@@ -69,10 +67,9 @@ test.describe('the example ATM host', () => {
     expect(rawLedgerBytes(kiosk.dataDir)).not.toContain('9012345678');
   });
 
-  test('receives timed_out when the customer walks away from the step', async ({ page, context, kiosk }) => {
+  test('receives timed_out when the customer walks away from the step', async ({ page, hostScreen: atm, kiosk }) => {
     const example = await startHost(kiosk, 'atm-host');
     await openKiosk(page, kiosk, { idle: '2,1' });
-    const atm = await context.newPage();
     await withdrawAtAtm(atm, example);
     // The customer walks away: nothing is touched, the idle warning comes and goes, the step resets.
     await expectOptIn(page, 'atm');
@@ -83,10 +80,9 @@ test.describe('the example ATM host', () => {
     expect(ledgerEvents(kiosk.ledger)).toEqual([]);
   });
 
-  test('receives timed_out when its own deadline for the step passes, and the step leaves the screen', async ({ page, context, kiosk }) => {
+  test('receives timed_out when its own deadline for the step passes, and the step leaves the screen', async ({ page, hostScreen: atm, kiosk }) => {
     const example = await startHost(kiosk, 'atm-host', { EXAMPLE_OFFER_TIMEOUT_MS: '3000' });
     await openKiosk(page, kiosk);
-    const atm = await context.newPage();
     await withdrawAtAtm(atm, example);
     await expectOptIn(page, 'atm');
 
@@ -97,12 +93,11 @@ test.describe('the example ATM host', () => {
 
   test('cancels mid-step when the card is taken: the screen is wiped, nothing personal is left in the page or the ledger', async ({
     page,
-    context,
+    hostScreen: atm,
     kiosk,
   }) => {
     const example = await startHost(kiosk, 'atm-host');
     await openKiosk(page, kiosk);
-    const atm = await context.newPage();
     await withdrawAtAtm(atm, example);
     await expectOptIn(page, 'atm');
     await page.getByRole('checkbox', { name: 'payment notices' }).check();
@@ -122,10 +117,9 @@ test.describe('the example ATM host', () => {
   });
 });
 
-test('the example check-in host gets accepted for the number the passenger types', async ({ page, context, kiosk }) => {
+test('the example check-in host gets accepted for the number the passenger types', async ({ page, hostScreen: checkin, kiosk }) => {
   const example = await startHost(kiosk, 'checkin-host');
   await openKiosk(page, kiosk);
-  const checkin = await context.newPage();
   await checkin.goto(example.url);
   await checkin.getByRole('button', { name: '日本語' }).click();
   await checkin.getByRole('textbox', { name: 'Booking reference' }).fill('k7q2xd');

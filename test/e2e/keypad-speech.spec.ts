@@ -117,12 +117,11 @@ test('Cancel on the keypad leaves the offer with nothing recorded', async ({ pag
   expect(ledgerEvents(kiosk.ledger)).toEqual([]);
 });
 
-test('headphones plugged in at the example ATM start speech in the screen’s language and offer the blank; pulled out, speech stops and the screen shows', async ({ page, context, kiosk }) => {
+test('headphones plugged in at the example ATM start speech in the screen’s language and offer the blank; pulled out, speech stops and the screen shows', async ({ page, hostScreen: atm, kiosk }) => {
   const spoken = await recordSpeech(page);
   const example = await startExample('atm-host', kiosk.hostApi.credentialsFile);
   kiosk.cleanUp(() => example.stop());
   await openKiosk(page, kiosk);
-  const atm = await context.newPage();
   await atm.goto(example.url);
   expect(await spoken()).toEqual([]);
 

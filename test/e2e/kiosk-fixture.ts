@@ -59,13 +59,23 @@ export async function startKiosk(
   };
 }
 
-/** One kiosk per test: each starts from an empty ledger, so assertions about "exactly one event" hold. */
-export const test = base.extend<{ kiosk: Kiosk }>({
+/**
+ * One kiosk per test: each starts from an empty ledger, so assertions about "exactly one event" hold. `hostScreen`
+ * is the host application's own screen (the bank's or airline's page), in a window of its own beside the kiosk's,
+ * both shown at once as on a terminal: a second tab of the kiosk's window would be hidden, Chromium runs no
+ * animation frames there, and each click in the hidden one waited 2 s for Playwright's stability check.
+ */
+export const test = base.extend<{ kiosk: Kiosk; hostScreen: Page }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern
   kiosk: async ({}, use) => {
     const kiosk = await startKiosk();
     await use(kiosk);
     await kiosk.dispose();
+  },
+  hostScreen: async ({ browser }, use) => {
+    const context = await browser.newContext();
+    await use(await context.newPage());
+    await context.close();
   },
 });
 
