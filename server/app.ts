@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import type { z } from 'zod';
 import { KioskFailure, type KioskError } from '../shared/contract/errors.ts';
 import type { ServerConfig } from './config.ts';
 import type { Store } from './store/store.ts';
@@ -33,7 +34,8 @@ export interface ApiContext {
   now: () => Date;
 }
 
-function failureOf(error: unknown, { log, store }: ApiContext): KioskFailure {
+/** What any failure becomes on the way out: a KioskError with its status, never a stack trace. */
+export function failureOf(error: unknown, { log, store }: Pick<ApiContext, 'log' | 'store'>): KioskFailure {
   if (error instanceof KioskFailure) return error;
   if (error instanceof HTTPException) {
     if (error.status === 413) return new ApiFailure('invalid_request', 'The request body is too large.', { status: 413 });
@@ -45,13 +47,17 @@ function failureOf(error: unknown, { log, store }: ApiContext): KioskFailure {
   return new ApiFailure('internal', 'Something went wrong on the server; nothing was stored.');
 }
 
+/** A request part its schema refused, with up to 50 of the issues. */
+export function invalidInput(target: string, error: z.ZodError): ApiFailure {
+  const details = error.issues.slice(0, 50).map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }));
+  return new ApiFailure('invalid_request', `Invalid ${target}: ${details[0]?.path ?? '(root)'}: ${details[0]?.message ?? 'malformed'}`, { details });
+}
+
 /** Builds the HTTP API over an open store. Every failure leaves as a KioskError JSON body, never a stack trace. */
 export function createApp(context: ApiContext): ApiApp {
   const app: ApiApp = new OpenAPIHono<DeviceEnv>({
     defaultHook: (result) => {
-      if (result.success) return;
-      const details = result.error.issues.slice(0, 50).map((issue) => ({ path: issue.path.map(String).join('.') || '(root)', message: issue.message }));
-      throw new ApiFailure('invalid_request', `Invalid ${result.target}: ${details[0]?.path ?? '(root)'}: ${details[0]?.message ?? 'malformed'}`, { details });
+      if (!result.success) throw invalidInput(result.target, result.error);
     },
   });
 

@@ -1,5 +1,7 @@
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { withDirectCheck } from './http/direct-check.ts';
 import { createApp } from './app.ts';
 import { parseServerConfig, type ServerConfigInput } from './config.ts';
 import { openStore, type Store } from './store/store.ts';
@@ -38,9 +40,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   void ingestWriter.warm().catch((error: unknown) => log(`ingest writer not started yet: ${(error as Error).message}`));
   const app = createApp({ store, ingestWriter, config, log, now });
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const listening = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(listening));
-    listening.once('error', reject);
+  // POST /v1/consent/check is answered ahead of hono (http/direct-check.ts); everything else goes to the app
+  const server = createServer(withDirectCheck({ store, config, log }, getRequestListener(app.fetch, { hostname: config.host })));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -57,7 +61,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             .then(() => store.close())
             .then(() => (error ? reject(error) : resolve()), reject);
         });
-        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.closeAllConnections();
       }),
   };
 }

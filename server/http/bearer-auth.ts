@@ -24,18 +24,26 @@ export function requireDevice(registry: DeviceRegistry): MiddlewareHandler<Devic
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 /**
- * Accepts any of the configured `tokens` (unset ones are skipped). Compares digests, so neither timing nor length
- * says how much of a token was right.
+ * Accepts any of the configured `tokens` (unset ones are skipped) in an Authorization header, or throws the API's
+ * refusal. Compares digests, so neither timing nor length says how much of a token was right.
  */
-export function requireToken(tokens: readonly (string | undefined)[], what: string): MiddlewareHandler {
+export function tokenCheck(tokens: readonly (string | undefined)[], what: string): (authorization: string | undefined) => void {
   const expected = tokens.filter((token) => token !== undefined).map(digest);
-  return async (c, next) => {
+  return (authorization) => {
     if (expected.length === 0) throw new ApiFailure('forbidden', `The ${what} API is disabled: no token is configured for it.`);
-    const presented = bearerOf(c.req.header('authorization'));
+    const presented = bearerOf(authorization);
     const presentedDigest = presented === null ? null : digest(presented);
     if (presentedDigest === null || !expected.some((token) => timingSafeEqual(presentedDigest, token))) {
       throw new ApiFailure('unauthorized', `A valid ${what} bearer token is required.`);
     }
+  };
+}
+
+/** `tokenCheck` as hono middleware. */
+export function requireToken(tokens: readonly (string | undefined)[], what: string): MiddlewareHandler {
+  const check = tokenCheck(tokens, what);
+  return async (c, next) => {
+    check(c.req.header('authorization'));
     await next();
   };
 }

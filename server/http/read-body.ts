@@ -19,6 +19,12 @@ export async function readBody(c: Context, limit: number): Promise<Buffer> {
     if (bytes.length > limit) throw bodyTooLarge(limit);
     return bytes;
   }
+  return readIncoming(incoming, limit);
+}
+
+/** The same straight from Node's request, for a route Node's server answers without hono (http/direct-check.ts). */
+export async function readIncoming(incoming: IncomingMessage, limit: number): Promise<Buffer> {
+  if (Number(incoming.headers['content-length'] ?? 0) > limit) throw bodyTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of incoming as AsyncIterable<Buffer>) {

@@ -8,6 +8,8 @@ import {
   SubjectStateResponse,
 } from '../../shared/contract/sync.ts';
 import type { ApiApp, ApiContext } from '../app.ts';
+import type { Store } from '../store/store.ts';
+import type { ServerConfig } from '../config.ts';
 import { checkPurpose, decisionTrail, decisionsAsOf, resolvePurposeStates } from '../consent/resolve-state.ts';
 import { requireToken } from '../http/bearer-auth.ts';
 import { errorResponse, jsonBody } from '../http/openapi-responses.ts';
@@ -51,25 +53,34 @@ const subjectState = createRoute({
   responses: { 200: { description: 'State per purpose', content: { 'application/json': { schema: SubjectStateResponse } } }, ...guarded },
 });
 
+/** Who may ask the consent reads: the messaging system's reader token, or the operator's admin token. */
+export const consentReaderTokens = (config: ServerConfig) => [config.consentReaderToken, config.adminToken];
+export const CONSENT_READER_WHAT = 'consent reader';
+
+/** Everything recorded for the number with the business. */
+async function historyOf(store: Store, businessId: string, phone: string) {
+  return { decisions: await store.history.decisionsFor(businessId, phone), preferences: await store.history.preferencesFor(businessId, phone) };
+}
+
+/**
+ * The answer to POST /v1/consent/check, however the request reached it: through hono's route, or answered by Node's
+ * server directly (http/direct-check.ts), the API's hottest path.
+ */
+export async function answerCheck(store: Store, { businessId, phone, purposeId, asOf }: ConsentCheckRequest): Promise<ConsentCheckResponse> {
+  await requireBusiness(store, businessId);
+  if (asOf === undefined) return { businessId, ...(await store.states.check(businessId, { phoneKey: store.lookup(phone), purposeId })) };
+  const { decisions, preferences } = await historyOf(store, businessId, phone);
+  const atMs = Date.parse(asOf);
+  const answer = (known: boolean) => checkPurpose(resolvePurposeStates(decisionsAsOf(decisions, atMs, known), decisionsAsOf(preferences, atMs, known)), purposeId);
+  const trueThen = answer(false);
+  return { businessId, ...trueThen, asOf: { at: asOf, knownThen: answer(true), trueThen } };
+}
+
 export function registerConsentRoutes(app: ApiApp, { store, config }: ApiContext): void {
-  const reader = requireToken([config.consentReaderToken, config.adminToken], 'consent reader');
+  const reader = requireToken(consentReaderTokens(config), CONSENT_READER_WHAT);
   for (const route of [check, checkBatch, subjectState]) app.use(route.path, reader);
 
-  /** Everything recorded for the number with the business. */
-  async function historyOf(businessId: string, phone: string) {
-    return { decisions: await store.history.decisionsFor(businessId, phone), preferences: await store.history.preferencesFor(businessId, phone) };
-  }
-
-  app.openapi(check, async (c) => {
-    const { businessId, phone, purposeId, asOf } = c.req.valid('json');
-    await requireBusiness(store, businessId);
-    if (asOf === undefined) return c.json({ businessId, ...(await store.states.check(businessId, { phoneKey: store.lookup(phone), purposeId })) }, 200);
-    const { decisions, preferences } = await historyOf(businessId, phone);
-    const atMs = Date.parse(asOf);
-    const answer = (known: boolean) => checkPurpose(resolvePurposeStates(decisionsAsOf(decisions, atMs, known), decisionsAsOf(preferences, atMs, known)), purposeId);
-    const trueThen = answer(false);
-    return c.json({ businessId, ...trueThen, asOf: { at: asOf, knownThen: answer(true), trueThen } }, 200);
-  });
+  app.openapi(check, async (c) => c.json(await answerCheck(store, c.req.valid('json')), 200));
 
   app.openapi(checkBatch, async (c) => {
     const request = c.req.valid('json');
@@ -82,7 +93,7 @@ export function registerConsentRoutes(app: ApiApp, { store, config }: ApiContext
   app.openapi(subjectState, async (c) => {
     const { businessId, phone, asOf } = c.req.valid('json');
     await requireBusiness(store, businessId);
-    const history = await historyOf(businessId, phone);
+    const history = await historyOf(store, businessId, phone);
     const atMs = asOf === undefined ? null : Date.parse(asOf);
     const decisions = atMs === null ? history.decisions : decisionsAsOf(history.decisions, atMs, false);
     const preferences = atMs === null ? history.preferences : decisionsAsOf(history.preferences, atMs, false);
