@@ -36,7 +36,7 @@ function send(response: ServerResponse, status: number, body: unknown): void {
 /**
  * POST /v1/consent/check answered by Node's server itself, ahead of hono: the messaging system asks it before every
  * message, and hono's Fetch Request, context, middleware chain and Response cost several times the check itself
- * (docs/benchmarks.md, "The check without hono"). Every other request goes on to `next` (hono), where the same
+ * (docs/benchmarks.md, "The check ahead of hono"). Every other request goes on to `next` (hono), where the same
  * route stays for the OpenAPI document and in-process callers. The steps and their order are the route's — the
  * body limit, the reader token, the schema, then `answerCheck` — and so are the refusals (a test holds the two
  * paths to the same answers).

@@ -12,14 +12,12 @@ export const bodyTooLarge = (limit: number): ApiFailure =>
  * app-wide body limit, which would start that web stream.
  */
 export async function readBody(c: Context, limit: number): Promise<Buffer> {
-  if (Number(c.req.header('content-length') ?? 0) > limit) throw bodyTooLarge(limit);
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  if (!incoming) {
-    const bytes = Buffer.from(await c.req.arrayBuffer());
-    if (bytes.length > limit) throw bodyTooLarge(limit);
-    return bytes;
-  }
-  return readIncoming(incoming, limit);
+  if (incoming) return readIncoming(incoming, limit);
+  if (Number(c.req.header('content-length') ?? 0) > limit) throw bodyTooLarge(limit);
+  const bytes = Buffer.from(await c.req.arrayBuffer());
+  if (bytes.length > limit) throw bodyTooLarge(limit);
+  return bytes;
 }
 
 /** The same straight from Node's request, for a route Node's server answers without hono (http/direct-check.ts). */
